@@ -1,0 +1,238 @@
+"""The annex: what both writers (PDF and DOCX) receive, built once from a matrix, an optional
+customer (with its deviations), a brand and options.
+
+Everything a writer prints is decided here: the rows with their effective roles, which rows
+deviate, the numbering, the stamp, the fixed wording in the annex language. Writers only lay
+it out, so the PDF and the DOCX cannot disagree on content.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass, field
+from typing import Optional
+
+from . import __version__
+from .brand import Brand
+from .diagnostics import InputError, error
+from .fingerprint import canonical_json, fingerprint
+from .i18n import Labels, labels, long_date
+from .model import Activity, Customer, Deviation, LegendEntry, Matrix, Party, RoleCell, Signatory, parse_roles
+
+FORMAT_VERSION = "1"  # bump when a writer changes what it prints for the same inputs
+
+
+@dataclass(frozen=True)
+class Row:
+    activity: Activity
+    roles: tuple[RoleCell, ...]  # one per party, effective (agreed roles where a deviation applies)
+    standard: Optional[tuple[RoleCell, ...]] = None  # the matrix's roles, when they differ
+    deviation: Optional[int] = None  # 1-based number in the deviations list
+
+    @property
+    def text(self) -> str:
+        return self.activity.text
+
+
+@dataclass(frozen=True)
+class SectionView:
+    number: str  # "1", "2.3"
+    depth: int  # 1 = top level
+    title: str
+    intro: tuple[str, ...]
+    rows: tuple[Row, ...]
+    notes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class DeviationView:
+    number: int
+    activity: Activity
+    section: str
+    standard: tuple[RoleCell, ...]
+    agreed: tuple[RoleCell, ...]
+    reason: str
+
+
+@dataclass(frozen=True)
+class PartySummary:
+    party: Party
+    realises: int
+    approves: int
+
+
+@dataclass(frozen=True)
+class SignatoryView:
+    party: Party
+    signatory: Signatory
+
+
+@dataclass(frozen=True)
+class Stamp:
+    matrix_id: str
+    version: str
+    lang: str
+    effective_date: dt.date
+    fingerprint: str
+
+    @property
+    def short(self) -> str:
+        return self.fingerprint[:12]
+
+
+@dataclass(frozen=True)
+class Annex:
+    matrix: Matrix
+    customer: Optional[Customer]
+    brand: Brand
+    labels: Labels
+    lang: str
+    parties: tuple[Party, ...]
+    legend: tuple[LegendEntry, ...]
+    sections: tuple[SectionView, ...]
+    deviations: tuple[DeviationView, ...]
+    summary: tuple[PartySummary, ...]
+    signatories: tuple[SignatoryView, ...]
+    stamp: Stamp
+    draft: bool
+    review: bool
+    payload: dict = field(hash=False, compare=False)
+
+    @property
+    def effective_date_text(self) -> str:
+        return long_date(self.stamp.effective_date, self.lang)
+
+    @property
+    def approval_text(self) -> str:
+        a = self.matrix.approval
+        if self.matrix.status == "approved" and a:
+            return self.labels.fmt("approved_by", by=a.by, date=long_date(a.date, self.lang))
+        return self.labels.not_approved
+
+    @property
+    def status_text(self) -> str:
+        return self.labels.status_approved if self.matrix.status == "approved" else self.labels.status_draft
+
+    @property
+    def annex_number(self) -> str:
+        return self.customer.annex if self.customer and self.customer.annex else ""
+
+    @property
+    def heading(self) -> str:
+        """`Annexe 3 – Matrice de responsabilité ...` or just the title without a number."""
+        number = self.annex_number
+        prefix = f"{self.labels.annex} {number}".strip()
+        return f"{prefix} – {self.matrix.title}"
+
+    @property
+    def provider(self) -> str:
+        return self.brand.name or self.parties[-1].label
+
+    def stamp_text(self) -> str:
+        """The version stamp without the page numbers, identical in both writers."""
+        s = self.stamp
+        return (f"{s.matrix_id} · v{s.version} · {s.lang} · {self.effective_date_text} · "
+                f"{self.labels.fingerprint} {s.short}")
+
+    def embedded_json(self) -> bytes:
+        return canonical_json(self.payload)
+
+    def rows(self):
+        for section in self.sections:
+            yield from ((section, row) for row in section.rows)
+
+
+def effective_date(matrix: Matrix, customer: Optional[Customer]) -> dt.date:
+    """Customer's effective date, else the approval date, else the last revision, else
+    SOURCE_DATE_EPOCH: never the clock, so that the same inputs give the same bytes."""
+    if customer and customer.effective_date:
+        return customer.effective_date
+    if matrix.approval:
+        return matrix.approval.date
+    if matrix.history:
+        return matrix.history[-1].date
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and epoch.isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc).date()
+    raise InputError([error(f"matrix {matrix.id}", "no effective date: no customer date, approval or revision",
+                            hint="give the customer an `effective_date`, add a revision to `history`, "
+                                 "or set SOURCE_DATE_EPOCH")])
+
+
+def deviations_for(customer: Optional[Customer], matrix: Matrix) -> list[Deviation]:
+    if customer is None:
+        return []
+    single = len(customer.matrices) <= 1
+    return [d for d in customer.deviations if d.matrix == matrix.id or (d.matrix is None and single)]
+
+
+def build_annex(matrix: Matrix, customer: Optional[Customer], brand: Brand, *, draft: bool = False,
+                review: bool = False) -> Annex:
+    """Decide everything an annex says; raise InputError if the inputs cannot make one."""
+    if matrix.status != "approved" and not draft:
+        raise InputError([error(f"matrix {matrix.id} ({matrix.lang})", f"status is `{matrix.status}`, not approved",
+                                hint="approve the matrix (status: approved, approval: ...) or build with --draft "
+                                     "to get a watermarked draft")])
+    lang = matrix.lang
+    cat = labels(lang)
+    party_ids = [p.id for p in matrix.parties]
+    devs = deviations_for(customer, matrix)
+    by_activity: dict[str, Deviation] = {}
+    problems = []
+    for d in devs:
+        if matrix.activity(d.activity) is None:
+            problems.append(error(f"customer {customer.id}", f"deviation on unknown activity `{d.activity}` of "
+                                  f"matrix `{matrix.id}`", hint="use an activity id from the matrix file"))
+        by_activity[d.activity] = d
+    if problems:
+        raise InputError(problems)
+
+    sections: list[SectionView] = []
+    deviation_views: list[DeviationView] = []
+    counters: list[int] = []
+    totals = {p: [0, 0] for p in party_ids}
+    for depth, section in matrix.walk():
+        counters = counters[:depth - 1] + [counters[depth - 1] + 1 if len(counters) >= depth else 1]
+        rows = []
+        for activity in section.activities:
+            standard = tuple(activity.cell(p) for p in party_ids)
+            dev = by_activity.get(activity.id)
+            if dev is not None:
+                agreed = tuple(parse_roles(dev.roles.get(p)) for p in party_ids)
+                number = len(deviation_views) + 1
+                deviation_views.append(DeviationView(number, activity, section.title, standard, agreed, dev.reason))
+                row = Row(activity, agreed, standard, number)
+            else:
+                row = Row(activity, standard)
+            for p, cell in zip(party_ids, row.roles):
+                totals[p][0] += "R" in cell.letters
+                totals[p][1] += "A" in cell.letters
+            rows.append(row)
+        sections.append(SectionView(".".join(map(str, counters)), depth, section.title, tuple(section.intro),
+                                    tuple(rows), tuple(section.notes)))
+
+    legend = tuple(matrix.legend) or tuple(
+        LegendEntry(code=code, label=label, description=desc) for code, (label, desc) in cat.standard_legend.items())
+    signatories = tuple(SignatoryView(p, (customer.signatories.get(p.id) if customer else None) or Signatory())
+                        for p in matrix.parties)
+    day = effective_date(matrix, customer)
+    payload = {
+        "format": FORMAT_VERSION,
+        "generator": __version__,
+        "template": brand.version,
+        "options": {"draft": draft, "review": review},
+        "effective_date": day.isoformat(),
+        "matrix": matrix.model_dump(mode="json"),
+        "customer": customer.model_dump(mode="json", exclude={"deviations"}) if customer else None,
+        "deviations": [d.model_dump(mode="json") for d in devs],
+    }
+    stamp = Stamp(matrix.id, matrix.version, lang, day, fingerprint(payload))
+    return Annex(matrix, customer, brand, cat, lang, tuple(matrix.parties), legend, tuple(sections),
+                 tuple(deviation_views),
+                 tuple(PartySummary(p, *totals[p.id]) for p in matrix.parties), signatories, stamp,
+                 draft or matrix.status != "approved", review, payload)
+
+
+def output_name(annex: Annex, ext: str) -> str:
+    """`<matrix-id>_<lang>_v<version>.<ext>` (DESIGN.md); the customer folder is the caller's."""
+    return f"{annex.matrix.id}_{annex.lang}_v{annex.matrix.version}.{ext}"

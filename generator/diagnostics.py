@@ -1,0 +1,108 @@
+"""Problems found in the user's input, told the way a user can act on them.
+
+Every reader and rule reports a `Diagnostic` (where, what, how to fix) instead of raising
+half-way: `annex validate` must show every problem at once, and no traceback ever reaches a
+user for bad input.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable
+
+
+@dataclass(frozen=True, order=True)
+class Location:
+    """A place in a file; line and column are 1-based, 0 when unknown."""
+
+    path: str
+    line: int = 0
+    column: int = 0
+
+    def __str__(self) -> str:
+        if self.line and self.column:
+            return f"{self.path}:{self.line}:{self.column}"
+        if self.line:
+            return f"{self.path}:{self.line}"
+        return self.path
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """One problem: where, which field, what is wrong and what would fix it."""
+
+    location: Location
+    message: str
+    hint: str = ""
+    field: str = ""
+    severity: str = "error"  # "error" or "warning"
+    code: str = ""
+    related: tuple[Location, ...] = ()
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity == "error"
+
+    def format(self) -> str:
+        where = str(self.location)
+        parts = [f"{where}: {self.severity}"]
+        if self.code:
+            parts[0] += f" [{self.code}]"
+        parts[0] += ":"
+        if self.field:
+            parts.append(f"{self.field}:")
+        parts.append(self.message)
+        text = " ".join(parts)
+        for other in self.related:
+            text += f"\n    see also {other}"
+        if self.hint:
+            text += f"\n    fix: {self.hint}"
+        return text
+
+
+class InputError(Exception):
+    """Raised when input cannot be used at all; carries the diagnostics that say why.
+
+    `unreadable` distinguishes "could not even read it" (exit 2: missing file, invalid YAML)
+    from "read it, but it breaks a rule" (exit 1).
+    """
+
+    def __init__(self, diagnostics: Iterable[Diagnostic], unreadable: bool = False):
+        self.diagnostics = list(diagnostics)
+        self.unreadable = unreadable
+        super().__init__("\n".join(d.format() for d in self.diagnostics))
+
+
+@dataclass
+class Report:
+    """Diagnostics collected across many files, in a stable order."""
+
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    unreadable: bool = False
+
+    def add(self, diagnostic: Diagnostic) -> None:
+        self.diagnostics.append(diagnostic)
+
+    def extend(self, diagnostics: Iterable[Diagnostic]) -> None:
+        self.diagnostics.extend(diagnostics)
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.is_error]
+
+    @property
+    def warnings(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if not d.is_error]
+
+    def sorted(self) -> list[Diagnostic]:
+        return sorted(self.diagnostics, key=lambda d: (d.location, d.message))
+
+
+def error(path: str | Path, message: str, *, line: int = 0, column: int = 0, hint: str = "",
+          field: str = "", code: str = "", related: tuple[Location, ...] = ()) -> Diagnostic:
+    return Diagnostic(Location(str(path), line, column), message, hint, field, "error", code, related)
+
+
+def warning(path: str | Path, message: str, *, line: int = 0, column: int = 0, hint: str = "",
+            field: str = "", code: str = "", related: tuple[Location, ...] = ()) -> Diagnostic:
+    return Diagnostic(Location(str(path), line, column), message, hint, field, "warning", code, related)

@@ -1,0 +1,59 @@
+"""Customers: who an annex is for, and what they negotiated away from the standard matrix.
+
+One customer file lists several customers (YAML, or CSV for sales ops); `FILE#ID` picks one.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Optional
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from .matrix import LANGUAGES, Strict
+
+SAFE_ID = r"^[A-Za-z0-9_-]+$"
+
+
+class Signatory(Strict):
+    name: str = ""
+    title: str = ""
+    place: str = ""
+
+
+class Deviation(Strict):
+    """Roles agreed with one customer for one activity, instead of the standard ones."""
+
+    activity: str = Field(description="activity id in the matrix")
+    roles: dict[str, Optional[str]] = Field(description="party id -> agreed role letters")
+    reason: str = Field(min_length=1, description="why; printed in the annex")
+    matrix: Optional[str] = Field(None, description="matrix id; needed when the customer has several")
+
+
+class Customer(Strict):
+    id: str = Field(pattern=SAFE_ID, max_length=64,
+                    description="a safe file name: letters, digits, '-' and '_'")
+    name: str = Field(min_length=1, description="legal name")
+    contract: Optional[str] = Field(None, description="contract reference")
+    annex: Optional[str] = Field(None, description="annex number in the contract, e.g. '3' or 'B'")
+    lang: Optional[str] = None
+    matrices: list[str] = Field(default_factory=list)
+    effective_date: Optional[dt.date] = None
+    signatories: dict[str, Signatory] = Field(default_factory=dict)
+    deviations: list[Deviation] = Field(default_factory=list)
+
+    @field_validator("annex", mode="before")
+    @classmethod
+    def _annex_text(cls, v):
+        return str(v) if isinstance(v, int) else v
+
+    @field_validator("lang")
+    @classmethod
+    def _lang(cls, v):
+        if v is not None and v not in LANGUAGES:
+            raise ValueError(f"'{v}' is not a supported language; use one of {', '.join(LANGUAGES)}")
+        return v
+
+
+class CustomerFile(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    customers: list[Customer] = Field(default_factory=list)

@@ -1,0 +1,92 @@
+"""Turn pydantic validation errors into located diagnostics a person can act on."""
+from __future__ import annotations
+
+import difflib
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from ..diagnostics import Diagnostic, error
+from ..yamlsource import YamlDocument
+
+
+def field_name(loc: tuple) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _allowed_keys(model: type[BaseModel], loc: tuple) -> list[str]:
+    """The keys the model accepts at `loc` (the mapping that holds an unknown key)."""
+    current: Any = model
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        field = getattr(current, "model_fields", {}).get(part)
+        if field is None:
+            return []
+        current = _inner_model(field.annotation)
+        if current is None:
+            return []
+    return list(getattr(current, "model_fields", {}))
+
+
+def _inner_model(annotation: Any) -> Any:
+    import typing
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in typing.get_args(annotation):
+        found = _inner_model(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def diagnostics_from(exc: ValidationError, doc: YamlDocument, model: type[BaseModel],
+                     prefix: tuple = ()) -> list[Diagnostic]:
+    out = []
+    for err in exc.errors(include_url=False):
+        loc = prefix + tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+        kind = err["type"]
+        name = field_name(loc)
+        if kind == "extra_forbidden":
+            key = loc[-1]
+            allowed = _allowed_keys(model, loc[len(prefix):-1])
+            close = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6)
+            hint = f"did you mean `{close[0]}`?" if close else (
+                f"allowed keys here: {', '.join(allowed)}" if allowed else "remove it")
+            where = doc.where(loc, key=True)
+            out.append(error(doc.path, f"unknown key `{key}`", line=where.line, column=where.column,
+                             field=name, hint=hint, code="unknown-key"))
+            continue
+        where = doc.where(loc)
+        if kind == "missing":
+            hint = f"add `{loc[-1]}:` here"
+            message = "is required but missing"
+        else:
+            message = err["msg"].removeprefix("Value error, ")
+            given = err.get("input")
+            if kind not in ("value_error",) and given is not None and not isinstance(given, (dict, list)):
+                message += f" (got {given!r})"
+            hint = _hint(kind, loc)
+        out.append(error(doc.path, message, line=where.line, column=where.column, field=name, hint=hint,
+                         code="invalid-value"))
+    return out
+
+
+def _hint(kind: str, loc: tuple) -> str:
+    last = loc[-1] if loc else ""
+    if kind.startswith("date"):
+        return "write the date as YYYY-MM-DD"
+    if kind == "string_pattern_mismatch" and last == "id":
+        return "use lower-case letters, digits and '-' (a customer id may also use upper case and '_')"
+    if kind == "string_type":
+        return "quote the value so that YAML reads it as text"
+    if kind == "literal_error":
+        return "use one of the values listed"
+    if kind in ("list_type",):
+        return "write a list: one `- item` per line"
+    if kind in ("dict_type", "model_type"):
+        return "write a mapping: `key: value` lines indented under this key"
+    return ""

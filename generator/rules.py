@@ -1,0 +1,272 @@
+"""The rules a matrix must keep, checked over the whole model so that every problem is found
+at once and reported at its position in the YAML file.
+
+Published matrices break the RACI rules in places, so `one_accountable` and
+`responsible_required` can be lowered to warnings by the matrix file (`rules:`) or by the
+command line; everything else is always an error.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Iterator
+
+from .diagnostics import Diagnostic, Location, error, warning
+from .model import Activity, Matrix, Section
+from .model.matrix import semver_key
+from .model.roles import STANDARD_LETTERS, parse_roles
+from .yamlsource import YamlDocument
+
+SectionPath = tuple  # ('sections', 0, 'sections', 1)
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """A matrix with the document it came from, for positions."""
+
+    matrix: Matrix
+    doc: YamlDocument
+
+
+def walk_with_paths(matrix: Matrix) -> Iterator[tuple[SectionPath, int, Section]]:
+    def rec(sections: list[Section], base: tuple, depth: int):
+        for i, section in enumerate(sections):
+            path = base + ("sections", i)
+            yield path, depth, section
+            yield from rec(section.sections, path, depth + 1)
+    yield from rec(matrix.sections, (), 1)
+
+
+def activities_with_paths(matrix: Matrix) -> Iterator[tuple[tuple, Section, Activity]]:
+    for path, _, section in walk_with_paths(matrix):
+        for k, activity in enumerate(section.activities):
+            yield path + ("activities", k), section, activity
+
+
+def check_roles(roles: dict, parties: list[str], legend: set[str], where, *, field: str,
+                one_accountable: str, responsible_required: str, path: str,
+                subject: str) -> list[Diagnostic]:
+    """RACI rules for one set of role cells (an activity's, or a deviation's agreed roles)."""
+    out: list[Diagnostic] = []
+    for party, cell in roles.items():
+        if party not in parties:
+            loc = where(("roles", party), key=True)
+            out.append(error(path, f"{subject}: `{party}` is not a party of this matrix", line=loc.line,
+                             column=loc.column, field=f"{field}.roles.{party}",
+                             hint=f"use one of: {', '.join(parties)}", code="unknown-party"))
+            continue
+        parsed = parse_roles(cell)
+        loc = where(("roles", party))
+        if parsed.unknown:
+            out.append(error(path, f"{subject}: role cell `{cell}` holds `{parsed.unknown}`, which is not a role letter",
+                             line=loc.line, column=loc.column, field=f"{field}.roles.{party}",
+                             hint=f"write role letters only, e.g. RA or C, I (legend: {', '.join(sorted(legend))})",
+                             code="bad-role"))
+        bad = [ch for ch in parsed.letters if ch not in legend]
+        if bad:
+            out.append(error(path, f"{subject}: role letter(s) {', '.join(bad)} not in the legend",
+                             line=loc.line, column=loc.column, field=f"{field}.roles.{party}",
+                             hint=f"use only {', '.join(sorted(legend, key=_legend_order))}", code="bad-role"))
+    missing = [p for p in parties if p not in roles]
+    if missing and field.startswith("sections"):
+        loc = where(("roles",))
+        out.append(error(path, f"{subject}: no column for party {', '.join(missing)}", line=loc.line,
+                         column=loc.column, field=f"{field}.roles",
+                         hint=f"add `{missing[0]}:` (leave it empty if the party holds no role)",
+                         code="missing-party"))
+    letters = [ch for p in parties for ch in parse_roles(roles.get(p)).letters]
+    loc = where(("roles",))
+    accountable = letters.count("A")
+    if accountable != 1:
+        make = error if one_accountable == "error" else warning
+        out.append(make(path, f"{subject}: {accountable} parties are Accountable (A); exactly one must be",
+                        line=loc.line, column=loc.column, field=f"{field}.roles",
+                        hint="give A to exactly one party, or set `rules: {one_accountable: warning}`",
+                        code="one-accountable"))
+    if "R" not in letters:
+        make = error if responsible_required == "error" else warning
+        out.append(make(path, f"{subject}: no party Realises (R); at least one must",
+                        line=loc.line, column=loc.column, field=f"{field}.roles",
+                        hint="give R to at least one party, or set `rules: {responsible_required: warning}`",
+                        code="responsible-required"))
+    return out
+
+
+def _legend_order(ch: str) -> int:
+    return STANDARD_LETTERS.index(ch) if ch in STANDARD_LETTERS else len(STANDARD_LETTERS)
+
+
+def legend_letters(matrix: Matrix) -> set[str]:
+    return {entry.code for entry in matrix.legend} or set(STANDARD_LETTERS)
+
+
+def check_matrix(loaded: Loaded, *, relax: frozenset[str] = frozenset()) -> list[Diagnostic]:
+    """Every rule that one matrix file must keep on its own."""
+    m, doc = loaded.matrix, loaded.doc
+    out: list[Diagnostic] = []
+    path = doc.path
+
+    def at(loc: tuple, key: bool = False) -> Location:
+        return doc.where(loc, key=key)
+
+    # parties and legend
+    seen: dict[str, int] = {}
+    for i, party in enumerate(m.parties):
+        if party.id in seen:
+            loc = at(("parties", i, "id"))
+            out.append(error(path, f"party id `{party.id}` is used twice", line=loc.line, column=loc.column,
+                             field=f"parties[{i}].id", related=(at(("parties", seen[party.id], "id")),),
+                             hint="give each party its own id", code="duplicate-party"))
+        seen.setdefault(party.id, i)
+    codes: dict[str, int] = {}
+    for i, entry in enumerate(m.legend):
+        loc = at(("legend", i, "code"))
+        if entry.code in codes:
+            out.append(error(path, f"legend letter `{entry.code}` is defined twice", line=loc.line,
+                             column=loc.column, field=f"legend[{i}].code", code="duplicate-legend",
+                             related=(at(("legend", codes[entry.code], "code")),), hint="keep one entry per letter"))
+        elif entry.code not in STANDARD_LETTERS:
+            out.append(error(path, f"legend letter `{entry.code}` is not one of R, A, C, I", line=loc.line,
+                             column=loc.column, field=f"legend[{i}].code", code="bad-legend",
+                             hint="the codes are R, A, C, I in every language; translate the label instead"))
+        codes.setdefault(entry.code, i)
+
+    # status and versions
+    if m.status == "approved" and m.approval is None:
+        loc = at(("status",))
+        out.append(error(path, "status is `approved` but no approval is recorded", line=loc.line, column=loc.column,
+                         field="approval", hint="add `approval: {by: NAME, date: YYYY-MM-DD}` or set `status: draft`",
+                         code="approval-missing"))
+    for i in range(1, len(m.history)):
+        prev, cur = m.history[i - 1], m.history[i]
+        if semver_key(cur.version) <= semver_key(prev.version) or cur.date < prev.date:
+            loc = at(("history", i))
+            out.append(error(path, f"revision {cur.version} ({cur.date}) does not come after {prev.version} ({prev.date})",
+                             line=loc.line, column=loc.column, field=f"history[{i}]",
+                             related=(at(("history", i - 1)),), code="history-order",
+                             hint="list revisions oldest first, with increasing versions and dates"))
+    if m.history and semver_key(m.history[-1].version) > semver_key(m.version):
+        loc = at(("version",))
+        out.append(error(path, f"version {m.version} is older than the last revision {m.history[-1].version}",
+                         line=loc.line, column=loc.column, field="version", code="history-order",
+                         hint="set `version:` to the newest revision"))
+
+    # sections and activities
+    parties = [p.id for p in m.parties]
+    legend = legend_letters(m)
+    ids: dict[str, tuple] = {}
+    one_a = "warning" if "one-accountable" in relax else m.rules.one_accountable
+    one_r = "warning" if "responsible-required" in relax else m.rules.responsible_required
+    for spath, _, section in walk_with_paths(m):
+        if not section.activities and not section.sections:
+            loc = at(spath + ("title",))
+            out.append(error(path, f"section “{section.title}” has no activity and no subsection", line=loc.line,
+                             column=loc.column, field=_f(spath), hint="add activities or remove the section",
+                             code="empty-section"))
+        texts: dict[str, int] = {}
+        for k, activity in enumerate(section.activities):
+            apath = spath + ("activities", k)
+            if activity.id in ids:
+                loc = at(apath + ("id",))
+                out.append(error(path, f"activity id `{activity.id}` is used twice", line=loc.line,
+                                 column=loc.column, field=_f(apath) + ".id",
+                                 related=(at(ids[activity.id] + ("id",)),), code="duplicate-id",
+                                 hint="give each activity its own id (ids must stay the same in every language)"))
+            ids.setdefault(activity.id, apath)
+            key = " ".join(activity.text.split()).casefold()
+            if key in texts:
+                loc = at(apath + ("text",))
+                out.append(error(path, "the same activity text appears twice in this section", line=loc.line,
+                                 column=loc.column, field=_f(apath) + ".text", code="duplicate-text",
+                                 related=(at(spath + ("activities", texts[key], "text")),),
+                                 hint="remove the duplicate row or reword one of them"))
+            texts.setdefault(key, k)
+            out.extend(check_roles(activity.roles, parties, legend, lambda loc, key=False, _p=apath: at(_p + loc, key),
+                                   field=_f(apath), one_accountable=one_a, responsible_required=one_r, path=path,
+                                   subject=f"activity `{activity.id}`"))
+    return out
+
+
+def _f(loc: tuple) -> str:
+    from .readers.modelerrors import field_name
+    return field_name(loc)
+
+
+def check_translations(group: list[Loaded]) -> list[Diagnostic]:
+    """All languages of one matrix: same version, parties, sections, activity ids and roles."""
+    if len(group) < 2:
+        return []
+    by_lang = sorted(group, key=lambda l: (l.matrix.lang != "fr", l.matrix.lang, l.doc.path))
+    ref = by_lang[0]
+    out: list[Diagnostic] = []
+    for other in by_lang[1:]:
+        out.extend(_compare(ref, other))
+    return out
+
+
+def _compare(ref: Loaded, other: Loaded) -> list[Diagnostic]:
+    out: list[Diagnostic] = []
+    a, b = ref.matrix, other.matrix
+    lang = f"{b.lang} ({other.doc.path})"
+
+    def diag(msg: str, loc_b: tuple, loc_a: tuple, hint: str, code: str) -> Diagnostic:
+        where = other.doc.where(loc_b)
+        return error(other.doc.path, msg, line=where.line, column=where.column, field=_f(loc_b) or "",
+                     related=(ref.doc.where(loc_a),), hint=hint, code=code)
+
+    if a.lang == b.lang:
+        out.append(diag(f"two files for language `{b.lang}` of matrix `{b.id}`", ("lang",), ("lang",),
+                        "keep one file per language", "duplicate-language"))
+        return out
+    if a.version != b.version:
+        out.append(diag(f"version {b.version} differs from {a.lang} version {a.version}", ("version",), ("version",),
+                        "translations of one matrix must carry the same version", "translation-version"))
+    if [p.id for p in a.parties] != [p.id for p in b.parties]:
+        out.append(diag(f"parties {[p.id for p in b.parties]} differ from {a.lang} {[p.id for p in a.parties]}",
+                        ("parties",), ("parties",), "use the same party ids in the same order", "translation-parties"))
+    sa, sb = list(walk_with_paths(a)), list(walk_with_paths(b))
+    for (pa, da, x), (pb, db, y) in zip(sa, sb):
+        if pa != pb:
+            out.append(diag(f"section “{y.title}” is not at the place of {a.lang} section “{x.title}”", pb, pa,
+                            "give every language the same sections and subsections in the same order",
+                            "translation-sections"))
+            return out
+        ia, ib = [act.id for act in x.activities], [act.id for act in y.activities]
+        if ia != ib:
+            for k in range(max(len(ia), len(ib))):
+                ka = ia[k] if k < len(ia) else None
+                kb = ib[k] if k < len(ib) else None
+                if ka != kb:
+                    loc_b = pb + ("activities", min(k, len(ib) - 1)) if ib else pb
+                    loc_a = pa + ("activities", min(k, len(ia) - 1)) if ia else pa
+                    out.append(diag(f"in section “{y.title}”, activity {k + 1} is `{kb}` where {a.lang} has `{ka}`",
+                                    loc_b, loc_a, "same activity ids in the same order in every language",
+                                    "translation-activities"))
+                    break
+            continue
+        for k, (act_a, act_b) in enumerate(zip(x.activities, y.activities)):
+            for party in a.parties:
+                la, lb = act_a.letters(party.id), act_b.letters(party.id)
+                if la != lb:
+                    out.append(diag(f"activity `{act_b.id}`: {party.id} holds {''.join(lb) or 'no role'} where "
+                                    f"{a.lang} says {''.join(la) or 'no role'}",
+                                    pb + ("activities", k, "roles", party.id), pa + ("activities", k, "roles", party.id),
+                                    "roles must be the same in every language; fix the translation",
+                                    "translation-roles"))
+    if len(sa) != len(sb):
+        extra = sb[len(sa)] if len(sb) > len(sa) else None
+        missing = sa[len(sb)] if len(sa) > len(sb) else None
+        if extra:
+            out.append(diag(f"section “{extra[2].title}” has no counterpart in {a.lang}", extra[0], ("sections",),
+                            "remove it or add it to every language", "translation-sections"))
+        if missing:
+            out.append(diag(f"section “{missing[2].title}” of {a.lang} is missing here", ("sections",), missing[0],
+                            "add the translated section", "translation-sections"))
+    return out
+
+
+def group_by_matrix(items: list[Loaded]) -> dict[str, list[Loaded]]:
+    groups: dict[str, list[Loaded]] = defaultdict(list)
+    for item in items:
+        groups[item.matrix.id].append(item)
+    return groups

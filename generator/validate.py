@@ -1,0 +1,121 @@
+"""`annex validate`: read every matrix and customer file under the given paths and report every
+problem at once (files, rules, translations, customers against the matrices they name)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from .diagnostics import InputError, Report, error
+from .readers.customers import read_customers
+from .readers.matrix_yaml import read_matrix
+from .rules import Loaded, check_matrix, check_roles, check_translations, group_by_matrix, legend_letters
+
+DATA_SUFFIXES = (".yaml", ".yml", ".csv")
+
+
+def collect_files(paths: list[str | Path], report: Report) -> list[Path]:
+    files: list[Path] = []
+    for raw in paths:
+        p = Path(raw)
+        if p.is_dir():
+            files.extend(sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in DATA_SUFFIXES
+                                and not any(part.startswith(".") for part in f.parts)))
+        elif p.exists():
+            files.append(p)
+        else:
+            report.add(error(p, "no such file or folder", hint="check the path"))
+            report.unreadable = True
+    return files
+
+
+def is_customer_file(path: Path) -> bool:
+    if path.suffix.lower() == ".csv":
+        return True
+    try:
+        head = path.read_text(encoding="utf-8", errors="replace")[:20000]
+    except OSError:
+        return False
+    return any(line.startswith("customers:") for line in head.splitlines())
+
+
+def validate_paths(paths: list[str | Path], *, relax: frozenset[str] = frozenset(),
+                   data_dir: str | Path | None = None) -> Report:
+    report = Report()
+    matrices: list[Loaded] = []
+    customer_files = []
+    for path in collect_files(paths, report):
+        try:
+            if is_customer_file(path):
+                customer_files.append(read_customers(path))
+            else:
+                matrix, doc = read_matrix(path)
+                matrices.append(Loaded(matrix, doc))
+        except InputError as exc:
+            report.extend(exc.diagnostics)
+            report.unreadable = report.unreadable or exc.unreadable
+    for item in matrices:
+        report.extend(check_matrix(item, relax=relax))
+    for group in group_by_matrix(matrices).values():
+        report.extend(check_translations(group))
+    if customer_files:
+        known = {(l.matrix.id, l.matrix.lang): l for l in matrices}
+        if data_dir is not None:
+            _load_known_matrices(Path(data_dir), known)
+        for customers, doc in customer_files:
+            report.extend(check_customers(customers, doc, known, relax=relax))
+    return report
+
+
+def _load_known_matrices(data_dir: Path, known: dict) -> None:
+    root = data_dir / "matrices"
+    if not root.is_dir():
+        return
+    for f in sorted(root.glob("*/*.yaml")):
+        try:
+            m, doc = read_matrix(f)
+        except InputError:
+            continue
+        known.setdefault((m.id, m.lang), Loaded(m, doc))
+
+
+def check_customers(customers, doc, known: dict, *, relax: frozenset[str] = frozenset()) -> list:
+    """Customers against the matrices they name: matrices exist, deviations keep the rules."""
+    out = []
+    ids = {mid for mid, _ in known}
+    for i, c in enumerate(customers):
+        base = ("customers", i)
+        for j, mid in enumerate(c.matrices):
+            if mid not in ids:
+                loc = doc.where(base + ("matrices", j))
+                out.append(error(doc.path, f"customer `{c.id}`: unknown matrix `{mid}`", line=loc.line,
+                                 column=loc.column, field=f"customers[{i}].matrices[{j}]", code="unknown-matrix",
+                                 hint=f"known matrices: {', '.join(sorted(ids)) or 'none found'}"))
+        for k, dev in enumerate(c.deviations):
+            dpath = base + ("deviations", k)
+            mid = dev.matrix or (c.matrices[0] if len(c.matrices) == 1 else None)
+            loc = doc.where(dpath)
+            if mid is None:
+                out.append(error(doc.path, f"customer `{c.id}`: deviation {k + 1} does not say which matrix it changes",
+                                 line=loc.line, column=loc.column, field=f"customers[{i}].deviations[{k}].matrix",
+                                 hint="add `matrix: MATRIX-ID`", code="deviation-matrix"))
+                continue
+            lang = c.lang or "fr"
+            loaded = known.get((mid, lang)) or next((v for (m, _), v in sorted(known.items()) if m == mid), None)
+            if loaded is None:
+                continue  # unknown matrix reported above
+            matrix = loaded.matrix
+            if matrix.activity(dev.activity) is None:
+                aloc = doc.where(dpath + ("activity",))
+                out.append(error(doc.path, f"customer `{c.id}`: deviation on unknown activity `{dev.activity}` "
+                                           f"of matrix `{mid}`", line=aloc.line, column=aloc.column,
+                                 field=f"customers[{i}].deviations[{k}].activity", code="deviation-activity",
+                                 hint="use an activity id from the matrix file (`id:` of the row)"))
+                continue
+            parties = [p.id for p in matrix.parties]
+            roles = {p: dev.roles.get(p) for p in parties} | dev.roles
+            out.extend(check_roles(roles, parties, legend_letters(matrix),
+                                   lambda l, key=False, _p=dpath: doc.where(_p + l, key=key),
+                                   field=f"customers[{i}].deviations[{k}]",
+                                   one_accountable="warning" if "one-accountable" in relax else "error",
+                                   responsible_required="warning" if "responsible-required" in relax else "error",
+                                   path=doc.path, subject=f"customer `{c.id}`, deviation on `{dev.activity}`"))
+    return out

@@ -1,0 +1,149 @@
+"""Read a YAML file safely and remember where every value came from.
+
+PyYAML gives plain Python values or nodes with positions, never both; the model wants plain
+values and the diagnostics want file:line:column for any field. This module composes the node
+tree once and keeps a map from each value's path (keys and list indices) to its position.
+It also refuses what a hand-edited data file never needs and an attacker would use: anchors
+and aliases (a few lines can expand to gigabytes), duplicate keys, non-UTF-8 bytes, huge files.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .diagnostics import InputError, Location, error
+
+MAX_BYTES = 2 * 1024 * 1024  # a matrix of a few hundred rows is ~50 KiB
+
+Path_ = tuple[Any, ...]
+
+
+@dataclass
+class YamlDocument:
+    """Plain data from one YAML file and the position of each of its values."""
+
+    path: str
+    data: Any
+    positions: dict[Path_, tuple[int, int]] = field(default_factory=dict)
+    key_positions: dict[Path_, tuple[int, int]] = field(default_factory=dict)
+
+    def where(self, loc: Path_, *, key: bool = False) -> Location:
+        """The position of the value at `loc`, or of its nearest ancestor that exists."""
+        loc = tuple(loc)
+        while True:
+            table = self.key_positions if key and loc in self.key_positions else self.positions
+            if loc in table:
+                line, column = table[loc]
+                return Location(self.path, line, column)
+            if not loc:
+                return Location(self.path, 1, 1)
+            loc = loc[:-1]
+
+
+def read_text(path: str | Path, *, max_bytes: int = MAX_BYTES, what: str = "file") -> str:
+    """Read a UTF-8 text file, turning every way it can fail into a located diagnostic."""
+    p = Path(path)
+    try:
+        if p.is_dir():
+            raise InputError([error(p, f"is a folder, expected a {what}",
+                                    hint="name a file, or pass the folder to `annex validate`")], unreadable=True)
+        size = p.stat().st_size
+    except FileNotFoundError:
+        raise InputError([error(p, "no such file", hint="check the path and the current folder")],
+                         unreadable=True) from None
+    except OSError as exc:
+        raise InputError([error(p, f"cannot be read: {exc.strerror}")], unreadable=True) from None
+    if size > max_bytes:
+        raise InputError([error(p, f"is {size:,} bytes, over the limit of {max_bytes:,}",
+                                hint=f"a {what} is normally a few kilobytes; split it or check it is the right file")],
+                         unreadable=True)
+    raw = p.read_bytes()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise InputError([error(p, f"is not UTF-8 (byte 0x{raw[exc.start]:02x} cannot be decoded)",
+                                line=line, column=column,
+                                hint="save the file as UTF-8 in your editor")], unreadable=True) from None
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    return text
+
+
+def load_yaml(path: str | Path, *, max_bytes: int = MAX_BYTES, text: str | None = None) -> YamlDocument:
+    """Parse one YAML document into plain data with positions; raise InputError(unreadable)."""
+    path = str(path)
+    if text is None:
+        text = read_text(path, max_bytes=max_bytes, what="YAML file")
+    if not text.strip():
+        raise InputError([error(path, "is empty", line=1,
+                                hint="write the matrix or customer data in it, see README.md")], unreadable=True)
+    problems = []
+    try:
+        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+            anchor = getattr(event, "anchor", None)
+            if isinstance(event, yaml.AliasEvent) or anchor is not None:
+                mark = event.start_mark
+                kind = "alias" if isinstance(event, yaml.AliasEvent) else "anchor"
+                problems.append(error(path, f"YAML {kind} `{'*' if kind == 'alias' else '&'}{anchor}` is not allowed",
+                                      line=mark.line + 1, column=mark.column + 1,
+                                      hint="write the value out in full; anchors and aliases are refused "
+                                           "because a few of them can expand to gigabytes"))
+    except yaml.YAMLError as exc:
+        raise InputError([_syntax_error(path, exc)], unreadable=True) from None
+    if problems:
+        raise InputError(problems, unreadable=True)
+
+    loader = yaml.SafeLoader(text)
+    try:
+        root = loader.get_single_node()
+        doc = YamlDocument(path, None)
+        doc.data = _plain(loader, root, (), doc, problems)
+    except yaml.YAMLError as exc:
+        raise InputError([_syntax_error(path, exc)], unreadable=True) from None
+    finally:
+        loader.dispose()
+    if problems:
+        raise InputError(problems, unreadable=True)
+    return doc
+
+
+def _syntax_error(path: str, exc: yaml.YAMLError) -> Any:
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc)
+    context = getattr(exc, "context", None)
+    message = f"invalid YAML: {problem}" + (f" ({context})" if context else "")
+    return error(path, message, line=mark.line + 1 if mark else 0, column=mark.column + 1 if mark else 0,
+                 hint="check indentation and quoting; a value with `: ` or starting with `*`, `&`, `[` "
+                      "or `{` must be quoted")
+
+
+def _plain(loader: yaml.SafeLoader, node: yaml.Node, loc: Path_, doc: YamlDocument, problems: list) -> Any:
+    doc.positions[loc] = (node.start_mark.line + 1, node.start_mark.column + 1)
+    if isinstance(node, yaml.MappingNode):
+        result: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                problems.append(error(doc.path, "a mapping key must be a plain word",
+                                      line=key_node.start_mark.line + 1, column=key_node.start_mark.column + 1))
+                continue
+            key = loader.construct_object(key_node)
+            if not isinstance(key, str):
+                key = key_node.value
+            if key in result:
+                first = doc.key_positions[loc + (key,)]
+                problems.append(error(doc.path, f"key `{key}` appears twice in the same mapping",
+                                      line=key_node.start_mark.line + 1, column=key_node.start_mark.column + 1,
+                                      related=(Location(doc.path, *first),),
+                                      hint="remove one of them; YAML would silently keep only the last"))
+                continue
+            doc.key_positions[loc + (key,)] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+            result[key] = _plain(loader, value_node, loc + (key,), doc, problems)
+        return result
+    if isinstance(node, yaml.SequenceNode):
+        return [_plain(loader, item, loc + (i,), doc, problems) for i, item in enumerate(node.value)]
+    return loader.construct_object(node)
