@@ -6,7 +6,6 @@ never a traceback.
 """
 from __future__ import annotations
 
-import json
 import sys
 from enum import Enum
 from pathlib import Path

@@ -207,7 +207,6 @@ def check_translations(group: list[Loaded]) -> list[Diagnostic]:
 def _compare(ref: Loaded, other: Loaded) -> list[Diagnostic]:
     out: list[Diagnostic] = []
     a, b = ref.matrix, other.matrix
-    lang = f"{b.lang} ({other.doc.path})"
 
     def diag(msg: str, loc_b: tuple, loc_a: tuple, hint: str, code: str) -> Diagnostic:
         where = other.doc.where(loc_b)

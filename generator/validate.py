@@ -27,14 +27,20 @@ def collect_files(paths: list[str | Path], report: Report) -> list[Path]:
     return files
 
 
-def is_customer_file(path: Path) -> bool:
+def kind_of(path: Path) -> str:
+    """`customers`, `deviations` (a CSV's side file, checked through its CSV) or `matrix`."""
     if path.suffix.lower() == ".csv":
-        return True
+        return "customers"
     try:
         head = path.read_text(encoding="utf-8", errors="replace")[:20000]
     except OSError:
-        return False
-    return any(line.startswith("customers:") for line in head.splitlines())
+        return "matrix"
+    for line in head.splitlines():
+        if line.startswith("customers:"):
+            return "customers"
+        if line.startswith("deviations:"):
+            return "deviations"
+    return "matrix"
 
 
 def validate_paths(paths: list[str | Path], *, relax: frozenset[str] = frozenset(),
@@ -43,8 +49,11 @@ def validate_paths(paths: list[str | Path], *, relax: frozenset[str] = frozenset
     matrices: list[Loaded] = []
     customer_files = []
     for path in collect_files(paths, report):
+        kind = kind_of(path)
+        if kind == "deviations":
+            continue
         try:
-            if is_customer_file(path):
+            if kind == "customers":
                 customer_files.append(read_customers(path))
             else:
                 matrix, doc = read_matrix(path)

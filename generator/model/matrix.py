@@ -56,7 +56,7 @@ class Revision(Strict):
     date: dt.date
     summary: str = ""
 
-    @field_validator("version")
+    @field_validator("version", mode="before")
     @classmethod
     def _semver(cls, v: str) -> str:
         return _check_semver(v)
@@ -129,7 +129,7 @@ class Matrix(Strict):
     page: dict[str, str] = Field(default_factory=dict,
                                  description="other front-matter keys of the published page (slug, ...)")
 
-    @field_validator("version")
+    @field_validator("version", mode="before")
     @classmethod
     def _semver(cls, v: str) -> str:
         return _check_semver(v)

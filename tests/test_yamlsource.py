@@ -1,0 +1,78 @@
+"""The YAML reader refuses what a data file never needs, and says where."""
+import pytest
+
+from generator.diagnostics import InputError
+from generator.yamlsource import load_yaml
+
+
+def write(tmp_path, text, name="m.yaml", mode="w"):
+    p = tmp_path / name
+    if isinstance(text, bytes):
+        p.write_bytes(text)
+    else:
+        p.write_text(text, encoding="utf-8")
+    return p
+
+
+def problems(path, **kw):
+    with pytest.raises(InputError) as exc:
+        load_yaml(path, **kw)
+    assert exc.value.unreadable
+    return exc.value.diagnostics
+
+
+def test_positions_of_nested_values(tmp_path):
+    doc = load_yaml(write(tmp_path, "a: 1\nlist:\n  - x: 2\n    y: [3, 4]\n"))
+    assert doc.data == {"a": 1, "list": [{"x": 2, "y": [3, 4]}]}
+    assert (doc.where(("list", 0, "y")).line, doc.where(("list", 0, "y")).column) == (4, 8)
+    assert doc.where(("list", 0, "x"), key=True).line == 3
+    # a missing path falls back to its nearest ancestor
+    assert doc.where(("list", 0, "nope")).line == 3
+
+
+def test_alias_and_anchor_are_refused(tmp_path):
+    diags = problems(write(tmp_path, "a: &x [1, 2]\nb: *x\n"))
+    assert [d.location.line for d in diags] == [1, 2]
+    assert "anchor" in diags[0].message and "alias" in diags[1].message
+    assert "gigabytes" in diags[0].hint
+
+
+def test_billion_laughs_is_refused_before_expansion(tmp_path):
+    lol = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}]\n" for i in range(8))
+    diags = problems(write(tmp_path, lol))
+    assert len(diags) > 8
+
+
+def test_syntax_error_has_line_and_column(tmp_path):
+    (d,) = problems(write(tmp_path, "a: 1\nb: [1, 2\nc: 3\n"))
+    assert d.location.line >= 2 and "invalid YAML" in d.message
+
+
+def test_duplicate_key(tmp_path):
+    (d,) = problems(write(tmp_path, "a: 1\nb: 2\na: 3\n"))
+    assert d.location.line == 3 and d.related[0].line == 1 and "twice" in d.message
+
+
+def test_not_utf8(tmp_path):
+    (d,) = problems(write(tmp_path, "title: caf\xe9\n".encode("latin-1")))
+    assert "UTF-8" in d.message and (d.location.line, d.location.column) == (1, 11)
+
+
+def test_empty_file(tmp_path):
+    (d,) = problems(write(tmp_path, "  \n"))
+    assert "empty" in d.message
+
+
+def test_size_limit(tmp_path):
+    (d,) = problems(write(tmp_path, "a: " + "x" * 200 + "\n"), max_bytes=100)
+    assert "over the limit" in d.message
+
+
+def test_missing_file_and_folder(tmp_path):
+    assert "no such file" in problems(tmp_path / "nope.yaml")[0].message
+    assert "folder" in problems(tmp_path)[0].message
+
+
+def test_bom_is_accepted(tmp_path):
+    assert load_yaml(write(tmp_path, "\ufeffa: 1\n")).data == {"a": 1}
