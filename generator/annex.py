@@ -166,6 +166,19 @@ def deviations_for(customer: Optional[Customer], matrix: Matrix) -> list[Deviati
     return [d for d in customer.deviations if d.matrix == matrix.id or (d.matrix is None and single)]
 
 
+def _deviation_problems(matrix: Matrix, customer: Customer, d: Deviation) -> list:
+    """A deviation must keep the RACI rules of the matrix it changes."""
+    from .diagnostics import Location
+    from .rules import check_roles, legend_letters
+    parties = [p.id for p in matrix.parties]
+    where = Location(f"customer {customer.id}")
+    found = check_roles(dict(d.roles), parties, legend_letters(matrix), lambda *_a, **_k: where,
+                        field=f"deviations[{d.activity}]", one_accountable=matrix.rules.one_accountable,
+                        responsible_required=matrix.rules.responsible_required, path=where.path,
+                        subject=f"deviation on `{d.activity}`")
+    return [f for f in found if f.is_error]
+
+
 def build_annex(matrix: Matrix, customer: Optional[Customer], brand: Brand, *, draft: bool = False,
                 review: bool = False) -> Annex:
     """Decide everything an annex says; raise InputError if the inputs cannot make one."""
@@ -183,6 +196,11 @@ def build_annex(matrix: Matrix, customer: Optional[Customer], brand: Brand, *, d
         if matrix.activity(d.activity) is None:
             problems.append(error(f"customer {customer.id}", f"deviation on unknown activity `{d.activity}` of "
                                   f"matrix `{matrix.id}`", hint="use an activity id from the matrix file"))
+        elif d.activity in by_activity:
+            problems.append(error(f"customer {customer.id}", f"two deviations on activity `{d.activity}`",
+                                  hint="keep one deviation per activity"))
+        else:
+            problems.extend(_deviation_problems(matrix, customer, d))
         by_activity[d.activity] = d
     if problems:
         raise InputError(problems)

@@ -1,0 +1,27 @@
+# One command for each promise of the README: `make sample` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+
+.PHONY: sample test bench system clean
+
+sample: $(VENV)/.installed  ## set up, then build every sample customer's annexes into output/
+	$(BIN)/annex batch data/customers/example.yaml -o output
+
+test: system $(VENV)/.installed  ## set up, then run the whole test suite
+	$(BIN)/python -m pytest -q
+
+bench: $(VENV)/.installed  ## speed and memory figures beside the peers (see bench/README.md)
+	$(BIN)/python bench/run.py
+
+system:
+	bash scripts/install-system-deps.sh
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[test]'
+	touch $@
+
+clean:
+	rm -rf $(VENV) output/*/ output/manifest.*

@@ -1,0 +1,237 @@
+"""`annex batch`: every customer x subscribed matrix x format, in parallel, incrementally,
+with a manifest; one customer's bad data fails that customer alone.
+
+The parent reads the customer file, plans one job per (customer, matrix) and hands jobs to
+worker processes; a worker builds the annex model once and renders each format from it.
+Matrices and the brand are cached per worker, so a batch pays their cost once per process.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import time
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from dataclasses import dataclass
+from functools import lru_cache
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Optional
+
+from .annex import build_annex, output_name
+from .atomic import sweep_temporaries, write_atomic
+from .brand import load_brand
+from .diagnostics import InputError
+from .manifest import Entry, load_previous, sha256_file, write_manifest
+from .model import Customer
+from .readers.customers import read_customer_entries
+
+
+@dataclass(frozen=True)
+class Job:
+    customer: Customer
+    matrix_id: str
+    formats: tuple[str, ...]
+    out_dir: str
+    data_dir: str
+    templates: Optional[str]
+    previous: tuple[Entry, ...]  # last manifest's entries for this customer and matrix
+    force: bool
+
+
+@lru_cache(maxsize=64)
+def _matrix(path: str, mtime_ns: int):
+    from .build import load_checked_matrix
+    return load_checked_matrix(Path(path))
+
+
+def load_matrix_cached(path: Path):
+    """A checked matrix, read once per worker (the cache key includes the file's mtime)."""
+    try:
+        mtime = path.stat().st_mtime_ns
+    except OSError:
+        mtime = 0
+    return _matrix(str(path), mtime)
+
+
+def run_job(job: Job) -> list[Entry]:
+    """Build one customer's annex for one matrix in every format; never raises for bad input."""
+    from .build import resolve_matrix
+    from .writers import renderer
+    c = job.customer
+    lang = c.lang or "fr"
+
+    def failed(message: str, fmt: str, version: str = "") -> Entry:
+        return Entry(c.id, job.matrix_id, lang, version, fmt, "", 0, "", "", "", "failed", message)
+
+    try:
+        path = resolve_matrix(job.matrix_id, lang=lang, data_dir=Path(job.data_dir))
+        matrix = load_matrix_cached(path)
+        annex = build_annex(matrix, c, load_brand(job.templates))
+    except InputError as exc:
+        return [failed(_one_line(exc), fmt) for fmt in job.formats]
+    out_dir = Path(job.out_dir)
+    previous = {e.format: e for e in job.previous}
+    entries = []
+    for fmt in job.formats:
+        rel = f"{c.id}/{output_name(annex, fmt)}"
+        target = out_dir / rel
+        base = dict(customer=c.id, matrix=matrix.id, lang=annex.lang, version=matrix.version, format=fmt, path=rel,
+                    fingerprint=annex.stamp.fingerprint, template=annex.brand.version)
+        before = previous.get(fmt)
+        if (not job.force and before and before.fingerprint == annex.stamp.fingerprint
+                and before.template == annex.brand.version and before.path == rel and target.is_file()
+                and target.stat().st_size == before.size and sha256_file(target) == before.sha256):
+            entries.append(Entry(**base, size=before.size, sha256=before.sha256, status="unchanged"))
+            continue
+        try:
+            data = renderer(fmt)(annex)
+            write_atomic(target, data)
+        except InputError as exc:
+            entries.append(Entry(**base, size=0, sha256="", status="failed", error=_one_line(exc)))
+            continue
+        import hashlib
+        entries.append(Entry(**base, size=len(data), sha256=hashlib.sha256(data).hexdigest(), status="written"))
+    return entries
+
+
+def _one_line(exc: InputError) -> str:
+    return " | ".join(d.format().replace("\n    ", " — ") for d in exc.diagnostics)
+
+
+def _init_worker() -> None:
+    # the parent decides what an interrupt means; workers just stop when told
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def _raise_interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
+def run_batch(customers_file: Path, *, jobs: Optional[int], formats: list[str], out_dir: Path, force: bool,
+              templates: Optional[Path], data_dir: Path) -> int:
+    entries_in, doc = read_customer_entries(customers_file)
+    load_brand(templates)  # a bad brand folder fails the whole run, before any work
+    out_dir.mkdir(parents=True, exist_ok=True)
+    swept = sweep_temporaries(out_dir)
+    previous = load_previous(out_dir)
+    results: list[Entry] = []
+    planned: list[Job] = []
+    for e in entries_in:
+        if e.customer is None:
+            message = " | ".join(d.format().replace("\n    ", " — ") for d in e.problems)
+            for mid in e.matrices or ("?",):
+                for fmt in formats:
+                    results.append(Entry(e.raw_id, mid, "", "", fmt, "", 0, "", "", "", "failed", message))
+            continue
+        c = e.customer
+        for mid in c.matrices:
+            prev = tuple(p for k, p in previous.items() if k[0] == c.id and k[1] == mid)
+            planned.append(Job(c, mid, tuple(formats), str(out_dir), str(data_dir),
+                               str(templates) if templates else None, prev, force))
+    total = len(planned) * len(formats) + len(results)
+    report = Reporter(total, stream=sys.stderr)
+    if swept:
+        report.log(f"removed {swept} temporary file(s) left by an interrupted run")
+    for r in results:
+        report.done(r)
+    workers = max(1, jobs or os.cpu_count() or 1)
+    previous_handler = signal.signal(signal.SIGTERM, _raise_interrupt)
+    try:
+        if workers == 1 or len(planned) <= 1:
+            for job in planned:
+                for r in run_job(job):
+                    results.append(r)
+                    report.done(r)
+        else:
+            results.extend(_parallel(planned, workers, report))
+    except KeyboardInterrupt:
+        report.close()
+        sweep_temporaries(out_dir)
+        print("interrupted: annexes written so far are complete; the manifest was not updated", file=sys.stderr)
+        return 130
+    finally:
+        signal.signal(signal.SIGTERM, previous_handler)
+    report.close()
+    totals = write_manifest(out_dir, results)
+    print(f"{totals['written']} written, {totals['unchanged']} unchanged, {totals['failed']} failed "
+          f"({totals['annexes']} annexes, {totals['customers']} customers) -> {out_dir}/manifest.json",
+          file=sys.stderr)
+    return 1 if totals["failed"] else 0
+
+
+def _parallel(planned: list[Job], workers: int, report: "Reporter") -> list[Entry]:
+    results: list[Entry] = []
+    # fork: workers inherit the imported modules and warm caches instead of re-importing
+    ctx = get_context("fork") if sys.platform.startswith("linux") else None
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker) as pool:
+        pending = set()
+        queue = iter(planned)
+        try:
+            for job in queue:
+                pending.add(pool.submit(run_job, job))
+                if len(pending) >= workers * 4:
+                    break
+            while pending:
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for future in done:
+                    for r in future.result():
+                        results.append(r)
+                        report.done(r)
+                for job in queue:
+                    pending.add(pool.submit(run_job, job))
+                    if len(pending) >= workers * 4:
+                        break
+        except BaseException:
+            for f in pending:
+                f.cancel()
+            procs = list((getattr(pool, "_processes", None) or {}).values())
+            for proc in procs:
+                proc.terminate()
+            for proc in procs:
+                proc.join(5)
+            raise
+    return results
+
+
+class Reporter:
+    """A progress bar on a terminal; plain log lines otherwise (CI, cron, pipes)."""
+
+    def __init__(self, total: int, stream=sys.stderr):
+        self.total = total
+        self.count = 0
+        self.stream = stream
+        self.started = time.monotonic()
+        self.progress = None
+        if stream.isatty():
+            from rich.console import Console
+            from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
+                                       TimeRemainingColumn)
+            self.progress = Progress(TextColumn("annexes"), BarColumn(), MofNCompleteColumn(),
+                                     TextColumn("{task.fields[rate]}/s"), TimeElapsedColumn(),
+                                     TextColumn("left"), TimeRemainingColumn(),
+                                     console=Console(file=stream), transient=False)
+            self.task = self.progress.add_task("batch", total=total, rate="0.0")
+            self.progress.start()
+
+    def log(self, message: str) -> None:
+        if self.progress:
+            self.progress.console.print(message, markup=False, highlight=False)
+        else:
+            print(message, file=self.stream, flush=True)
+
+    def done(self, entry: Entry) -> None:
+        self.count += 1
+        if entry.status == "failed":
+            self.log(f"FAILED {entry.customer} {entry.matrix} {entry.format}: {entry.error}")
+        if self.progress:
+            elapsed = max(time.monotonic() - self.started, 1e-6)
+            self.progress.update(self.task, advance=1, rate=f"{self.count / elapsed:.1f}")
+        elif entry.status != "failed":
+            print(f"[{self.count}/{self.total}] {entry.status:9} {entry.path}", file=self.stream, flush=True)
+
+    def close(self) -> None:
+        if self.progress:
+            self.progress.stop()
+            self.progress = None

@@ -1,0 +1,95 @@
+"""Customer files: YAML and CSV give the same customers; bad ids and deviations are refused."""
+import pytest
+
+from generator.annex import build_annex
+from generator.brand import load_brand
+from generator.diagnostics import InputError
+from generator.readers.customers import pick_customer, read_customer_entries, read_customers
+from generator.validate import validate_paths
+
+from ..conftest import CUSTOMERS, DATA, load_matrix
+
+
+def test_yaml_and_csv_hold_the_same_customers_and_give_the_same_annexes():
+    from_yaml, _ = read_customers(CUSTOMERS)
+    from_csv, _ = read_customers(CUSTOMERS.with_suffix(".csv"))
+    assert len(from_yaml) >= 5 and from_yaml == from_csv
+    assert {c.lang for c in from_yaml} == {"fr", "en", "de", "es", "it"}
+    assert any(c.deviations for c in from_yaml)
+    brand = load_brand()
+    for a, b in zip(from_yaml, from_csv):
+        fa = build_annex(load_matrix(a.lang), a, brand).stamp.fingerprint
+        fb = build_annex(load_matrix(b.lang), b, brand).stamp.fingerprint
+        assert fa == fb
+
+
+def test_pick_one_customer():
+    customer, _ = pick_customer(f"{CUSTOMERS}#northwind-logistics")
+    assert customer.lang == "en"
+    with pytest.raises(InputError) as exc:
+        pick_customer(f"{CUSTOMERS}#nobody")
+    assert "banque-horizon" in exc.value.diagnostics[0].hint
+    with pytest.raises(InputError):
+        pick_customer(str(CUSTOMERS))  # several customers: must say which
+
+
+@pytest.mark.parametrize("bad_id", ["../etc", "a/b", "..", "é", "a b", "x.pdf"])
+def test_unsafe_ids_are_refused_with_the_customer_named(tmp_path, bad_id):
+    f = tmp_path / "c.yaml"
+    f.write_text(f"customers:\n  - id: ok\n    name: Fine\n  - id: '{bad_id}'\n    name: Bad\n", encoding="utf-8")
+    entries, _ = read_customer_entries(f)
+    assert entries[0].customer is not None
+    assert entries[1].customer is None and entries[1].raw_id == bad_id
+    (d,) = entries[1].problems
+    assert d.location.line == 4 and d.field == "customers[1].id" and "letters" in d.hint
+
+
+def test_csv_errors_name_row_and_column(tmp_path):
+    f = tmp_path / "c.csv"
+    f.write_text("id,name,lang,effective_date\nok,Fine,fr,2025-01-01\nbad/id,Bad,xx,2025-13-01\n", encoding="utf-8")
+    entries, _ = read_customer_entries(f)
+    assert entries[0].customer is not None and entries[1].customer is None
+    where = {d.field: (d.location.line, d.location.column) for d in entries[1].problems}
+    assert where["customers[1].id"] == (3, 1)
+    assert where["customers[1].lang"] == (3, 3)
+    assert where["customers[1].effective_date"] == (3, 4)
+
+
+def test_csv_unknown_column(tmp_path):
+    f = tmp_path / "c.csv"
+    f.write_text("id,name,contarct\nok,Fine,X\n", encoding="utf-8")
+    with pytest.raises(InputError) as exc:
+        read_customer_entries(f)
+    assert (exc.value.diagnostics[0].location.line, exc.value.diagnostics[0].location.column) == (1, 3)
+
+
+def write_customer(tmp_path, deviation: str):
+    f = tmp_path / "c.yaml"
+    f.write_text("customers:\n  - id: acme\n    name: ACME\n    lang: fr\n    matrices: [s3-object-storage]\n"
+                 f"    deviations:\n{deviation}", encoding="utf-8")
+    return f
+
+
+def test_deviation_on_unknown_activity_names_the_customer(tmp_path):
+    f = write_customer(tmp_path, "      - {activity: nope, roles: {customer: RA}, reason: x}\n")
+    report = validate_paths([f], data_dir=DATA)
+    (d,) = report.errors
+    assert "acme" in d.message and "nope" in d.message and d.location.line == 7
+
+
+def test_deviation_that_breaks_a_rule_is_refused(tmp_path):
+    f = write_customer(tmp_path, "      - activity: assurer-sauvegarde-donnees\n"
+                                 "        roles: {customer: A, provider: A}\n        reason: x\n")
+    report = validate_paths([f], data_dir=DATA)
+    assert {d.code for d in report.errors} == {"one-accountable", "responsible-required"}
+    assert all("acme" in d.message for d in report.errors)
+    customer = read_customers(f)[0][0]
+    with pytest.raises(InputError):
+        build_annex(load_matrix("fr"), customer, load_brand())
+
+
+def test_unknown_matrix(tmp_path):
+    f = tmp_path / "c.yaml"
+    f.write_text("customers:\n  - {id: acme, name: ACME, matrices: [nope]}\n", encoding="utf-8")
+    (d,) = validate_paths([f], data_dir=DATA).errors
+    assert d.code == "unknown-matrix" and d.location.line == 2

@@ -1,0 +1,31 @@
+"""The published JSON Schema is generated from the model, and the data files conform to it."""
+import json
+
+import jsonschema
+import pytest
+import yaml
+
+from generator.schema import schema_json
+
+from .conftest import CUSTOMERS, ROOT, S3
+
+
+@pytest.mark.parametrize("kind", ["matrix", "customers"])
+def test_committed_schema_is_up_to_date(kind):
+    committed = (ROOT / "schema" / f"{kind}.schema.json").read_text(encoding="utf-8")
+    assert committed == schema_json(kind), "run: annex schema %s -o schema/%s.schema.json" % (kind, kind)
+
+
+def test_data_files_conform_to_the_schema():
+    matrix_schema = json.loads(schema_json("matrix"))
+    for f in sorted(S3.glob("*.yaml")):
+        data = json.loads(json.dumps(yaml.safe_load(f.read_text(encoding="utf-8")), default=str))
+        jsonschema.validate(data, matrix_schema)
+    customers = json.loads(json.dumps(yaml.safe_load(CUSTOMERS.read_text(encoding="utf-8")), default=str))
+    jsonschema.validate(customers, json.loads(schema_json("customers")))
+
+
+def test_schema_rejects_an_unknown_key():
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({"id": "x", "lang": "fr", "title": "t", "version": "1.0.0", "parties": [], "titel": 1},
+                            json.loads(schema_json("matrix")))
