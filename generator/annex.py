@@ -175,7 +175,7 @@ def _deviation_problems(matrix: Matrix, customer: Customer, d: Deviation) -> lis
     found = check_roles(dict(d.roles), parties, legend_letters(matrix), lambda *_a, **_k: where,
                         field=f"deviations[{d.activity}]", one_accountable=matrix.rules.one_accountable,
                         responsible_required=matrix.rules.responsible_required, path=where.path,
-                        subject=f"deviation on `{d.activity}`")
+                        subject=f"deviation on `{d.activity}`", every_party=False)
     return [f for f in found if f.is_error]
 
 

@@ -45,8 +45,11 @@ def activities_with_paths(matrix: Matrix) -> Iterator[tuple[tuple, Section, Acti
 
 def check_roles(roles: dict, parties: list[str], legend: set[str], where, *, field: str,
                 one_accountable: str, responsible_required: str, path: str,
-                subject: str) -> list[Diagnostic]:
-    """RACI rules for one set of role cells (an activity's, or a deviation's agreed roles)."""
+                subject: str, every_party: bool = True) -> list[Diagnostic]:
+    """RACI rules for one set of role cells (an activity's, or a deviation's agreed roles).
+
+    `every_party`: each party must have a cell (a matrix row); a deviation may leave out a
+    party, which then holds no role."""
     out: list[Diagnostic] = []
     for party, cell in roles.items():
         if party not in parties:
@@ -68,7 +71,7 @@ def check_roles(roles: dict, parties: list[str], legend: set[str], where, *, fie
                              line=loc.line, column=loc.column, field=f"{field}.roles.{party}",
                              hint=f"use only {', '.join(sorted(legend, key=_legend_order))}", code="bad-role"))
     missing = [p for p in parties if p not in roles]
-    if missing and field.startswith("sections"):
+    if missing and every_party:
         loc = where(("roles",))
         out.append(error(path, f"{subject}: no column for party {', '.join(missing)}", line=loc.line,
                          column=loc.column, field=f"{field}.roles",

@@ -120,11 +120,11 @@ def check_customers(customers, doc, known: dict, *, relax: frozenset[str] = froz
                                  hint="use an activity id from the matrix file (`id:` of the row)"))
                 continue
             parties = [p.id for p in matrix.parties]
-            roles = {p: dev.roles.get(p) for p in parties} | dev.roles
-            out.extend(check_roles(roles, parties, legend_letters(matrix),
+            out.extend(check_roles(dict(dev.roles), parties, legend_letters(matrix),
                                    lambda l, key=False, _p=dpath: doc.where(_p + l, key=key),
                                    field=f"customers[{i}].deviations[{k}]",
                                    one_accountable="warning" if "one-accountable" in relax else "error",
                                    responsible_required="warning" if "responsible-required" in relax else "error",
-                                   path=doc.path, subject=f"customer `{c.id}`, deviation on `{dev.activity}`"))
+                                   path=doc.path, subject=f"customer `{c.id}`, deviation on `{dev.activity}`",
+                                   every_party=False))
     return out

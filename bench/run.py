@@ -1,0 +1,211 @@
+"""The benchmark: how fast annex makes one annex and a batch, beside the peers, on this machine.
+
+    python bench/run.py                 # everything (1,000-customer batch included: minutes)
+    python bench/run.py --quick         # fewer repeats, 20 and 100 customers
+
+Each scenario runs in a fresh process of its own so that its peak memory is its own. Figures:
+median, min, max over repeated runs (seconds), peak RSS (MB). Peers, on the same content:
+WeasyPrint called the obvious way (HTML(string=...).write_pdf(), default options, system
+fonts) and LibreOffice converting the DOCX to PDF (when installed). Speed is measured here,
+never in a timed test.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+CUSTOMER = ROOT / "data" / "customers" / "example.yaml"
+CUSTOMER_ID = "banque-horizon"
+
+
+# ---- scenarios run in a child process: `python bench/run.py --scenario NAME --repeat N` ----
+
+def _annex():
+    from generator.annex import build_annex
+    from generator.brand import load_brand
+    from generator.readers.customers import pick_customer
+    from generator.readers.matrix_yaml import read_matrix
+    customer, _ = pick_customer(f"{CUSTOMER}#{CUSTOMER_ID}")
+    matrix, _ = read_matrix(ROOT / "data" / "matrices" / "s3-object-storage" / "fr.yaml")
+    return build_annex(matrix, customer, load_brand())
+
+
+def _time(fn, repeat: int) -> list[float]:
+    fn()  # warm: imports, caches, fonts
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def scenario(name: str, repeat: int) -> dict:
+    annex = _annex()
+    if name == "pdf":
+        from generator.writers.pdf import render
+        times = _time(lambda: render(annex), repeat)
+    elif name == "docx":
+        from generator.writers.docx import render
+        times = _time(lambda: render(annex), repeat)
+    elif name == "weasyprint-plain":
+        from weasyprint import HTML
+        from generator.writers.html import plain_html
+        html = plain_html(annex)  # same HTML, CSS inlined, fonts left to the system
+        times = _time(lambda: HTML(string=html).write_pdf(), repeat)
+    elif name == "libreoffice":
+        from generator.writers.docx import render
+        tmp = Path(tempfile.mkdtemp())
+        src = tmp / "annex.docx"
+        src.write_bytes(render(annex))
+        profile = f"file://{tmp}/profile"
+
+        def convert():
+            subprocess.run(["soffice", f"-env:UserInstallation={profile}", "--headless", "--convert-to", "pdf",
+                            "--outdir", str(tmp), str(src)], check=True, capture_output=True)
+        times = _time(convert, repeat)
+        shutil.rmtree(tmp, ignore_errors=True)
+    else:
+        raise SystemExit(f"unknown scenario {name}")
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"name": name, "times": times, "peak_mb": peak_mb}
+
+
+# ---- batch: a whole `annex batch` process, with the RSS of its process tree sampled ----
+
+def make_customers(n: int, path: Path) -> None:
+    import yaml
+    base = yaml.safe_load(CUSTOMER.read_text(encoding="utf-8"))["customers"]
+    customers = []
+    for i in range(n):
+        c = dict(base[i % len(base)])
+        c["id"] = f"{c['id']}-{i:05d}"
+        c["name"] = f"{c['name']} #{i}"
+        c["contract"] = f"{c['contract']}-{i:05d}"
+        if i % 5:
+            c.pop("deviations", None)
+        customers.append(c)
+    path.write_text(yaml.safe_dump({"customers": customers}, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+
+def tree_rss_mb(pid: int) -> float:
+    """RSS of a process and all its descendants, from /proc."""
+    total = 0
+    stack = [pid]
+    while stack:
+        p = stack.pop()
+        try:
+            with open(f"/proc/{p}/status") as f:
+                for line in f:
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1])
+            for task in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{task}/children") as f:
+                    stack.extend(int(x) for x in f.read().split())
+        except (OSError, ValueError):
+            continue
+    return total / 1024
+
+
+def batch(n: int, jobs: int) -> dict:
+    tmp = Path(tempfile.mkdtemp(prefix="annex-bench-"))
+    customers = tmp / "customers.yaml"
+    make_customers(n, customers)
+    out = tmp / "out"
+    cmd = [sys.executable, "-m", "generator", "batch", str(customers), "-j", str(jobs), "--format", "all",
+           "-o", str(out)]
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    peak = 0.0
+    samples = []
+
+    def sample():
+        nonlocal peak
+        while proc.poll() is None:
+            rss = tree_rss_mb(proc.pid)
+            peak = max(peak, rss)
+            samples.append(rss)
+            time.sleep(0.1)
+    t = threading.Thread(target=sample)
+    t.start()
+    code = proc.wait()
+    wall = time.perf_counter() - start
+    t.join()
+    manifest = json.loads((out / "manifest.json").read_text()) if (out / "manifest.json").exists() else {}
+    annexes = manifest.get("summary", {}).get("written", 0)
+    shutil.rmtree(tmp, ignore_errors=True)
+    return {"name": f"batch-{n}", "customers": n, "exit": code, "wall": wall, "annexes": annexes,
+            "rate": annexes / wall if wall else 0, "peak_mb": peak}
+
+
+# ---- the report ----
+
+def run_child(name: str, repeat: int) -> dict:
+    out = subprocess.run([sys.executable, __file__, "--scenario", name, "--repeat", str(repeat)], cwd=ROOT,
+                         capture_output=True, text=True)
+    if out.returncode:
+        return {"name": name, "error": out.stderr.strip().splitlines()[-1] if out.stderr else "failed"}
+    return json.loads(out.stdout)
+
+
+def line(r: dict) -> str:
+    if "error" in r:
+        return f"{r['name']:<20} error: {r['error']}"
+    t = r["times"]
+    return (f"{r['name']:<20} median {statistics.median(t) * 1000:8.1f} ms   min {min(t) * 1000:8.1f}   "
+            f"max {max(t) * 1000:8.1f}   peak {r['peak_mb']:6.0f} MB   (n={len(t)})")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--scenario")
+    ap.add_argument("--repeat", type=int, default=0)
+    ap.add_argument("--quick", action="store_true", help="fewer repeats, smaller batches")
+    ap.add_argument("--sizes", default="", help="batch sizes, e.g. 100,1000")
+    ap.add_argument("-j", "--jobs", type=int, default=2)
+    ap.add_argument("--json", type=Path, help="also write the figures to this file")
+    args = ap.parse_args()
+    if args.scenario:
+        print(json.dumps(scenario(args.scenario, args.repeat or 10)))
+        return
+    repeat = args.repeat or (5 if args.quick else 20)
+    sizes = [int(s) for s in (args.sizes or ("20,100" if args.quick else "100,1000")).split(",")]
+    results = {}
+    print(f"annex benchmark: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}", flush=True)
+    for name in ("pdf", "docx", "weasyprint-plain"):
+        results[name] = run_child(name, repeat)
+        print(line(results[name]), flush=True)
+    if shutil.which("soffice"):
+        results["libreoffice"] = run_child("libreoffice", max(3, repeat // 4))
+        print(line(results["libreoffice"]), flush=True)
+    else:
+        print("libreoffice          not installed: skipped")
+    med = {k: statistics.median(v["times"]) for k, v in results.items() if "times" in v}
+    if "pdf" in med:
+        for peer in ("weasyprint-plain", "libreoffice"):
+            if peer in med:
+                print(f"ratio {peer} / annex pdf: {med[peer] / med['pdf']:.1f}x")
+    for n in sizes:
+        r = batch(n, args.jobs)
+        results[r["name"]] = r
+        print(f"{r['name']:<20} wall {r['wall']:7.1f} s   {r['annexes']} annexes   {r['rate']:6.1f} annexes/s   "
+              f"peak {r['peak_mb']:6.0f} MB (process tree)   exit {r['exit']}", flush=True)
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()
