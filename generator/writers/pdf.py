@@ -1,0 +1,84 @@
+"""The annex as a PDF: HTML (writers/html.py) laid out by WeasyPrint.
+
+PDF/A-3a: archival (fonts embedded, colour profile, XMP identification), tagged for
+accessibility (the "a" level), and able to carry the canonical JSON of the annex's inputs
+as an attached file (PDF/A-3 allows attachments, PDF/A-2 does not). WeasyPrint may load
+resources only from the brand folder (and templates/default): the URL fetcher refuses every
+other file and every network URL. No clock: dates come from the effective date, the file
+identifier from the fingerprint, so the same inputs give the same bytes.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from functools import lru_cache
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from weasyprint import HTML, Attachment
+from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
+
+from ..annex import Annex
+from ..brand import Brand
+from ..diagnostics import InputError, error
+from . import html as html_writer
+
+PDF_VARIANT = "pdf/a-3a"
+ATTACHMENT_NAME = "annex-data.json"
+MIME = {".css": "text/css", ".svg": "image/svg+xml", ".png": "image/png", ".jpg": "image/jpeg",
+        ".jpeg": "image/jpeg", ".ttf": "font/ttf", ".otf": "font/otf", ".woff": "font/woff",
+        ".woff2": "font/woff2", ".json": "application/json"}
+
+
+class RefusedResource(FatalURLFetchingError):
+    """A template or data field asked for a resource outside the brand folder."""
+
+
+class BrandFetcher(URLFetcher):
+    """Serves files of the brand folder (falling back to templates/default), nothing else."""
+
+    def __init__(self, brand: Brand):
+        super().__init__(allowed_protocols=("file", "data"))
+        self.brand = brand
+
+    def fetch(self, url, headers=None):
+        parts = urlsplit(url)
+        if parts.scheme == "data":
+            return super().fetch(url, headers)
+        if parts.scheme != "file" or parts.netloc not in ("", "localhost"):
+            raise RefusedResource(f"network and other non-file URLs are refused: {url}")
+        path = Path(unquote(parts.path)).resolve()
+        for root in self.brand.roots():
+            if path.is_relative_to(root):
+                found = self.brand.find(path.relative_to(root).as_posix())
+                return URLFetcherResponse(found.as_uri(), found.read_bytes(),
+                                          {"Content-Type": MIME.get(found.suffix.lower(), "application/octet-stream")})
+        raise RefusedResource(f"file outside the template folder is refused: {url}")
+
+
+def base_url(brand: Brand) -> str:
+    return brand.folder.as_uri() + "/"
+
+
+@lru_cache(maxsize=16)
+def font_config(brand: Brand) -> FontConfiguration:
+    """One font configuration per brand and process: @font-face files are loaded once."""
+    return FontConfiguration()
+
+
+def render(annex: Annex) -> bytes:
+    brand = annex.brand
+    fetcher = BrandFetcher(brand)
+    day = dt.datetime.combine(annex.stamp.effective_date, dt.time(), tzinfo=dt.timezone.utc)
+    attachment = Attachment(string=annex.embedded_json(), name=ATTACHMENT_NAME, relationship="Data",
+                            description="Canonical JSON of the matrix, customer context and deviations "
+                                        f"(SHA-256 {annex.stamp.fingerprint})", created=day, modified=day,
+                            url_fetcher=fetcher)
+    try:
+        document = HTML(string=html_writer.render(annex), base_url=base_url(brand), url_fetcher=fetcher)
+        return document.write_pdf(pdf_variant=PDF_VARIANT, attachments=[attachment],
+                                  pdf_identifier=annex.stamp.fingerprint[:32].encode(),
+                                  font_config=font_config(brand), uncompressed_pdf=False)
+    except RefusedResource as exc:
+        raise InputError([error(brand.folder, f"the template asked for a resource it may not load: {exc.args[0]}",
+                                hint="templates may only use files inside their brand folder")]) from None
