@@ -10,6 +10,8 @@ identifier from the fingerprint, so the same inputs give the same bytes.
 from __future__ import annotations
 
 import datetime as dt
+import os
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -66,6 +68,21 @@ def font_config(brand: Brand) -> FontConfiguration:
     return FontConfiguration()
 
 
+@contextmanager
+def source_date(day: dt.datetime):
+    """fontTools stamps each font subset's `head.modified` with the clock unless
+    SOURCE_DATE_EPOCH is set: pin it to the effective date while rendering."""
+    previous = os.environ.get("SOURCE_DATE_EPOCH")
+    os.environ["SOURCE_DATE_EPOCH"] = str(int(day.timestamp()))
+    try:
+        yield
+    finally:
+        if previous is None:
+            del os.environ["SOURCE_DATE_EPOCH"]
+        else:
+            os.environ["SOURCE_DATE_EPOCH"] = previous
+
+
 def render(annex: Annex) -> bytes:
     brand = annex.brand
     fetcher = BrandFetcher(brand)
@@ -76,9 +93,10 @@ def render(annex: Annex) -> bytes:
                             url_fetcher=fetcher)
     try:
         document = HTML(string=html_writer.render(annex), base_url=base_url(brand), url_fetcher=fetcher)
-        return document.write_pdf(pdf_variant=PDF_VARIANT, attachments=[attachment],
-                                  pdf_identifier=annex.stamp.fingerprint[:32].encode(),
-                                  font_config=font_config(brand), uncompressed_pdf=False)
+        with source_date(day):
+            return document.write_pdf(pdf_variant=PDF_VARIANT, attachments=[attachment],
+                                      pdf_identifier=annex.stamp.fingerprint[:32].encode(),
+                                      font_config=font_config(brand), uncompressed_pdf=False)
     except RefusedResource as exc:
         raise InputError([error(brand.folder, f"the template asked for a resource it may not load: {exc.args[0]}",
                                 hint="templates may only use files inside their brand folder")]) from None
