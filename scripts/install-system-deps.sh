@@ -5,7 +5,7 @@
 # when everything is there, and only advises when it cannot install (not root, no apt-get).
 set -euo pipefail
 
-packages=(libpango-1.0-0 libpangoft2-1.0-0 fontconfig poppler-utils pandoc libreoffice-writer-nogui)
+packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig poppler-utils pandoc libreoffice-writer-nogui)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -36,7 +36,10 @@ def inline(text: str) -> Markup:
 
 
 def badges(cell: RoleCell) -> Markup:
-    """Role letters as badges; footnote marks after them."""
+    """Role letters as badges; footnote marks after them; a dash for no role (an empty cell
+    would read as a forgotten one)."""
+    if not cell.letters and not cell.marks:
+        return Markup('<span class="none">–</span>')
     parts = [Markup('<span class="role role-%s">%s</span>') % (letter if letter in "RACI" else "X", letter)
              for letter in cell.letters]
     if cell.marks:
