@@ -1,0 +1,190 @@
+"""Generate templates/default/annex.docx, the reference document the DOCX writer fills.
+
+It holds what a brand team would otherwise edit in Word: styles (Title, Heading 1-3, Normal,
+the `Annex Matrix` table style, small paragraph styles, role badge character styles), the page
+set-up (A4) and the logo for the header. Any Word-edited replacement that keeps these style
+names works with the writer. Reproducible: run it again and the file is byte-identical.
+
+    python scripts/make_reference_docx.py [BRAND_FOLDER]
+"""
+from __future__ import annotations
+
+import io
+import sys
+from pathlib import Path
+
+import yaml
+from docx import Document
+from docx.enum.style import WD_STYLE_TYPE
+from docx.oxml import parse_xml
+from docx.oxml.ns import nsdecls, qn
+from docx.shared import Mm, Pt, RGBColor
+from PIL import Image, ImageDraw
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from generator.writers.docx_xml import deterministic_zip  # noqa: E402
+
+STYLE_NAMES = ("Annex Matrix", "Annex Kicker", "Annex Note", "Annex Small", "Annex Cell", "Annex Role R",
+               "Annex Role A", "Annex Role C", "Annex Role I", "Annex Banner")
+
+
+def hexcolor(value: str) -> str:
+    return value.lstrip("#").upper()
+
+
+def logo_png(colors: dict) -> bytes:
+    """The brand mark of logo.svg, drawn with Pillow (Word does not render SVG everywhere)."""
+    scale = 8
+    size = 48 * scale
+    img = Image.new("RGBA", (size, size), (255, 255, 255, 0))
+    draw = ImageDraw.Draw(img)
+    primary, accent = "#" + hexcolor(colors["primary"]), "#" + hexcolor(colors["accent"])
+
+    def pts(*xy):
+        return [(x * scale, y * scale) for x, y in xy]
+    draw.polygon(pts((6, 38), (24, 6), (42, 38)), fill=primary)
+    draw.polygon(pts((15, 38), (24, 22), (33, 38)), fill=accent)
+    draw.rounded_rectangle([4 * scale, 40 * scale, 44 * scale, 43.5 * scale], radius=int(1.75 * scale), fill=primary)
+    img = img.resize((192, 192), Image.LANCZOS)
+    out = io.BytesIO()
+    img.save(out, format="PNG", optimize=True)
+    return out.getvalue()
+
+
+def build(brand_dir: Path) -> bytes:
+    brand = yaml.safe_load((brand_dir / "brand.yaml").read_text(encoding="utf-8"))
+    colors = brand["colors"]
+    font = brand["fonts"]["docx_family"]
+    primary = RGBColor.from_string(hexcolor(colors["primary"]))
+    accent = RGBColor.from_string(hexcolor(colors["accent"]))
+    muted = RGBColor.from_string(hexcolor(colors["muted"]))
+
+    doc = Document()
+    section = doc.sections[0]
+    section.page_width, section.page_height = Mm(210), Mm(297)
+    section.top_margin, section.bottom_margin = Mm(24), Mm(22)
+    section.left_margin = section.right_margin = Mm(18)
+    section.header_distance, section.footer_distance = Mm(10), Mm(10)
+
+    styles = doc.styles
+    normal = styles["Normal"]
+    normal.font.name = font
+    normal.font.size = Pt(9.5)
+    normal.font.color.rgb = RGBColor.from_string(hexcolor(colors["text"]))
+    normal.paragraph_format.space_after = Pt(4)
+    normal.paragraph_format.line_spacing = 1.15
+    normal.element.get_or_add_rPr().rFonts.set(qn("w:eastAsia"), font)
+    for name, size, color in (("Title", 19, primary), ("Heading 1", 13, primary), ("Heading 2", 11, primary),
+                              ("Heading 3", 10, primary)):
+        style = styles[name]
+        style.font.name = font
+        style.font.size = Pt(size)
+        style.font.bold = True
+        style.font.color.rgb = color
+        style.paragraph_format.keep_with_next = True
+        style.paragraph_format.space_before = Pt(14 if name == "Heading 1" else 10)
+        style.paragraph_format.space_after = Pt(5)
+    title = styles["Title"]
+    title.paragraph_format.space_before = Pt(0)
+    title.paragraph_format.space_after = Pt(10)
+    # the default Title has a bottom border and huge spacing; keep it plain
+    for border in title.element.xpath("./w:pPr/w:pBdr"):
+        border.getparent().remove(border)
+    for name in ("Header", "Footer"):
+        styles[name].font.size = Pt(7.5)
+        styles[name].font.color.rgb = muted
+
+    def paragraph_style(name, size, *, color=None, bold=False, italic=False, after=4, caps=False):
+        style = styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
+        style.base_style = normal
+        style.quick_style = True
+        style.font.size = Pt(size)
+        style.font.bold = bold
+        style.font.italic = italic
+        style.font.all_caps = caps
+        if color is not None:
+            style.font.color.rgb = color
+        style.paragraph_format.space_after = Pt(after)
+        return style
+
+    paragraph_style("Annex Kicker", 9, color=accent, bold=True, after=2, caps=True)
+    paragraph_style("Annex Note", 8, color=RGBColor(0x3A, 0x45, 0x50), after=6)
+    paragraph_style("Annex Small", 8, color=muted, after=2)
+    cell = paragraph_style("Annex Cell", 8.5, after=0)
+    cell.paragraph_format.line_spacing = 1.0
+    banner = paragraph_style("Annex Banner", 11, color=RGBColor(0xB3, 0x26, 0x1E), bold=True, after=0)
+    banner.paragraph_format.alignment = 1
+
+    for letter, spec in colors["roles"].items():
+        style = styles.add_style(f"Annex Role {letter}", WD_STYLE_TYPE.CHARACTER)
+        style.font.bold = True
+        style.font.size = Pt(8)
+        style.font.color.rgb = RGBColor.from_string(hexcolor(spec["text"]))
+        style.element.get_or_add_rPr().append(
+            parse_xml(f'<w:shd {nsdecls("w")} w:val="clear" w:color="auto" w:fill="{hexcolor(spec["background"])}"/>'))
+
+    grid = "D9DEE3"
+    styles.element.append(parse_xml(f'''
+<w:style {nsdecls("w")} w:type="table" w:customStyle="1" w:styleId="AnnexMatrix">
+  <w:name w:val="Annex Matrix"/>
+  <w:basedOn w:val="TableNormal"/>
+  <w:uiPriority w:val="40"/>
+  <w:qFormat/>
+  <w:pPr><w:spacing w:before="0" w:after="0" w:line="240" w:lineRule="auto"/></w:pPr>
+  <w:rPr><w:sz w:val="17"/><w:szCs w:val="17"/></w:rPr>
+  <w:tblPr>
+    <w:tblStyleRowBandSize w:val="1"/>
+    <w:tblBorders>
+      <w:bottom w:val="single" w:sz="4" w:space="0" w:color="{grid}"/>
+      <w:insideH w:val="single" w:sz="4" w:space="0" w:color="{grid}"/>
+    </w:tblBorders>
+    <w:tblCellMar>
+      <w:top w:w="57" w:type="dxa"/><w:left w:w="100" w:type="dxa"/>
+      <w:bottom w:w="57" w:type="dxa"/><w:right w:w="100" w:type="dxa"/>
+    </w:tblCellMar>
+  </w:tblPr>
+  <w:tblStylePr w:type="firstRow">
+    <w:rPr><w:b/><w:bCs/><w:color w:val="{hexcolor(colors["table_header_text"])}"/></w:rPr>
+    <w:tcPr><w:shd w:val="clear" w:color="auto" w:fill="{hexcolor(colors["primary"])}"/></w:tcPr>
+  </w:tblStylePr>
+  <w:tblStylePr w:type="band2Horz">
+    <w:tcPr><w:shd w:val="clear" w:color="auto" w:fill="{hexcolor(colors["row_alt"])}"/></w:tcPr>
+  </w:tblStylePr>
+</w:style>'''))
+
+    # theme fonts (asciiTheme...) override named fonts: name the brand font everywhere
+    for rfonts in styles.element.iter(qn("w:rFonts")):
+        for attr in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
+            rfonts.attrib.pop(qn(attr), None)
+        for attr in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
+            rfonts.set(qn(attr), font)
+    # Header/Footer come with centre and right tab stops; the writer sets its own
+    for name in ("Header", "Footer"):
+        for tabs in styles[name].element.xpath("./w:pPr/w:tabs"):
+            tabs.getparent().remove(tabs)
+
+    # the header: the logo, then the writer adds the customer and contract after a tab
+    header = section.header
+    para = header.paragraphs[0]
+    para.add_run().add_picture(io.BytesIO(logo_png(colors)), height=Mm(7))
+    # python-docx's blank template carries a thumbnail of an empty page: drop it
+    package = doc.part.package
+    for key, rel in list(package.rels.items()):
+        if rel.reltype.endswith("/thumbnail"):
+            del package.rels[key]
+    out = io.BytesIO()
+    doc.save(out)
+    return deterministic_zip(out.getvalue())
+
+
+def main() -> None:
+    brand_dir = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "templates" / "default"
+    target = brand_dir / "annex.docx"
+    target.write_bytes(build(brand_dir))
+    print(f"wrote {target}")
+
+
+if __name__ == "__main__":
+    main()
