@@ -35,7 +35,8 @@ def _text(chars: list[dict]) -> str:
 
 
 def table_rows(path) -> list[dict]:
-    """Every table row in reading order: {'kind': 'th'|'td', 'cells': [text, ...], 'page': n}."""
+    """Every table row (and heading) in reading order:
+    {'kind': 'th'|'td'|'heading', 'cells': [text, ...], 'page': n, 'table': index}."""
     with pdfplumber.open(path) as pdf:
         chars = _chars_by_mcid(pdf)
         rows = []
@@ -54,6 +55,10 @@ def table_rows(path) -> list[dict]:
 
         def walk(e, table_index):
             kind = e.get("type")
+            if kind in ("H1", "H2", "H3", "H4", "H5", "H6"):
+                rows.append({"kind": "heading", "level": int(kind[1]), "cells": [cell_text(e)],
+                             "page": e.get("page_number"), "table": table_index[0]})
+                return
             if kind == "Table":
                 table_index[0] += 1
             if kind == "TR":

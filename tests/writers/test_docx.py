@@ -1,0 +1,219 @@
+"""The DOCX annex opened with python-docx: content equal to the model (and so to the PDF),
+and the XML Word relies on: styles, repeated header rows, fields, language, properties,
+review protection and tracked changes."""
+import io
+import zipfile
+
+import pytest
+from docx.oxml.ns import qn
+
+from generator.brand import load_brand
+from generator.diagnostics import InputError
+from generator.model import Customer, plain
+from generator.writers import docx as docx_writer
+
+from ..conftest import LANGS, customer_for, load_customer, load_matrix, make_annex
+from ..docxtext import body_blocks, cell_text, open_docx
+
+
+@pytest.fixture(scope="module")
+def built():
+    return {lang: (annex := make_annex(lang, customer_for(lang)), docx_writer.render(annex)) for lang in LANGS}
+
+
+def expected_sequence(annex):
+    """(section title, activity text, roles per party) in reading order, from the model."""
+    out = []
+    for section, row in annex.rows():
+        text = plain(row.text)
+        if row.deviation:
+            text += f" [{annex.labels.deviation_mark} {row.deviation}]"
+        out.append((section.title, " ".join(text.split()),
+                    tuple(" ".join(c.letters + c.marks) or "–" for c in row.roles)))
+    return out
+
+
+def docx_sequence(annex, data):
+    """The same sequence read back from the DOCX: headings give the section, tables the rows."""
+    document = open_docx(data)
+    header = [annex.labels.activity] + [p.label for p in annex.parties]
+    titles = {f"{s.number}\u2002{plain(s.title)}": plain(s.title) for s in annex.sections}
+    current, out = None, []
+    for block in body_blocks(document):
+        if block[0] == "heading":
+            current = titles.get(block[2], current if block[2] not in titles else None)
+            if block[2] not in titles:
+                current = None
+        elif block[0] == "table" and current is not None:
+            rows = block[1].rows
+            if [cell_text(c) for c in rows[0].cells] != header:
+                continue
+            for row in rows[1:]:
+                cells = [cell_text(c) for c in row.cells]
+                out.append((current, cells[0], tuple(cells[1:])))
+    return out
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_sections_activities_and_roles_equal_the_model(built, lang):
+    annex, data = built[lang]
+    assert docx_sequence(annex, data) == expected_sequence(annex)
+    assert len(expected_sequence(annex)) == 28
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_headings_use_heading_styles_and_keep_with_next(built, lang):
+    annex, data = built[lang]
+    document = open_docx(data)
+    headings = [b for b in body_blocks(document) if b[0] == "heading"]
+    section_headings = [(level, text) for _, level, text in headings if "\u2002" in text]
+    assert section_headings == [(min(s.depth, 3), f"{s.number}\u2002{plain(s.title)}") for s in annex.sections]
+    for p in document.paragraphs:
+        if p.style.name.startswith("Heading"):
+            style = p.style
+            assert style.paragraph_format.keep_with_next
+
+
+def test_tables_use_the_table_style_header_rows_repeat_and_rows_do_not_split(built):
+    annex, data = built["fr"]
+    document = open_docx(data)
+    matrix_tables = [t for t in document.tables if cell_text(t.rows[0].cells[0]) == annex.labels.activity]
+    assert len(matrix_tables) == len([s for s in annex.sections if s.rows])
+    for table in matrix_tables:
+        assert table.style.name == "Annex Matrix"
+        header = table.rows[0]._tr.trPr
+        assert header.find(qn("w:tblHeader")) is not None
+        for row in table.rows:
+            assert row._tr.trPr.find(qn("w:cantSplit")) is not None
+        # no direct shading on ordinary cells: the table style does it
+        plain_rows = [r for r in table.rows[1:] if "[" not in cell_text(r.cells[0])]
+        assert all(c._tc.tcPr is None or c._tc.tcPr.find(qn("w:shd")) is None for r in plain_rows for c in r.cells)
+
+
+def test_footer_has_stamp_and_real_page_fields_and_header_names_the_customer(built):
+    annex, data = built["de"]
+    document = open_docx(data)
+    footer = document.sections[0].footer
+    instructions = [el.text.strip() for el in footer._element.iter(qn("w:instrText"))]
+    assert instructions == ["PAGE", "NUMPAGES"]
+    text = "".join(el.text or "" for el in footer._element.iter(qn("w:t")))
+    assert annex.stamp_text() in text and "Seite" in text and " von " in text
+    header = "".join(el.text or "" for el in document.sections[0].header._element.iter(qn("w:t")))
+    assert annex.customer.name in header and annex.customer.contract in header
+
+
+@pytest.mark.parametrize("lang, tag", [("fr", "fr-FR"), ("de", "de-DE"), ("it", "it-IT")])
+def test_document_language(built, lang, tag):
+    document = open_docx(built[lang][1])
+    default = document.styles.element.find(f"{qn('w:docDefaults')}/{qn('w:rPrDefault')}/{qn('w:rPr')}/{qn('w:lang')}")
+    assert default.get(qn("w:val")) == tag
+    langs = {el.get(qn("w:val")) for el in document.styles.element.iter(qn("w:lang"))}
+    assert langs == {tag}
+
+
+def test_core_and_custom_properties(built):
+    annex, data = built["es"]
+    core = open_docx(data).core_properties
+    assert core.title == annex.heading and core.author == "Cloud Temple"
+    assert core.version == annex.stamp.version and annex.stamp.short in core.keywords
+    assert core.created.date() == annex.stamp.effective_date == core.modified.date()
+    custom = zipfile.ZipFile(io.BytesIO(data)).read("docProps/custom.xml").decode()
+    for value in (annex.matrix.id, annex.stamp.version, annex.lang, annex.stamp.fingerprint):
+        assert f"<vt:lpwstr>{value}</vt:lpwstr>" in custom
+
+
+def test_inline_emphasis_is_kept():
+    from generator.annex import build_annex
+    matrix = load_matrix("fr")
+    first = matrix.sections[0]
+    act = first.activities[0].model_copy(update={"text": "Assurer les **datacenters physiques** et *ceci*"})
+    m = matrix.model_copy(update={"sections": [first.model_copy(update={"activities": [act]})]})
+    document = open_docx(docx_writer.render(build_annex(m, None, load_brand())))
+    runs = [r for t in document.tables for c in t.rows[-1].cells[:1] for p in c.paragraphs for r in p.runs
+            if "datacenters" in r.text or "ceci" in r.text]
+    assert [(r.text, bool(r.bold), bool(r.italic)) for r in runs][-2:] == [("datacenters physiques", True, False),
+                                                                              ("ceci", False, True)]
+
+
+def test_two_builds_are_byte_identical():
+    assert docx_writer.render(make_annex("it", customer_for("it"))) == docx_writer.render(
+        make_annex("it", customer_for("it")))
+
+
+def test_zip_entries_have_fixed_dates(built):
+    z = zipfile.ZipFile(io.BytesIO(built["en"][1]))
+    assert {i.date_time for i in z.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+    assert z.namelist()[0] == "[Content_Types].xml"
+
+
+def test_hostile_customer_fields_print_literally():
+    hostile = Customer(id="evil", name='<script>alert(1)</script> A & B "C"', contract="]]></w:t>",
+                       lang="fr", matrices=["s3-object-storage"])
+    data = docx_writer.render(make_annex("fr", hostile))
+    document = open_docx(data)
+    header = "".join(el.text or "" for el in document.sections[0].header._element.iter(qn("w:t")))
+    assert '<script>alert(1)</script> A & B "C"' in header and "]]></w:t>" in header
+
+
+def test_draft_banner_on_every_page(tmp_path):
+    from generator.annex import build_annex
+    draft = load_matrix("fr").model_copy(update={"status": "draft", "approval": None})
+    document = open_docx(docx_writer.render(build_annex(draft, None, load_brand(), draft=True)))
+    header = "".join(el.text or "" for el in document.sections[0].header._element.iter(qn("w:t")))
+    assert "PROJET" in header
+    approved = open_docx(docx_writer.render(make_annex("fr")))
+    assert "PROJET" not in "".join(el.text or "" for el in approved.sections[0].header._element.iter(qn("w:t")))
+
+
+def test_review_mode_protects_and_tracks_deviations():
+    annex = make_annex("fr", load_customer("banque-horizon"), review=True)
+    document = open_docx(docx_writer.render(annex))
+    settings = document.settings.element
+    protection = settings.find(qn("w:documentProtection"))
+    assert protection.get(qn("w:edit")) == "trackedChanges" and protection.get(qn("w:enforcement")) == "1"
+    assert settings.find(qn("w:trackRevisions")) is not None
+    body = document.element.body
+    deletions, insertions = list(body.iter(qn("w:del"))), list(body.iter(qn("w:ins")))
+    assert len(deletions) == len(insertions) == 4  # per deviating row, one of each per party cell
+    for change in deletions + insertions:
+        assert change.get(qn("w:author")) == "Cloud Temple"
+        assert change.get(qn("w:date")) == "2025-03-01T00:00:00Z"
+    ids = [c.get(qn("w:id")) for c in deletions + insertions]
+    assert len(set(ids)) == len(ids)
+    # accepted, the document says the agreed roles; rejected, the standard ones
+    rows = {cell_text(r.cells[0]): r for t in document.tables for r in t.rows}
+    row = rows["Assurer la sauvegarde des données [Dérogation 1]"]
+    assert [cell_text(c) for c in row.cells[1:]] == ["A", "R"]
+    assert [cell_text(c, deleted=True) for c in row.cells[1:]] == ["R A", "–"]
+
+
+def test_without_review_deviations_are_plain_and_listed(built):
+    annex, data = built["fr"]
+    document = open_docx(data)
+    assert document.settings.element.find(qn("w:documentProtection")) is None
+    assert not list(document.element.body.iter(qn("w:ins")))
+    listing = [t for t in document.tables if cell_text(t.rows[0].cells[0]) == "#"][0]
+    assert [cell_text(r.cells[-1]) for r in listing.rows[1:]] == [d.reason for d in annex.deviations]
+
+
+def test_a_reference_document_without_the_styles_is_refused(tmp_path):
+    import docx
+    folder = tmp_path / "brand"
+    folder.mkdir()
+    docx.Document().save(folder / "annex.docx")
+    from generator.annex import build_annex
+    with pytest.raises(InputError) as exc:
+        docx_writer.render(build_annex(load_matrix("fr"), None, load_brand(folder)))
+    assert "Annex Matrix" in exc.value.diagnostics[0].message
+
+
+def test_reference_document_is_reproducible(tmp_path):
+    import shutil
+    import subprocess
+    import sys
+    from ..conftest import ROOT
+    folder = tmp_path / "brand"
+    shutil.copytree(ROOT / "templates" / "default", folder)
+    subprocess.run([sys.executable, str(ROOT / "scripts" / "make_reference_docx.py"), str(folder)], check=True,
+                   capture_output=True)
+    assert (folder / "annex.docx").read_bytes() == (ROOT / "templates" / "default" / "annex.docx").read_bytes()
