@@ -12,6 +12,7 @@ never in a timed test.
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 import os
 import resource
@@ -91,7 +92,7 @@ def make_customers(n: int, path: Path) -> None:
     base = yaml.safe_load(CUSTOMER.read_text(encoding="utf-8"))["customers"]
     customers = []
     for i in range(n):
-        c = dict(base[i % len(base)])
+        c = copy.deepcopy(base[i % len(base)])  # no shared objects: safe_dump would write aliases
         c["id"] = f"{c['id']}-{i:05d}"
         c["name"] = f"{c['name']} #{i}"
         c["contract"] = f"{c['contract']}-{i:05d}"

@@ -113,6 +113,9 @@ def run_batch(customers_file: Path, *, jobs: Optional[int], formats: list[str], 
               templates: Optional[Path], data_dir: Path) -> int:
     entries_in, doc = read_customer_entries(customers_file)
     load_brand(templates)  # a bad brand folder fails the whole run, before any work
+    from .writers import renderer
+    for fmt in formats:  # import the writers once, before workers fork from this process
+        renderer(fmt)
     out_dir.mkdir(parents=True, exist_ok=True)
     swept = sweep_temporaries(out_dir)
     previous = load_previous(out_dir)

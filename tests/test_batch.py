@@ -1,5 +1,6 @@
 """`annex batch`: every customer's annexes, a manifest that matches the files, incremental
 re-runs, one bad customer failing alone, and no partial file after a kill."""
+import copy
 import hashlib
 import json
 import os
@@ -126,7 +127,7 @@ def complete(path: Path) -> bool:
 def test_a_killed_batch_leaves_only_complete_annexes(tmp_path, sig):
     many = tmp_path / "many.yaml"
     base = yaml.safe_load(CUSTOMERS.read_text(encoding="utf-8"))["customers"]
-    customers = [dict(c, id=f"{c['id']}-{n}") for n in range(4) for c in base]
+    customers = [dict(copy.deepcopy(c), id=f"{c['id']}-{n}") for n in range(4) for c in base]
     many.write_text(yaml.safe_dump({"customers": customers}, allow_unicode=True), encoding="utf-8")
     out = tmp_path / "out"
     proc = subprocess.Popen([sys.executable, "-m", "generator", "batch", str(many), "-j", "2", "-o", str(out)],
