@@ -82,6 +82,12 @@ class Activity(Strict):
     roles: dict[str, Optional[str]] = Field(
         description="party id -> role letters as read, e.g. {customer: RA, provider: CI}; empty allowed")
 
+    @field_validator("roles")
+    @classmethod
+    def _empty_is_none(cls, roles: dict) -> dict:
+        """`provider: ''` and `provider:` both mean no role."""
+        return {k: (v.strip() or None) if isinstance(v, str) else v for k, v in roles.items()}
+
     def cell(self, party_id: str) -> RoleCell:
         return parse_roles(self.roles.get(party_id))
 
