@@ -166,7 +166,7 @@ def _check_semver(v: str) -> str:
     return v
 
 
-_TEXT_MARK = re.compile(r"\((?:\d{1,2}|[A-Z])\)|(?<=\S)\*$")
+_TEXT_MARK = re.compile(r"\((?:\d{1,2}|[A-Z])\)|(?<=\S)\*$|(?<=\S )\*$")
 
 
 def find_marks(plain_text: str) -> tuple[str, ...]:

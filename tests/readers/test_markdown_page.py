@@ -1,0 +1,210 @@
+"""Importing published pages: every corpus page row by row, and each variation of the family
+on a small page written here."""
+import pytest
+
+from generator.importer import build_matrix
+from generator.model import plain
+from generator.readers.markdown_page import read_page
+from generator.rules import walk_with_paths
+
+from ..conftest import CORPUS
+from ..corpus_rows import raw_rows, roles_of, strip_markup
+
+PAGES = sorted(CORPUS.glob("*.md"))
+
+
+def imported(path, **kw):
+    """The matrix and the import's warnings, but for the notice that the standard legend is used
+    (tested on its own)."""
+    matrix, page = build_matrix(path, lang=kw.get("lang"), reference=kw.get("reference"), existing=None,
+                                matrix_id="m")
+    if not kw.get("all_warnings"):
+        page.warnings = [w for w in page.warnings if w.code != "standard-legend"]
+    return matrix, page
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
+def test_every_row_of_every_corpus_page(page):
+    matrix, result = imported(page)
+    rows = raw_rows(page.read_text(encoding="utf-8"))
+    model_rows = [(a, s) for s, a in matrix.activities()]
+    assert len(model_rows) == len(rows) > 20
+    assert result.activity_lines == [line for line, _ in rows]
+    for (line, cells), (activity, _) in zip(rows, model_rows):
+        assert " ".join(plain(activity.text).split()) == strip_markup(cells[0]).replace("\\", ""), line
+        assert ["".join(activity.cell(p.id).letters) for p in matrix.parties] == [roles_of(c) for c in cells[1:3]], line
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
+def test_sections_notes_and_legend_of_every_corpus_page(page):
+    text = page.read_text(encoding="utf-8")
+    matrix, _ = imported(page)
+    headings = [line.lstrip("#").strip() for line in text.splitlines() if line.startswith("##")]
+    titles = [matrix.legend_title] + [plain(s.title) for _, _, s in walk_with_paths(matrix)]
+    assert titles == headings
+    notes = [n for _, _, s in walk_with_paths(matrix) for n in s.notes]
+    assert len(notes) == sum(1 for line in text.splitlines() if line.startswith("*(")) 
+    assert [e.code for e in matrix.legend] == ["R", "A", "C", "I"]
+
+
+def test_iaas_structure():
+    matrix, result = imported(CORPUS / "raci_iaas.fr.md")
+    recurring = next(s for s in matrix.sections if s.title == "Opérations récurrentes")
+    assert recurring.activities == [] and len(recurring.sections) == 8
+    mco = recurring.sections[1]
+    assert mco.intro and mco.intro[0].startswith("Les activités visant")
+    assert [n[:5] for n in mco.notes] == ["*(2) ", "*(3) "]
+    assert "**la décision de procéder" in mco.notes[0]
+    texts = [a.text for _, a in matrix.activities()]
+    assert "Assurer la mise en oeuvre de la connectivité au **réseau backbone(1)**" in texts
+    assert any(t.startswith("*S'ils sont souscrit :* implémenter") for t in texts)
+    backbone = next(a for _, a in matrix.activities() if "backbone(1)" in a.text)
+    assert backbone.marks == ("(1)",)
+    assert result.warnings == []
+
+
+def page(tmp_path, text: str, name="raci_test.fr.md", newline="\n"):
+    p = tmp_path / name
+    p.write_bytes(text.replace("\n", newline).encode("utf-8"))
+    return p
+
+
+LEGEND = """## Définition des différents rôles
+
+| Rôle         | Description                              |
+|--------------|------------------------------------------|
+| (R) Réalise  | __R__éalise le processus                 |
+| (A) Approuve | __A__pprouve la réalisation du processus |
+| (C) Consulte | __C__onsulté pendant le processus        |
+| (I) Informé  | __I__nformé des résultats du processus   |
+"""
+
+
+def test_no_front_matter_hash_title_no_intro(tmp_path):
+    m, r = imported(page(tmp_path, "# Ma matrice\n\n" + LEGEND + "\n## S\n\n| Activité | Client | Cloud Temple |\n"
+                                   "|---|---|---|\n| Faire | RA | |\n"))
+    assert m.title == "Ma matrice" and m.intro == [] and m.page == {}
+    assert m.legend[0].description == "**R**éalise le processus"
+    assert r.warnings == []
+
+
+def test_front_matter_keys_and_intro(tmp_path):
+    m, _ = imported(page(tmp_path, "---\ntitle: T\nslug: /x\ndisplayed_sidebar: docSidebar\n---\n\nIntro **un**.\n\n"
+                                   "Intro deux.\n\n## S\n\n| Activité | Client | Cloud Temple |\n|-|-|-|\n| A | RA | I |\n"))
+    assert m.title == "T" and m.page == {"slug": "/x", "displayed_sidebar": "docSidebar"}
+    assert m.intro == ["Intro **un**.", "Intro deux."]
+
+
+@pytest.mark.parametrize("lang, label", [("fr", "Réalise"), ("de", "Durchführt"), ("es", "Ejecuta")])
+def test_no_legend_uses_the_standard_one_and_says_so(tmp_path, lang, label):
+    m, r = imported(page(tmp_path, "## S\n\n| Activité | Client | Cloud Temple |\n|-|-|-|\n| A | RA | I |\n",
+                         name=f"raci_x.{lang}.md"), all_warnings=True)
+    assert m.legend[0].label == label
+    assert any("standard" in w.message for w in r.warnings)
+
+
+def test_page_starting_at_h3_and_nesting(tmp_path):
+    text = ("### Premier\n\n| Activité | Client | Cloud Temple |\n|-|-|-|\n| A | RA | I |\n\n"
+            "## Deux\n\n### Deux-un\n\n| Activité | Client | Cloud Temple |\n|-|-|-|\n| B | RA | I |\n\n"
+            "### Deux-deux\n\n| Activité | Client | Cloud Temple |\n|-|-|-|\n| C | I | RA |\n")
+    m, _ = imported(page(tmp_path, text))
+    assert [s.title for s in m.sections] == ["Premier", "Deux"]
+    assert [s.title for s in m.sections[1].sections] == ["Deux-un", "Deux-deux"]
+
+
+def test_several_tables_paragraphs_rules_and_header_wordings(tmp_path):
+    text = ("## S\n\nAvant la table.\n\n| **Activité** | **Client** | **Cloud Temple** |\n|-|-|-|\n| A | RA | I |\n\n"
+            "---\n\n| Activité | Rôle Client | Rôle Cloud Temple |\n|-|-|-|\n| B | I | RA |\n")
+    m, r = imported(page(tmp_path, text))
+    s = m.sections[0]
+    assert s.intro == ["Avant la table."] and [a.text for a in s.activities] == ["A", "B"]
+    assert [p.label for p in m.parties] == ["Client", "Cloud Temple"]
+
+
+def test_german_header_wordings_in_one_page(tmp_path):
+    text = ("## S\n\n| Aktivität | Kundenrolle | Cloud-Temple-Rolle |\n|-|-|-|\n| A | RA | I |\n\n"
+            "## T\n\n| Aktivität | Rolle Kunde | Rolle Cloud Temple |\n|-|-|-|\n| B | I | RA |\n")
+    m, r = imported(page(tmp_path, text, name="raci_x.de.md"))
+    assert [(p.label, p.header) for p in m.parties] == [("Kunde", "Kundenrolle"), ("Cloud-Temple", "Cloud-Temple-Rolle")]
+    assert len(list(m.activities())) == 2
+    (w,) = r.warnings
+    assert w.location.line == 9 and "“Cloud Temple” is read as party “Cloud-Temple”" in w.message
+
+
+@pytest.mark.parametrize("cell, letters, marks", [
+    ("__RA__", "RA", ""), ("**RA**", "RA", ""), ("RA", "RA", ""), ("C, I", "CI", ""), ("__C, I__", "CI", ""),
+    ("C/I", "CI", ""), ("RA*", "RA", "*"), ("I*", "I", "*"), ("**I**", "I", ""), ("", "", ""),
+])
+def test_role_cell_spellings(tmp_path, cell, letters, marks):
+    m, r = imported(page(tmp_path, f"## S\n\n| Activité | Client | Cloud Temple |\n|-|-|-|\n| A | {cell} | R |\n"))
+    (_, activity), = list(m.activities())
+    parsed = activity.cell("customer")
+    assert ("".join(parsed.letters), "".join(parsed.marks)) == (letters, marks)
+    assert r.warnings == []
+
+
+def test_a_word_in_a_role_cell_is_a_warning_not_a_guess(tmp_path):
+    m, r = imported(page(tmp_path, "## S\n\n| Aktivität | Kundenrolle | Cloud Temple-Rolle |\n|-|-|-|\n"
+                                   "| A | **Kunde** | RA |\n", name="raci_x.de.md"))
+    (w,) = r.warnings
+    assert w.location.line == 5 and "Kunde" in w.message
+    (_, activity), = list(m.activities())
+    assert activity.roles["customer"] == "Kunde"  # kept, so that `annex validate` flags it
+
+
+def test_inline_emphasis_and_footnote_markers(tmp_path):
+    rows = ["| Faire __ceci__ et *cela* | RA | |", "| *S'ils sont souscrit :* faire | RA | |",
+            "| Avec renvoi (1) | RA | |", "| Avec **(3)** | RA | |", "| Avec *(2)* | RA | |", "| Avec *(A)* | RA | |",
+            "| Avec étoile * | RA | |"]
+    m, _ = imported(page(tmp_path, "## S\n\n| Activité | Client | Cloud Temple |\n|-|-|-|\n" + "\n".join(rows) + "\n"))
+    acts = [a for _, a in m.activities()]
+    assert acts[0].text == "Faire **ceci** et *cela*"
+    assert acts[1].text == "*S'ils sont souscrit :* faire"
+    assert [a.marks for a in acts[2:]] == [("(1)",), ("(3)",), ("(2)",), ("(A)",), ("*",)]
+    assert plain(acts[6].text) == "Avec étoile *"
+
+
+def test_notes_hard_breaks_multiline_and_callouts(tmp_path):
+    text = ("## S\n\n| Activité | Client | Cloud Temple |\n|-|-|-|\n| A (1) | RA | |\n| B * | RA | |\n\n"
+            "*(1) Première note\nsur deux lignes.*\n\n"
+            "*\\* Deuxième note*  \n*(2) Troisième note*\n\n> **Important** : un encadré.\n")
+    m, r = imported(page(tmp_path, text))
+    notes = m.sections[0].notes
+    assert [plain(n) for n in notes] == ["(1) Première note sur deux lignes.", "* Deuxième note",
+                                         "(2) Troisième note", "> Important : un encadré."]
+    assert notes[0] == "*(1) Première note\nsur deux lignes.*" and notes[3] == "> **Important** : un encadré."
+    assert r.warnings == []
+
+
+def test_crlf_trailing_spaces_and_no_final_newline(tmp_path):
+    text = "## S\n\n| Activité | Client | Cloud Temple |   \n|-|-|-|  \n| A | RA | I |   "
+    m, _ = imported(page(tmp_path, text, newline="\r\n"))
+    (_, a), = list(m.activities())
+    assert (a.text, a.roles) == ("A", {"customer": "RA", "provider": "I"})
+
+
+def test_nothing_is_dropped_silently(tmp_path):
+    text = "## S\n\n- une liste\n- perdue\n\n| Activité | Client | Cloud Temple |\n|-|-|-|\n| A | RA | I |\n"
+    _, r = imported(page(tmp_path, text))
+    (w,) = r.warnings
+    assert w.location.line == 3 and "not imported" in w.message
+
+
+def test_ids_are_stable_and_shared_by_translations(tmp_path):
+    fr1, _ = imported(CORPUS / "raci_s3.fr.md")
+    fr2, _ = imported(CORPUS / "raci_s3.fr.md")
+    assert [a.id for _, a in fr1.activities()] == [a.id for _, a in fr2.activities()]
+    assert len({a.id for _, a in fr1.activities()}) == 28
+    it, _ = imported(CORPUS / "raci_s3.it.md", reference=fr1)
+    assert [a.id for _, a in it.activities()] == [a.id for _, a in fr1.activities()]
+
+
+def test_unreadable_page_is_a_clear_error(tmp_path):
+    from generator.diagnostics import InputError
+    bad = tmp_path / "raci_x.fr.md"
+    bad.write_bytes(b"## S\n\xff\xfe")
+    with pytest.raises(InputError) as exc:
+        read_page(bad)
+    assert "UTF-8" in exc.value.diagnostics[0].message
+    with pytest.raises(InputError):
+        read_page(tmp_path / "raci_x.md")
