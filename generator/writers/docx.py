@@ -125,7 +125,7 @@ class Writer:
 
     # -- the annex --
     def write(self) -> bytes:
-        a, L = self.a, self.L
+        a = self.a
         body = self.doc.element.body
         for child in list(body):
             if child.tag != xml.qn("w:sectPr"):

@@ -1,5 +1,4 @@
 """The PDF annex read as its reader reads it: text, tagged table cells, pages, metadata."""
-import io
 import json
 import shutil
 
@@ -11,7 +10,7 @@ from generator.diagnostics import InputError
 from generator.model import Customer, plain
 from generator.writers import pdf
 
-from ..conftest import LANGS, customer_for, load_customer, load_matrix, make_annex
+from ..conftest import LANGS, customer_for, load_matrix, make_annex
 from ..pdftext import page_texts, rotated_texts, squash, table_rows
 
 
