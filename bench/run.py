@@ -44,6 +44,17 @@ def _annex():
     return build_annex(matrix, customer, load_brand())
 
 
+def plain_html(annex) -> str:
+    """The annex's HTML as a user would hand it to WeasyPrint: CSS inlined, no @font-face
+    (system fonts), no custom URL fetcher, no PDF/A."""
+    import re
+    from generator.writers.html import render
+    html = render(annex)
+    css = (annex.brand.find("annex.css")).read_text(encoding="utf-8")
+    html = html.replace('<link rel="stylesheet" href="annex.css">', f"<style>{css}</style>")
+    return re.sub(r"@font-face \{[^}]*\}", "", html)
+
+
 def _time(fn, repeat: int) -> list[float]:
     fn()  # warm: imports, caches, fonts
     times = []
@@ -64,8 +75,7 @@ def scenario(name: str, repeat: int) -> dict:
         times = _time(lambda: render(annex), repeat)
     elif name == "weasyprint-plain":
         from weasyprint import HTML
-        from generator.writers.html import plain_html
-        html = plain_html(annex)  # same HTML, CSS inlined, fonts left to the system
+        html = plain_html(annex)
         times = _time(lambda: HTML(string=html).write_pdf(), repeat)
     elif name == "libreoffice":
         from generator.writers.docx import render

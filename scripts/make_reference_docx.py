@@ -169,11 +169,35 @@ def build(brand_dir: Path) -> bytes:
     header = section.header
     para = header.paragraphs[0]
     para.add_run().add_picture(io.BytesIO(logo_png(colors)), height=Mm(7))
-    # python-docx's blank template carries a thumbnail of an empty page: drop it
+    # keep only the styles an annex uses (and what they are based on): a lighter styles part
+    # is faster to open for the writer and clearer for the brand team in Word's style pane
+    keep = {"Normal", "Default Paragraph Font", "Normal Table", "No List", "Title", "Heading 1", "Heading 2",
+            "Heading 3", "Header", "Footer", *STYLE_NAMES}
+    by_id = {st.get(qn("w:styleId")): st for st in styles.element.findall(qn("w:style"))}
+    wanted = set()
+    for st in styles.element.findall(qn("w:style")):
+        name = st.find(qn("w:name")).get(qn("w:val"))
+        if name in keep or name.lower() in {k.lower() for k in keep}:
+            while st is not None and st.get(qn("w:styleId")) not in wanted:
+                wanted.add(st.get(qn("w:styleId")))
+                based = st.find(qn("w:basedOn"))
+                link = st.find(qn("w:link"))
+                if link is not None and link.get(qn("w:val")) in by_id:
+                    wanted.add(link.get(qn("w:val")))
+                st = by_id.get(based.get(qn("w:val"))) if based is not None else None
+    for st in styles.element.findall(qn("w:style")):
+        if st.get(qn("w:styleId")) not in wanted:
+            styles.element.remove(st)
+
+    # python-docx's blank template carries a thumbnail of an empty page, and a Word 2010
+    # copy of every style (stylesWithEffects): drop both
     package = doc.part.package
     for key, rel in list(package.rels.items()):
         if rel.reltype.endswith("/thumbnail"):
             del package.rels[key]
+    for key, rel in list(doc.part.rels.items()):
+        if rel.reltype.endswith("/stylesWithEffects"):
+            del doc.part.rels[key]
     out = io.BytesIO()
     doc.save(out)
     return deterministic_zip(out.getvalue())

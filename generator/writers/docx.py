@@ -12,9 +12,6 @@ import io
 from functools import lru_cache
 
 from docx import Document
-from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.shared import Mm, Pt, RGBColor
 
 from ..annex import Annex
 from ..brand import Brand
@@ -69,67 +66,61 @@ def role_runs(cell: RoleCell) -> list[tuple[str, str | None]]:
     return runs
 
 
-def add_roles(paragraph, cell: RoleCell) -> None:
-    for text, style in role_runs(cell):
-        run = paragraph.add_run(text)
-        if style:
-            run.style = paragraph.part.document.styles[f"Annex Role {style[-1]}"]
-
-
 class Writer:
     def __init__(self, annex: Annex):
         self.a = annex
         self.L = annex.labels
         self.doc = Document(io.BytesIO(reference_bytes(annex.brand)))
-        self.revision = 1
+        # styles are set by id on the XML: python-docx's by-name lookup scans every style
+        self.ids = {style.name: style.style_id for style in self.doc.styles}
+        self.body = self.doc.element.body
+        self.revision = 0
         colors = annex.brand.get("colors", {}) or {}
-        self.header_text = RGBColor.from_string(str(colors.get("table_header_text", "#FFFFFF")).lstrip("#"))
+        self.header_text = str(colors.get("table_header_text", "#FFFFFF")).lstrip("#")
         self.date = dt.datetime.combine(annex.stamp.effective_date, dt.time()).strftime("%Y-%m-%dT%H:%M:%SZ")
 
     # -- building blocks --
     def para(self, text: str = "", style: str | None = None, *, inline: bool = True):
-        p = self.doc.add_paragraph(style=style)
+        p = self.doc.add_paragraph()
+        if style:
+            xml.paragraph_style(p, self.ids[style])
         if text:
             add_inline(p, text) if inline else p.add_run(text)
         return p
 
     def heading(self, text: str, level: int):
-        p = self.doc.add_heading(level=level)
+        p = self.para(style=f"Heading {level}")
         add_inline(p, text)
         return p
 
-    def table(self, header: list[str], widths: list[int]):
-        t = self.doc.add_table(rows=1, cols=len(header))
-        t.style = self.doc.styles["Annex Matrix"]
-        t.alignment = WD_TABLE_ALIGNMENT.LEFT
-        xml.fixed_layout(t, widths)
-        row = t.rows[0]
-        xml.repeat_header(row)
-        xml.cant_split(row)
-        for cell, text, width in zip(row.cells, header, widths):
-            xml.cell_width(cell, width)
-            cell.paragraphs[0].style = self.doc.styles["Annex Cell"]
-            run = cell.paragraphs[0].add_run(text)
-            # the table style says so too, but LibreOffice ignores a style's first-row font
-            run.bold = True
-            run.font.color.rgb = self.header_text
-        return t
+    def runs(self, text: str, **extra) -> list[xml.XRun]:
+        """Inline Markdown as runs, emphasis kept (the same spans the PDF uses)."""
+        return [xml.XRun(s.text, bold=s.bold or extra.get("bold", False), italic=s.italic or extra.get("italic", False))
+                for s in spans(text)]
 
-    def row(self, table, widths: list[int]):
-        r = table.add_row()
-        xml.cant_split(r)
-        for cell, width in zip(r.cells, widths):
-            xml.cell_width(cell, width)
-            cell.paragraphs[0].style = self.doc.styles["Annex Cell"]
-        return r
+    def roles(self, cell: RoleCell, change: str | None = None) -> list[xml.XRun]:
+        return [xml.XRun(text, style=self.ids[f"Annex Role {style[-1]}"] if style else None, change=change)
+                for text, style in role_runs(cell)]
+
+    def cell(self, runs: list[xml.XRun], *, center: bool = False, **kw) -> xml.XCell:
+        return xml.XCell([xml.XPara(runs, self.ids["Annex Cell"], center)], **kw)
+
+    def header_row(self, labels: list[str], center_from: int = 1) -> xml.XRow:
+        # bold and colour are in the table style too, but LibreOffice ignores a style's first-row font
+        return xml.XRow([self.cell([xml.XRun(text, bold=True, color=self.header_text)], center=i >= center_from)
+                         for i, text in enumerate(labels)], header=True)
+
+    def table(self, rows: list[xml.XRow], widths: list[int], **look) -> None:
+        element, self.revision = xml.build_table(rows, widths, style=self.ids["Annex Matrix"], author=self.a.provider,
+                                                 date=self.date, first_change_id=self.revision, **look)
+        self.body.sectPr.addprevious(element)
 
     # -- the annex --
     def write(self) -> bytes:
         a = self.a
-        body = self.doc.element.body
-        for child in list(body):
+        for child in list(self.body):
             if child.tag != xml.qn("w:sectPr"):
-                body.remove(child)
+                self.body.remove(child)
         xml.set_language(self.doc, a.lang)
         self.header_footer()
         self.title_block()
@@ -158,7 +149,8 @@ class Writer:
                 if a.customer else a.matrix.title)
         header.add_run("\t" + text)
         if a.draft:
-            banner = section.header.add_paragraph(style=self.doc.styles["Annex Banner"])
+            banner = section.header.add_paragraph()
+            xml.paragraph_style(banner, self.ids["Annex Banner"])
             banner.add_run(f"{L.draft_watermark} — {L.status_draft}")
         footer = section.footer.paragraphs[0]
         xml.right_tab(footer, CONTENT_WIDTH)
@@ -175,7 +167,7 @@ class Writer:
     def title_block(self) -> None:
         a, L = self.a, self.L
         self.para(f"{L.annex} {a.annex_number}".strip(), "Annex Kicker", inline=False)
-        self.doc.add_paragraph(a.matrix.title, style="Title")
+        self.para(a.matrix.title, "Title", inline=False)
         facts = [(L.service, a.matrix.service or a.matrix.title)]
         if a.customer:
             facts.append((L.customer, a.customer.name))
@@ -183,40 +175,30 @@ class Writer:
                 facts.append((L.contract, a.customer.contract))
         facts += [(L.provider, a.provider), (L.matrix_version, a.stamp.version),
                   (L.effective_date, a.effective_date_text), (L.status, f"{a.status_text} — {a.approval_text}")]
-        widths = [2721, CONTENT_WIDTH - 2721]
-        t = self.doc.add_table(rows=0, cols=2)
-        t.style = self.doc.styles["Annex Matrix"]
-        xml.table_look(t, first_row=False, banded=False)
-        xml.fixed_layout(t, widths)
-        for label, value in facts:
-            r = self.row(t, widths)
-            r.cells[0].paragraphs[0].add_run(label).italic = True
-            r.cells[1].paragraphs[0].add_run(value).bold = True
-        self.doc.add_paragraph()
+        rows = [xml.XRow([self.cell([xml.XRun(label, italic=True)]), self.cell([xml.XRun(value, bold=True)])])
+                for label, value in facts]
+        self.table(rows, [2721, CONTENT_WIDTH - 2721], first_row=False, banded=False)
+        self.para()
 
     def legend(self) -> None:
         a, L = self.a, self.L
         self.heading(a.matrix.legend_title or L.legend_title, 1)
         for p in a.matrix.legend_intro:
             self.para(p)
-        widths = [900, 2200, CONTENT_WIDTH - 3100]
-        t = self.table([L.legend_code, L.legend_label, L.legend_description], widths)
-        for entry in a.legend:
-            r = self.row(t, widths)
-            add_roles(r.cells[0].paragraphs[0], RoleCell((entry.code,), ()))
-            r.cells[1].paragraphs[0].add_run(entry.label)
-            add_inline(r.cells[2].paragraphs[0], entry.description)
+        rows = [self.header_row([L.legend_code, L.legend_label, L.legend_description], center_from=3)]
+        rows += [xml.XRow([self.cell(self.roles(RoleCell((e.code,), ()))), self.cell([xml.XRun(e.label)]),
+                           self.cell(self.runs(e.description))]) for e in a.legend]
+        self.table(rows, [900, 2200, CONTENT_WIDTH - 3100])
 
     def summary(self) -> None:
         L = self.L
         self.heading(L.summary_title, 1)
-        widths = [3695, 3000, 3000]
-        t = self.table(["", L.summary_realises, L.summary_approves], widths)
-        for s in self.a.summary:
-            r = self.row(t, widths)
-            r.cells[0].paragraphs[0].add_run(s.party.label).bold = True
-            r.cells[1].paragraphs[0].add_run(L.summary_activities.format(count=s.realises))
-            r.cells[2].paragraphs[0].add_run(L.summary_activities.format(count=s.approves))
+        rows = [self.header_row(["", L.summary_realises, L.summary_approves], center_from=3)]
+        rows += [xml.XRow([self.cell([xml.XRun(s.party.label, bold=True)]),
+                           self.cell([xml.XRun(L.summary_activities.format(count=s.realises))]),
+                           self.cell([xml.XRun(L.summary_activities.format(count=s.approves))])])
+                 for s in self.a.summary]
+        self.table(rows, [3695, 3000, 3000])
 
     def section(self, s) -> None:
         a, L = self.a, self.L
@@ -225,29 +207,22 @@ class Writer:
             self.para(p).paragraph_format.keep_with_next = True
         if s.rows:
             n = len(a.parties)
-            widths = [CONTENT_WIDTH - n * PARTY_WIDTH] + [PARTY_WIDTH] * n
-            t = self.table([L.activity] + [p.label for p in a.parties], widths)
-            for cell in t.rows[0].cells[1:]:
-                cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
+            rows = [self.header_row([L.activity] + [p.label for p in a.parties])]
             for row in s.rows:
-                r = self.row(t, widths)
-                text_p = r.cells[0].paragraphs[0]
-                add_inline(text_p, row.text)
+                text = self.runs(row.text)
+                fill = border = None
                 if row.deviation:
-                    mark = text_p.add_run(f" [{L.deviation_mark} {row.deviation}]")
-                    mark.bold = True
-                    mark.font.size = Pt(7.5)
-                    for cell in r.cells:
-                        xml.shade(cell, DEVIATION_FILL)
-                    xml.left_border(r.cells[0], DEVIATION_BORDER)
-                for i, cell_roles in enumerate(row.roles):
-                    p = r.cells[i + 1].paragraphs[0]
-                    p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+                    text.append(xml.XRun(f" [{L.deviation_mark} {row.deviation}]", bold=True, size=15))
+                    fill, border = DEVIATION_FILL, DEVIATION_BORDER
+                cells = [self.cell(text, fill=fill, left_border=border)]
+                for i, roles in enumerate(row.roles):
                     if row.deviation and a.review:
-                        self.revision = xml.tracked_runs(p, role_runs(row.standard[i]), role_runs(cell_roles),
-                                                         author=a.provider, date=self.date, first_id=self.revision)
+                        runs = self.roles(row.standard[i], "del") + self.roles(roles, "ins")
                     else:
-                        add_roles(p, cell_roles)
+                        runs = self.roles(roles)
+                    cells.append(self.cell(runs, center=True, fill=fill))
+                rows.append(xml.XRow(cells))
+            self.table(rows, [CONTENT_WIDTH - n * PARTY_WIDTH] + [PARTY_WIDTH] * n)
         for note in s.notes:
             self.para(note, "Annex Note")
 
@@ -255,49 +230,37 @@ class Writer:
         a, L = self.a, self.L
         self.heading(L.deviations_title, 1)
         self.para(L.deviations_intro, inline=False)
-        widths = [500, 3000, 1900, 1900, CONTENT_WIDTH - 7300]
-        t = self.table(["#", L.activity, L.standard_roles, L.agreed_roles, L.reason], widths)
+        rows = [self.header_row(["#", L.activity, L.standard_roles, L.agreed_roles, L.reason], center_from=5)]
         for d in a.deviations:
-            r = self.row(t, widths)
-            r.cells[0].paragraphs[0].add_run(str(d.number))
-            add_inline(r.cells[1].paragraphs[0], d.activity.text)
-            where = r.cells[1].add_paragraph(style=self.doc.styles["Annex Small"])
-            where.add_run(d.section)
-            for col, cells in ((2, d.standard), (3, d.agreed)):
-                for k, (party, roles) in enumerate(zip(a.parties, cells)):
-                    p = r.cells[col].paragraphs[0] if k == 0 else r.cells[col].add_paragraph(
-                        style=self.doc.styles["Annex Cell"])
-                    p.add_run(f"{party.label} ").italic = True
-                    add_roles(p, roles)
-            r.cells[4].paragraphs[0].add_run(d.reason)
+            def by_party(cells):
+                return xml.XCell([xml.XPara([xml.XRun(f"{party.label} ", italic=True)] + self.roles(roles),
+                                            self.ids["Annex Cell"]) for party, roles in zip(a.parties, cells)])
+            activity = xml.XCell([xml.XPara(self.runs(d.activity.text), self.ids["Annex Cell"]),
+                                  xml.XPara([xml.XRun(d.section)], self.ids["Annex Small"])])
+            rows.append(xml.XRow([self.cell([xml.XRun(str(d.number))]), activity, by_party(d.standard),
+                                  by_party(d.agreed), self.cell([xml.XRun(d.reason)])]))
+        self.table(rows, [500, 3000, 1900, 1900, CONTENT_WIDTH - 7300])
 
     def signoff(self) -> None:
         a, L = self.a, self.L
         self.heading(L.signoff_title, 1)
         self.para(L.signoff_intro, inline=False).paragraph_format.keep_with_next = True
-        n = len(a.signatories)
+        colon = " : " if a.lang == "fr" else ": "
+        columns = []
+        for s in a.signatories:
+            who = (a.customer.name if a.customer and s.party.id == a.parties[0].id
+                   else a.provider if s is a.signatories[-1] else s.party.label)
+            values = {"name": s.signatory.name, "function": s.signatory.title, "place": s.signatory.place, "date": ""}
+            lines = [xml.XPara([xml.XRun(L.for_party.format(party=who), bold=True)], self.ids["Annex Cell"])]
+            lines += [xml.XPara([xml.XRun(L[key] + colon, italic=True), xml.XRun(value or "")], self.ids["Annex Cell"])
+                      for key, value in values.items()]
+            columns.append(lines)
+        n = len(columns)
         width = CONTENT_WIDTH // n
-        t = self.doc.add_table(rows=0, cols=n)
-        xml.fixed_layout(t, [width] * n)
-        for k, label in enumerate(("for", "name", "function", "place", "date", "signature")):
-            r = self.row(t, [width] * n)
-            if k == 5:
-                r.height = Mm(28)
-            for cell, s in zip(r.cells, a.signatories):
-                p = cell.paragraphs[0]
-                p.paragraph_format.keep_with_next = True
-                if label == "for":
-                    who = (a.customer.name if a.customer and s.party.id == a.parties[0].id
-                           else a.provider if s is a.signatories[-1] else s.party.label)
-                    p.add_run(L.for_party.format(party=who)).bold = True
-                elif label == "signature":
-                    p.add_run(L.signature).italic = True
-                    xml.box(cell)
-                else:
-                    p.add_run(f"{L[label]} : " if a.lang == "fr" else f"{L[label]}: ").italic = True
-                    value = {"name": s.signatory.name, "function": s.signatory.title, "place": s.signatory.place,
-                             "date": ""}[label]
-                    p.add_run(value or "")
+        rows = [xml.XRow([xml.XCell(lines) for lines in columns]),
+                xml.XRow([xml.XCell([xml.XPara([xml.XRun(L.signature, italic=True)], self.ids["Annex Small"])],
+                                    box="8C96A0") for _ in columns], height=1588)]
+        self.table(rows, [width] * n, first_row=False, banded=False)
         self.para(f"{a.approval_text} · {a.stamp_text()}", "Annex Small", inline=False)
 
     def properties(self) -> None:

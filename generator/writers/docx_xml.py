@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from dataclasses import dataclass, field
 from xml.sax.saxutils import escape
 
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
@@ -34,56 +35,6 @@ def deterministic_zip(data: bytes) -> bytes:
             info.external_attr = 0o644 << 16
             dst.writestr(info, src.read(name))
     return out.getvalue()
-
-
-def _tr_pr(row):
-    return row._tr.get_or_add_trPr()
-
-
-def repeat_header(row) -> None:
-    """w:tblHeader: Word repeats this row at the top of every page the table spans."""
-    el = OxmlElement("w:tblHeader")
-    el.set(qn("w:val"), "true")
-    _tr_pr(row).append(el)
-
-
-def cant_split(row) -> None:
-    """w:cantSplit: the row moves whole to the next page instead of breaking."""
-    el = OxmlElement("w:cantSplit")
-    el.set(qn("w:val"), "true")
-    _tr_pr(row).append(el)
-
-
-def shade(cell, fill: str) -> None:
-    tc_pr = cell._tc.get_or_add_tcPr()
-    for old in tc_pr.findall(qn("w:shd")):
-        tc_pr.remove(old)
-    tc_pr.append(parse_xml(f'<w:shd {nsdecls("w")} w:val="clear" w:color="auto" w:fill="{fill}"/>'))
-
-
-def left_border(cell, color: str, size: int = 18) -> None:
-    tc_pr = cell._tc.get_or_add_tcPr()
-    tc_pr.append(parse_xml(f'<w:tcBorders {nsdecls("w")}><w:left w:val="single" w:sz="{size}" w:space="0" '
-                           f'w:color="{color}"/></w:tcBorders>'))
-
-
-def cell_width(cell, twips: int) -> None:
-    tc_pr = cell._tc.get_or_add_tcPr()
-    for old in tc_pr.findall(qn("w:tcW")):
-        tc_pr.remove(old)
-    tc_pr.insert(0, parse_xml(f'<w:tcW {nsdecls("w")} w:w="{twips}" w:type="dxa"/>'))
-
-
-def fixed_layout(table, widths: list[int]) -> None:
-    """Fixed column widths (twips), so Word and LibreOffice lay the table out alike."""
-    tbl_pr = table._tbl.tblPr
-    tbl_pr.append(parse_xml(f'<w:tblLayout {nsdecls("w")} w:type="fixed"/>'))
-    for old in tbl_pr.findall(qn("w:tblW")):
-        tbl_pr.remove(old)
-    tbl_pr.append(parse_xml(f'<w:tblW {nsdecls("w")} w:w="{sum(widths)}" w:type="dxa"/>'))
-    grid = table._tbl.tblGrid
-    for col, width in zip(grid.findall(qn("w:gridCol")), widths):
-        col.set(qn("w:w"), str(width))
 
 
 def add_field(paragraph, instruction: str, placeholder: str = "1") -> None:
@@ -160,36 +111,6 @@ def protect_for_review(document) -> None:
         settings.insert(0, track)
 
 
-
-def tracked_runs(paragraph, deleted: list, inserted: list, *, author: str, date: str, first_id: int) -> int:
-    """Standard roles as a w:del and agreed roles as a w:ins, with author and date; returns
-    the next free revision id. Each item is (text, style_id or None)."""
-    next_id = first_id
-    for kind, items in (("del", deleted), ("ins", inserted)):
-        if not items:
-            continue
-        wrapper = OxmlElement(f"w:{kind}")
-        wrapper.set(qn("w:id"), str(next_id))
-        wrapper.set(qn("w:author"), author)
-        wrapper.set(qn("w:date"), date)
-        next_id += 1
-        for text, style in items:
-            r = OxmlElement("w:r")
-            if style:
-                r_pr = OxmlElement("w:rPr")
-                r_style = OxmlElement("w:rStyle")
-                r_style.set(qn("w:val"), style)
-                r_pr.append(r_style)
-                r.append(r_pr)
-            t = OxmlElement("w:delText" if kind == "del" else "w:t")
-            t.set(qn("xml:space"), "preserve")
-            t.text = text
-            r.append(t)
-            wrapper.append(r)
-        paragraph._p.append(wrapper)
-    return next_id
-
-
 CUSTOM_PROPS_CT = "application/vnd.openxmlformats-officedocument.custom-properties+xml"
 
 
@@ -213,19 +134,122 @@ def set_custom_properties(document, props: dict[str, str]) -> None:
     package.relate_to(part, RT.CUSTOM_PROPERTIES)
 
 
-def box(cell, color: str = "8C96A0") -> None:
-    """A bordered cell: the signature box."""
-    tc_pr = cell._tc.get_or_add_tcPr()
-    sides = "".join(f'<w:{side} w:val="single" w:sz="6" w:space="0" w:color="{color}"/>'
-                    for side in ("top", "left", "bottom", "right"))
-    tc_pr.append(parse_xml(f'<w:tcBorders {nsdecls("w")}>{sides}</w:tcBorders>'))
+def paragraph_style(paragraph, style_id: str) -> None:
+    """w:pStyle by id (python-docx's name lookup walks every style on each call)."""
+    p_pr = paragraph._p.get_or_add_pPr()
+    p_pr.get_or_add_pStyle().set(qn("w:val"), style_id)
 
 
-def table_look(table, *, first_row: bool = True, banded: bool = True) -> None:
-    """Which parts of the table style apply (w:tblLook)."""
-    tbl_pr = table._tbl.tblPr
-    for old in tbl_pr.findall(qn("w:tblLook")):
-        tbl_pr.remove(old)
-    val = (0x0020 if first_row else 0) | (0 if banded else 0x0200) | 0x0400
-    tbl_pr.append(parse_xml(f'<w:tblLook {nsdecls("w")} w:val="{val:04X}" w:firstRow="{int(first_row)}" w:lastRow="0" '
-                            f'w:firstColumn="0" w:lastColumn="0" w:noHBand="{int(not banded)}" w:noVBand="1"/>'))
+# ---- tables built as one XML string: python-docx's cell/row objects cost ~1 ms per row ----
+
+
+@dataclass
+class XRun:
+    text: str
+    bold: bool = False
+    italic: bool = False
+    style: str | None = None  # character style id
+    size: int | None = None  # half-points
+    color: str | None = None
+    change: str | None = None  # "ins" or "del": a tracked change
+
+
+@dataclass
+class XPara:
+    runs: list[XRun] = field(default_factory=list)
+    style: str | None = None
+    center: bool = False
+
+
+@dataclass
+class XCell:
+    paras: list[XPara]
+    fill: str | None = None
+    left_border: str | None = None
+    box: str | None = None
+
+
+@dataclass
+class XRow:
+    cells: list[XCell]
+    header: bool = False
+    height: int | None = None  # twips, at least
+
+
+def _run_xml(run: XRun) -> str:
+    props = ""
+    if run.style:
+        props += f'<w:rStyle w:val="{run.style}"/>'
+    if run.bold:
+        props += "<w:b/><w:bCs/>"
+    if run.italic:
+        props += "<w:i/><w:iCs/>"
+    if run.color:
+        props += f'<w:color w:val="{run.color}"/>'
+    if run.size:
+        props += f'<w:sz w:val="{run.size}"/><w:szCs w:val="{run.size}"/>'
+    tag = "w:delText" if run.change == "del" else "w:t"
+    body = f'<w:r>{f"<w:rPr>{props}</w:rPr>" if props else ""}<{tag} xml:space="preserve">{escape(run.text)}</{tag}></w:r>'
+    return body
+
+
+def _para_xml(para: XPara, author: str, date: str, ids: list[int]) -> str:
+    props = ""
+    if para.style:
+        props += f'<w:pStyle w:val="{para.style}"/>'
+    if para.center:
+        props += '<w:jc w:val="center"/>'
+    out = [f"<w:p>{f'<w:pPr>{props}</w:pPr>' if props else ''}"]
+    open_change = None
+    for run in para.runs:
+        if run.change != open_change:
+            if open_change:
+                out.append(f"</w:{open_change}>")
+            if run.change:  # one w:ins / w:del around consecutive runs of the same change
+                ids[0] += 1
+                out.append(f'<w:{run.change} w:id="{ids[0]}" w:author="{escape(author, {chr(34): "&quot;"})}" '
+                           f'w:date="{date}">')
+            open_change = run.change
+        out.append(_run_xml(run))
+    if open_change:
+        out.append(f"</w:{open_change}>")
+    out.append("</w:p>")
+    return "".join(out)
+
+
+def build_table(rows: list[XRow], widths: list[int], *, style: str, first_row: bool = True, banded: bool = True,
+                author: str = "", date: str = "", first_change_id: int = 0) -> tuple[object, int]:
+    """A whole w:tbl from plain data; returns the element and the last tracked-change id used."""
+    look = (0x0020 if first_row else 0) | (0 if banded else 0x0200) | 0x0400
+    ids = [first_change_id]
+    out = [f'<w:tbl {nsdecls("w")}><w:tblPr><w:tblStyle w:val="{style}"/>'
+           f'<w:tblW w:w="{sum(widths)}" w:type="dxa"/><w:tblLayout w:type="fixed"/>'
+           f'<w:tblLook w:val="{look:04X}" w:firstRow="{int(first_row)}" w:lastRow="0" w:firstColumn="0" '
+           f'w:lastColumn="0" w:noHBand="{int(not banded)}" w:noVBand="1"/></w:tblPr><w:tblGrid>']
+    out += [f'<w:gridCol w:w="{w}"/>' for w in widths]
+    out.append("</w:tblGrid>")
+    for row in rows:
+        tr_pr = '<w:cantSplit w:val="true"/>'
+        if row.height:
+            tr_pr += f'<w:trHeight w:val="{row.height}"/>'
+        if row.header:
+            tr_pr += '<w:tblHeader w:val="true"/>'
+        out.append(f"<w:tr><w:trPr>{tr_pr}</w:trPr>")
+        for cell, width in zip(row.cells, widths):
+            tc_pr = f'<w:tcW w:w="{width}" w:type="dxa"/>'
+            borders = ""
+            if cell.box:
+                borders = "".join(f'<w:{side} w:val="single" w:sz="6" w:space="0" w:color="{cell.box}"/>'
+                                  for side in ("top", "left", "bottom", "right"))
+            elif cell.left_border:
+                borders = f'<w:left w:val="single" w:sz="18" w:space="0" w:color="{cell.left_border}"/>'
+            if borders:
+                tc_pr += f"<w:tcBorders>{borders}</w:tcBorders>"
+            if cell.fill:
+                tc_pr += f'<w:shd w:val="clear" w:color="auto" w:fill="{cell.fill}"/>'
+            out.append(f"<w:tc><w:tcPr>{tc_pr}</w:tcPr>")
+            out += [_para_xml(p, author, date, ids) for p in (cell.paras or [XPara()])]
+            out.append("</w:tc>")
+        out.append("</w:tr>")
+    out.append("</w:tbl>")
+    return parse_xml("".join(out)), ids[0]
