@@ -91,7 +91,9 @@ def scenario(name: str, repeat: int) -> dict:
         shutil.rmtree(tmp, ignore_errors=True)
     else:
         raise SystemExit(f"unknown scenario {name}")
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    # LibreOffice runs as a child process: its peak counts, not this one's
+    who = resource.RUSAGE_CHILDREN if name == "libreoffice" else resource.RUSAGE_SELF
+    peak_mb = resource.getrusage(who).ru_maxrss / 1024
     return {"name": name, "times": times, "peak_mb": peak_mb}
 
 

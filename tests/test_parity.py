@@ -7,7 +7,8 @@ from generator.writers import pdf as pdf_writer
 
 from .conftest import LANGS, customer_for, make_annex
 from .pdftext import table_rows
-from .writers.test_docx import docx_sequence, expected_sequence
+from .expected import model_rows
+from .writers.test_docx import docx_sequence
 
 
 def pdf_sequence(annex, path):
@@ -31,4 +32,4 @@ def test_pdf_and_docx_hold_the_same_rows_as_the_model(tmp_path, lang):
     path.write_bytes(pdf_writer.render(annex))
     from_pdf = pdf_sequence(annex, path)
     from_docx = docx_sequence(annex, docx_writer.render(annex))
-    assert from_pdf == from_docx == expected_sequence(annex)
+    assert from_pdf == from_docx == model_rows(annex)

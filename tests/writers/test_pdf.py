@@ -1,4 +1,5 @@
 """The PDF annex read as its reader reads it: text, tagged table cells, pages, metadata."""
+import hashlib
 import json
 import shutil
 
@@ -11,6 +12,7 @@ from generator.model import Customer, plain
 from generator.writers import pdf
 
 from ..conftest import LANGS, customer_for, load_matrix, make_annex
+from ..expected import model_rows
 from ..pdftext import page_texts, rotated_texts, squash, table_rows
 
 
@@ -28,14 +30,7 @@ def built(tmp_path_factory):
 
 
 def expected_rows(annex):
-    rows = []
-    for section, row in annex.rows():
-        text = plain(row.text)
-        if row.deviation:
-            text += f" [{annex.labels.deviation_mark} {row.deviation}]"
-        cells = [" ".join(cell.letters + cell.marks) or "–" for cell in row.roles]
-        rows.append([squash(text)] + cells)
-    return rows
+    return [[text, *roles] for _, text, roles in model_rows(annex)]
 
 
 def matrix_rows(annex, path):
@@ -134,6 +129,7 @@ def test_attachment_is_the_canonical_model(built):
     with pikepdf.open(path) as doc:
         data = doc.attachments[pdf.ATTACHMENT_NAME].get_file().read_bytes()
     assert data == annex.embedded_json()
+    assert hashlib.sha256(data).hexdigest() == annex.stamp.fingerprint
     payload = json.loads(data)
     assert payload["matrix"] == load_matrix("de").model_dump(mode="json")
     assert payload["customer"]["id"] == annex.customer.id
