@@ -10,7 +10,8 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data"
 S3 = DATA / "matrices" / "s3-object-storage"
 CUSTOMERS = DATA / "customers" / "example.yaml"
-CORPUS = ROOT.parent / "shared" / "corpus"
+CORPUS = DATA / "sources"  # the published pages; copies of ../shared/corpus (see test_sources.py)
+SHARED_CORPUS = ROOT.parent / "shared" / "corpus"
 LANGS = ("fr", "en", "de", "es", "it")
 
 

@@ -10,7 +10,7 @@ from generator.rules import walk_with_paths
 from ..conftest import CORPUS
 from ..corpus_rows import raw_rows, roles_of, strip_markup
 
-PAGES = sorted(CORPUS.glob("*.md"))
+PAGES = sorted(CORPUS.glob("raci_*.md"))
 
 
 def imported(path, **kw):

@@ -8,7 +8,7 @@ from generator.writers.markdown_page import render
 
 from ..conftest import CORPUS
 
-PAGES = sorted(CORPUS.glob("*.md"))
+PAGES = sorted(CORPUS.glob("raci_*.md"))
 
 
 def tables_as_rendered(text: str) -> list[list[str]]:
