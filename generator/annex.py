@@ -125,6 +125,12 @@ class Annex:
         return f"{prefix} – {self.matrix.title}"
 
     @property
+    def summary_headers(self) -> tuple[str, str]:
+        """Column heads of the per-party summary, in the legend's own words: `Réalise (R)`."""
+        names = {e.code: e.label for e in self.legend}
+        return (f"{names.get('R', 'R')} (R)", f"{names.get('A', 'A')} (A)")
+
+    @property
     def provider(self) -> str:
         return self.brand.name or self.parties[-1].label
 

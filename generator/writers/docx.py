@@ -193,7 +193,7 @@ class Writer:
     def summary(self) -> None:
         L = self.L
         self.heading(L.summary_title, 1)
-        rows = [self.header_row(["", L.summary_realises, L.summary_approves], center_from=3)]
+        rows = [self.header_row(["", *self.a.summary_headers], center_from=3)]
         rows += [xml.XRow([self.cell([xml.XRun(s.party.label, bold=True)]),
                            self.cell([xml.XRun(L.summary_activities.format(count=s.realises))]),
                            self.cell([xml.XRun(L.summary_activities.format(count=s.approves))])])
