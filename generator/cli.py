@@ -120,7 +120,7 @@ def export(
 
 @app.command()
 def build(
-    matrix: str = typer.Argument(..., help="matrix YAML file, or matrix id under --data"),
+    matrix: str = typer.Argument(..., metavar="MATRIX", help="matrix YAML file, or matrix id under --data"),
     lang: Optional[str] = typer.Option(None, "--lang", help="language (default: the customer's, else fr)"),
     customer: Optional[str] = typer.Option(None, "--customer", metavar="FILE[#ID]", help="customer file, #ID picks one"),
     fmt: Format = typer.Option(Format.all, "--format", help="pdf, docx or all"),

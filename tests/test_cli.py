@@ -1,0 +1,49 @@
+"""`annex build` from the command line: file names and folders of DESIGN.md, exit codes,
+and no traceback for bad input."""
+import subprocess
+import sys
+
+import pytest
+
+from .conftest import CUSTOMERS, ROOT, S3
+
+
+def annex(*args):
+    return subprocess.run([sys.executable, "-m", "generator", *args], capture_output=True, text=True, cwd=ROOT)
+
+
+def test_build_with_a_customer_writes_both_formats_in_its_folder(tmp_path):
+    result = annex("build", "s3-object-storage", "--customer", f"{CUSTOMERS}#northwind-logistics", "-o", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*.*")) == [
+        "northwind-logistics/s3-object-storage_en_v1.0.0.docx", "northwind-logistics/s3-object-storage_en_v1.0.0.pdf"]
+
+
+def test_build_without_a_customer_from_a_file(tmp_path):
+    result = annex("build", str(S3 / "it.yaml"), "--format", "pdf", "-o", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert [p.name for p in tmp_path.iterdir()] == ["s3-object-storage_it_v1.0.0.pdf"]
+
+
+def test_a_draft_matrix_is_refused_without_draft(tmp_path):
+    draft = tmp_path / "fr.yaml"
+    draft.write_text((S3 / "fr.yaml").read_text(encoding="utf-8").replace("status: approved", "status: draft"),
+                     encoding="utf-8")
+    refused = annex("build", str(draft), "--format", "docx", "-o", str(tmp_path / "out"))
+    assert refused.returncode == 1 and "--draft" in refused.stderr and "Traceback" not in refused.stderr
+    accepted = annex("build", str(draft), "--format", "docx", "--draft", "-o", str(tmp_path / "out"))
+    assert accepted.returncode == 0, accepted.stderr
+
+
+@pytest.mark.parametrize("args, message", [
+    (["build", "nope"], "known ids: s3-object-storage"),
+    (["build", "s3-object-storage", "--lang", "xx"], "languages available"),
+    (["build", "s3-object-storage", "--customer", "missing.yaml"], "no such file"),
+    (["build", "s3-object-storage", "--customer", str(CUSTOMERS)], "say which one"),
+    (["build", "s3-object-storage", "--customer", f"{CUSTOMERS}#nobody"], "no customer with id"),
+    (["build", "s3-object-storage", "--templates", "/nonexistent"], "template folder not found"),
+    (["build", "s3-object-storage", "--format", "txt"], "Invalid value"),
+])
+def test_bad_input_is_a_usage_error_with_a_message(args, message):
+    result = annex(*args)
+    assert result.returncode == 2 and message in result.stderr and "Traceback" not in result.stderr
