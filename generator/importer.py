@@ -36,7 +36,6 @@ def assign_ids(page: PageImport, reference: Optional[Matrix], path: str) -> None
                                      line=1, hint="check that the translation has every row of the reference"))
         ref_sections = None
     used: set[str] = set()
-    k = 0
     for n, section in enumerate(sections):
         for m, activity in enumerate(section.get("activities", [])):
             if ref_sections is not None:
@@ -48,7 +47,6 @@ def assign_ids(page: PageImport, reference: Optional[Matrix], path: str) -> None
                     activity_id, suffix = f"{base}-{suffix}", suffix + 1
             used.add(activity_id)
             section["activities"][m] = {"id": activity_id, **activity}
-            k += 1
 
 
 def _walk(sections: list[dict]):

@@ -83,6 +83,7 @@ def normalise_inline(source: str) -> str:
     source = _DOUBLE_UNDERSCORE.sub(r"**\1**", source.strip())
     tokens = _md.parseInline(source)
     out: list[str] = []
+    links: list[str] = []
     for tok in tokens[0].children or []:
         t = tok.type
         if t in ("strong_open", "strong_close"):
@@ -99,14 +100,13 @@ def normalise_inline(source: str) -> str:
         elif t == "hardbreak":
             out.append("\\\n")
         elif t == "link_open":
+            links.append(tok.attrGet("href") or "")
             out.append("[")
         elif t == "link_close":
-            out.append("]")
+            out.append(f"]({links.pop() if links else ''})")
         elif t in ("html_inline", "image"):
             out.append(tok.content)
-    text = "".join(out)
-    # `[`...`]` of links: keep the target
-    return re.sub(r"\[([^\]]*)\]", lambda m: m.group(0), text)
+    return "".join(out)
 
 
 def party_label(header: str) -> str:
@@ -257,7 +257,6 @@ def read_page(path: str | Path, *, text: Optional[str] = None, lang: Optional[st
         data["legend_title"] = legend_heading.title
         if legend_heading in root:
             root.remove(legend_heading)
-        data["intro"] = data["intro"]
     if not data["legend"]:
         cat = labels(lang)
         data["legend"] = [{"code": c, "label": lab, "description": desc}
