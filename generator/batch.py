@@ -7,6 +7,7 @@ Matrices and the brand are cached per worker, so a batch pays their cost once pe
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import signal
 import sys
@@ -61,15 +62,17 @@ def run_job(job: Job) -> list[Entry]:
     c = job.customer
     lang = c.lang or "fr"
 
-    def failed(message: str, fmt: str, version: str = "") -> Entry:
-        return Entry(c.id, job.matrix_id, lang, version, fmt, "", 0, "", "", "", "failed", message)
+    def failed(message: str, fmt: str) -> Entry:
+        return Entry(c.id, job.matrix_id, lang, "", fmt, "", 0, "", "", "", "failed", message)
 
     try:
         path = resolve_matrix(job.matrix_id, lang=lang, data_dir=Path(job.data_dir))
         matrix = load_matrix_cached(path)
         annex = build_annex(matrix, c, load_brand(job.templates))
     except InputError as exc:
-        return [failed(_one_line(exc), fmt) for fmt in job.formats]
+        return [failed(one_line(exc.diagnostics), fmt) for fmt in job.formats]
+    except Exception as exc:  # a bug must fail this customer, not the batch
+        return [failed(f"internal error: {type(exc).__name__}: {exc}", fmt) for fmt in job.formats]
     out_dir = Path(job.out_dir)
     previous = {e.format: e for e in job.previous}
     entries = []
@@ -88,15 +91,19 @@ def run_job(job: Job) -> list[Entry]:
             data = renderer(fmt)(annex)
             write_atomic(target, data)
         except InputError as exc:
-            entries.append(Entry(**base, size=0, sha256="", status="failed", error=_one_line(exc)))
+            entries.append(Entry(**base, size=0, sha256="", status="failed", error=one_line(exc.diagnostics)))
             continue
-        import hashlib
+        except Exception as exc:  # a bug must fail this annex, not the batch
+            entries.append(Entry(**base, size=0, sha256="", status="failed",
+                                 error=f"internal error: {type(exc).__name__}: {exc}"))
+            continue
         entries.append(Entry(**base, size=len(data), sha256=hashlib.sha256(data).hexdigest(), status="written"))
     return entries
 
 
-def _one_line(exc: InputError) -> str:
-    return " | ".join(d.format().replace("\n    ", " — ") for d in exc.diagnostics)
+def one_line(diagnostics) -> str:
+    """Diagnostics on one line, for the manifest and log lines."""
+    return " | ".join(d.format().replace("\n    ", " — ") for d in diagnostics)
 
 
 def _init_worker() -> None:
@@ -123,7 +130,7 @@ def run_batch(customers_file: Path, *, jobs: Optional[int], formats: list[str], 
     planned: list[Job] = []
     for e in entries_in:
         if e.customer is None:
-            message = " | ".join(d.format().replace("\n    ", " — ") for d in e.problems)
+            message = one_line(e.problems)
             for mid in e.matrices or ("?",):
                 for fmt in formats:
                     results.append(Entry(e.raw_id, mid, "", "", fmt, "", 0, "", "", "", "failed", message))
