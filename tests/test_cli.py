@@ -36,7 +36,7 @@ def test_a_draft_matrix_is_refused_without_draft(tmp_path):
 
 
 @pytest.mark.parametrize("args, message", [
-    (["build", "nope"], "known ids: s3-object-storage"),
+    (["build", "nope"], "known ids: iaas, s3-object-storage"),
     (["build", "s3-object-storage", "--lang", "xx"], "languages available"),
     (["build", "s3-object-storage", "--customer", "missing.yaml"], "no such file"),
     (["build", "s3-object-storage", "--customer", str(CUSTOMERS)], "say which one"),
