@@ -19,6 +19,7 @@ from ..diagnostics import InputError, error
 from ..model import RoleCell, spans
 
 TEMPLATE = "annex.html.j2"
+PARTS = ("all", "matrix", "frame")
 _COLOR = re.compile(r"^#(?:[0-9a-fA-F]{3}){1,2}$")
 
 
@@ -81,7 +82,11 @@ def environment(brand: Brand) -> ImmutableSandboxedEnvironment:
     return env
 
 
-def render(annex: Annex) -> str:
+def render(annex: Annex, part: str = "all", matrix_pages: int = 0) -> str:
+    """The annex's HTML, whole or one part of it (see PARTS and annex.html.j2): "matrix" is
+    what every customer of a matrix, language and deviations shares; "frame" is the rest, with
+    `matrix_pages` empty pages where the matrix goes."""
+    assert part in PARTS, part
     brand = annex.brand
     colors = brand.get("colors", {}) or {}
     roles = colors.get("roles", {}) or {}
@@ -99,7 +104,7 @@ def render(annex: Annex) -> str:
         return template.render(annex=annex, labels=annex.labels, palette=palette,
                                font_family=str(fonts.get("family", "sans-serif")),
                                font_files=dict(fonts.get("files", {}) or {}),
-                               logo=brand.get("logo"))
+                               logo=brand.get("logo"), part=part, matrix_pages=matrix_pages)
     except SecurityError as exc:
         raise InputError([error(brand.folder / TEMPLATE, f"template refused by the sandbox: {exc}",
                                 hint="templates may only use the annex data they are given")]) from None

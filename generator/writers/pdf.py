@@ -16,7 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from weasyprint import HTML, Attachment
+from weasyprint import HTML, Attachment, Document
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
@@ -24,6 +24,7 @@ from ..annex import Annex
 from ..brand import Brand
 from ..diagnostics import InputError, error
 from . import html as html_writer
+from . import pdf_pages
 
 PDF_VARIANT = "pdf/a-3a"
 ATTACHMENT_NAME = "annex-data.json"
@@ -83,7 +84,10 @@ def source_date(day: dt.datetime):
             os.environ["SOURCE_DATE_EPOCH"] = previous
 
 
-def render(annex: Annex) -> bytes:
+def render(annex: Annex, *, reuse: bool = True) -> bytes:
+    """The annex as PDF bytes. With `reuse`, the matrix pages come from pdf_pages (laid out once
+    per matrix, language and deviations in this process); without, the whole annex is laid out as
+    one document. Both give the same bytes (tests/writers/test_pdf_pages.py)."""
     brand = annex.brand
     fetcher = BrandFetcher(brand)
     day = dt.datetime.combine(annex.stamp.effective_date, dt.time(), tzinfo=dt.timezone.utc)
@@ -91,12 +95,23 @@ def render(annex: Annex) -> bytes:
                             description="Canonical JSON of the matrix, customer context and deviations "
                                         f"(SHA-256 {annex.stamp.fingerprint})", created=day, modified=day,
                             url_fetcher=fetcher)
+    options = {"pdf_variant": PDF_VARIANT, "uncompressed_pdf": False}
+
+    def layout(html: str) -> Document:
+        return HTML(string=html, base_url=base_url(brand), url_fetcher=fetcher).render(
+            font_config=font_config(brand), **options)
+
     try:
-        document = HTML(string=html_writer.render(annex), base_url=base_url(brand), url_fetcher=fetcher)
+        document = None
+        if reuse:
+            matrix = pdf_pages.matrix_document(brand, html_writer.render(annex, part="matrix"), layout)
+            frame = layout(html_writer.render(annex, part="frame", matrix_pages=len(matrix.pages)))
+            document = pdf_pages.compose(frame, matrix)
+        if document is None:
+            document = layout(html_writer.render(annex))
         with source_date(day):
-            return document.write_pdf(pdf_variant=PDF_VARIANT, attachments=[attachment],
-                                      pdf_identifier=annex.stamp.fingerprint[:32].encode(),
-                                      font_config=font_config(brand), uncompressed_pdf=False)
+            return document.write_pdf(attachments=[attachment], pdf_identifier=annex.stamp.fingerprint[:32].encode(),
+                                      **options)
     except RefusedResource as exc:
         raise InputError([error(brand.folder, f"the template asked for a resource it may not load: {exc.args[0]}",
                                 hint="templates may only use files inside their brand folder")]) from None
