@@ -34,12 +34,17 @@ CUSTOMER_ID = "banque-horizon"
 
 # ---- scenarios run in a child process: `python bench/run.py --scenario NAME --repeat N` ----
 
-def _annex():
+def _annex(variant: int | None = None):
+    """The sample customer's French S3 annex; with `variant`, a customer like it but with a name,
+    contract and signatory of its own and no deviations (another customer of the same matrix)."""
     from generator.annex import build_annex
     from generator.brand import load_brand
     from generator.readers.customers import pick_customer
     from generator.readers.matrix_yaml import read_matrix
     customer, _ = pick_customer(f"{CUSTOMER}#{CUSTOMER_ID}")
+    if variant is not None:
+        customer = customer.model_copy(update={"id": f"{customer.id}-{variant}", "name": f"{customer.name} {variant}",
+                                               "contract": f"{customer.contract}-{variant}", "deviations": []})
     matrix, _ = read_matrix(ROOT / "data" / "matrices" / "s3-object-storage" / "fr.yaml")
     return build_annex(matrix, customer, load_brand())
 
@@ -51,7 +56,7 @@ def plain_html(annex) -> str:
     from generator.writers.html import render
     html = render(annex)
     css = (annex.brand.find("annex.css")).read_text(encoding="utf-8")
-    html = html.replace('<link rel="stylesheet" href="annex.css">', f"<style>{css}</style>")
+    html = html.replace("<style>", f"<style>{css}</style>\n<style>", 1)
     return re.sub(r"@font-face \{[^}]*\}", "", html)
 
 
@@ -67,9 +72,20 @@ def _time(fn, repeat: int) -> list[float]:
 
 def scenario(name: str, repeat: int) -> dict:
     annex = _annex()
-    if name == "pdf":
+    if name == "pdf":  # the matrix pages were laid out by the warm-up run (writers/pdf_pages.py)
         from generator.writers.pdf import render
         times = _time(lambda: render(annex), repeat)
+    elif name == "pdf-other-customers":  # a new customer each run, sharing the matrix pages
+        from generator.writers.pdf import render
+        others = iter([_annex(i) for i in range(repeat + 1)])
+        times = _time(lambda: render(next(others)), repeat)
+    elif name == "pdf-new-matrix-pages":  # first annex of a matrix in a process, or deviations of its own
+        from generator.writers import pdf_pages
+        from generator.writers.pdf import render
+        times = _time(lambda: (pdf_pages.clear(), render(annex)), repeat)
+    elif name == "pdf-whole":  # the unoptimised path: the whole annex laid out as one document
+        from generator.writers.pdf import render
+        times = _time(lambda: render(annex, reuse=False), repeat)
     elif name == "docx":
         from generator.writers.docx import render
         times = _time(lambda: render(annex), repeat)
@@ -198,7 +214,7 @@ def main() -> None:
     sizes = [int(s) for s in (args.sizes or ("20,100" if args.quick else "100,1000")).split(",")]
     results = {}
     print(f"annex benchmark: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}", flush=True)
-    for name in ("pdf", "docx", "weasyprint-plain"):
+    for name in ("pdf", "pdf-other-customers", "pdf-new-matrix-pages", "pdf-whole", "docx", "weasyprint-plain"):
         results[name] = run_child(name, repeat)
         print(line(results[name]), flush=True)
     if shutil.which("soffice"):

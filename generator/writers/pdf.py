@@ -16,7 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from weasyprint import HTML, Attachment, Document
+from weasyprint import CSS, HTML, Attachment, Document
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
@@ -27,6 +27,7 @@ from . import html as html_writer
 from . import pdf_pages
 
 PDF_VARIANT = "pdf/a-3a"
+STYLESHEET = "annex.css"
 ATTACHMENT_NAME = "annex-data.json"
 MIME = {".css": "text/css", ".svg": "image/svg+xml", ".png": "image/png", ".jpg": "image/jpeg",
         ".jpeg": "image/jpeg", ".ttf": "font/ttf", ".otf": "font/otf", ".woff": "font/woff",
@@ -69,6 +70,16 @@ def font_config(brand: Brand) -> FontConfiguration:
     return FontConfiguration()
 
 
+@lru_cache(maxsize=16)
+def stylesheet(brand: Brand) -> CSS:
+    """The brand's annex.css, parsed once per brand and process (parsing it took as long as
+    laying out a page of the frame). Applied as the user stylesheet: the template's own <style>
+    block, which brand.yaml fills, wins over it where both set the same property."""
+    path = brand.find(STYLESHEET)
+    return CSS(string=path.read_text(encoding="utf-8"), base_url=path.parent.as_uri() + "/",
+               url_fetcher=BrandFetcher(brand), font_config=font_config(brand))
+
+
 @contextmanager
 def source_date(day: dt.datetime):
     """fontTools stamps each font subset's `head.modified` with the clock unless
@@ -99,7 +110,7 @@ def render(annex: Annex, *, reuse: bool = True) -> bytes:
 
     def layout(html: str) -> Document:
         return HTML(string=html, base_url=base_url(brand), url_fetcher=fetcher).render(
-            font_config=font_config(brand), **options)
+            stylesheets=[stylesheet(brand)], font_config=font_config(brand), **options)
 
     try:
         document = None

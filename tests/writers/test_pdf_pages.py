@@ -1,0 +1,96 @@
+"""Matrix pages laid out once and reused (writers/pdf_pages.py): the reuse must be invisible.
+
+The composed PDF is compared byte for byte with the whole annex laid out as one document, for
+every sample customer, with and without deviations, approved and draft; then what is shared and
+what is not, and the page structure that makes sharing possible.
+"""
+import pytest
+
+from generator.annex import build_annex
+from generator.brand import load_brand
+from generator.readers.customers import read_customers
+from generator.readers.matrix_yaml import read_matrix
+from generator.writers import pdf, pdf_pages
+
+from ..conftest import CUSTOMERS, DATA, load_customer, load_matrix, make_annex
+from ..pdftext import page_texts, squash
+
+SAMPLE_CUSTOMERS = [c.id for c in read_customers(CUSTOMERS)[0]]
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    pdf_pages.clear()
+    yield
+    pdf_pages.clear()
+
+
+def write(tmp_path, name, data):
+    path = tmp_path / f"{name}.pdf"
+    path.write_bytes(data)
+    return path
+
+
+@pytest.mark.parametrize("cid", SAMPLE_CUSTOMERS + [None])
+def test_reused_pages_give_the_bytes_of_the_whole_layout(cid):
+    customer = load_customer(cid) if cid else None
+    annex = make_annex(customer.lang if customer else "fr", customer)
+    cold = pdf.render(annex)
+    warm = pdf.render(annex)
+    assert cold == warm == pdf.render(annex, reuse=False)
+
+
+def test_a_draft_with_many_matrix_pages_too():
+    matrix = read_matrix(DATA / "matrices" / "iaas" / "fr.yaml")[0]
+    annex = build_annex(matrix, load_customer("mutuelle-atlantique"), load_brand(), draft=True)
+    composed = pdf.render(annex)
+    assert composed == pdf.render(annex, reuse=False)
+    assert len(next(iter(pdf_pages._cache.values())).pages) >= 5
+
+
+def test_customers_share_the_matrix_pages_unless_their_deviations_differ(tmp_path):
+    plain = load_customer("mutuelle-atlantique")
+    with_deviations = load_customer("banque-horizon")
+    assert plain.lang == with_deviations.lang == "fr"
+    write(tmp_path, "none", pdf.render(make_annex("fr", None)))
+    plain_pdf = write(tmp_path, "plain", pdf.render(make_annex("fr", plain)))
+    assert len(pdf_pages._cache) == 1  # the annex without customer and this customer share
+    deviating_pdf = write(tmp_path, "dev", pdf.render(make_annex("fr", with_deviations)))
+    assert len(pdf_pages._cache) == 2
+    # each annex shows its own matrix: marks only where the customer deviates
+    assert "Dérogation 1" in squash(" ".join(page_texts(deviating_pdf)[1:3]))
+    assert not any("Dérogation" in squash(text) for text in page_texts(plain_pdf))
+    # and its own frame around the shared pages: name and fingerprint on every page
+    annex = make_annex("fr", plain)
+    for text in page_texts(plain_pdf):
+        assert plain.name in squash(text) and annex.stamp.short in squash(text)
+
+
+def test_the_cache_is_bounded(monkeypatch):
+    monkeypatch.setattr(pdf_pages, "CACHE_SIZE", 2)
+    for lang in ("fr", "en", "de"):
+        pdf.render(make_annex(lang))
+    assert len(pdf_pages._cache) == 2
+
+
+def test_the_matrix_and_what_follows_it_start_on_new_pages(tmp_path):
+    annex = make_annex("fr", load_customer("banque-horizon"))
+    pages = [squash(text) for text in page_texts(write(tmp_path, "a", pdf.render(annex)))]
+    first, last = annex.sections[0], annex.sections[-1]
+    assert annex.labels.summary_title in pages[0] and first.title not in pages[0]
+    assert f"{first.number} {first.title}" in pages[1]
+    deviations = next(i for i, text in enumerate(pages) if annex.labels.deviations_title in text)
+    assert last.title in pages[deviations - 1] and last.title not in pages[deviations]
+
+
+def test_a_template_that_ignores_parts_is_laid_out_whole(tmp_path):
+    folder = tmp_path / "brand"
+    folder.mkdir()
+    (folder / "annex.html.j2").write_text(
+        '<html lang="{{ annex.lang }}"><head><title>{{ annex.heading }}</title></head>'
+        "<body><h1>{{ annex.matrix.title }}</h1>{% for s in annex.sections %}<h2>{{ s.title }}</h2>{% endfor %}"
+        "</body></html>", encoding="utf-8")
+    annex = build_annex(load_matrix("fr"), None, load_brand(folder))
+    text = squash(" ".join(page_texts(write(tmp_path, "t", pdf.render(annex)))))
+    assert text.count(annex.matrix.title) == 1
+    assert text.count(annex.sections[0].title) == 1
