@@ -130,23 +130,27 @@ def make_customers(n: int, path: Path) -> None:
     path.write_text(yaml.safe_dump({"customers": customers}, allow_unicode=True, sort_keys=False), encoding="utf-8")
 
 
-def tree_rss_mb(pid: int) -> float:
-    """RSS of a process and all its descendants, from /proc."""
-    total = 0
+def tree_memory_mb(pid: int) -> tuple[float, float]:
+    """(RSS, PSS) of a process and all its descendants, from /proc. RSS counts the pages forked
+    workers share with their parent once per process; PSS divides them between the sharers,
+    so the PSS sum is the memory the batch really holds."""
+    rss = pss = 0
     stack = [pid]
     while stack:
         p = stack.pop()
         try:
-            with open(f"/proc/{p}/status") as f:
+            with open(f"/proc/{p}/smaps_rollup") as f:
                 for line in f:
-                    if line.startswith("VmRSS:"):
-                        total += int(line.split()[1])
+                    if line.startswith("Rss:"):
+                        rss += int(line.split()[1])
+                    elif line.startswith("Pss:"):
+                        pss += int(line.split()[1])
             for task in os.listdir(f"/proc/{p}/task"):
                 with open(f"/proc/{p}/task/{task}/children") as f:
                     stack.extend(int(x) for x in f.read().split())
         except (OSError, ValueError):
             continue
-    return total / 1024
+    return rss / 1024, pss / 1024
 
 
 def batch(n: int, jobs: int) -> dict:
@@ -158,15 +162,13 @@ def batch(n: int, jobs: int) -> dict:
            "-o", str(out)]
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    peak = 0.0
-    samples = []
+    peak = peak_pss = 0.0
 
     def sample():
-        nonlocal peak
+        nonlocal peak, peak_pss
         while proc.poll() is None:
-            rss = tree_rss_mb(proc.pid)
-            peak = max(peak, rss)
-            samples.append(rss)
+            rss, pss = tree_memory_mb(proc.pid)
+            peak, peak_pss = max(peak, rss), max(peak_pss, pss)
             time.sleep(0.1)
     t = threading.Thread(target=sample)
     t.start()
@@ -177,7 +179,7 @@ def batch(n: int, jobs: int) -> dict:
     annexes = manifest.get("summary", {}).get("written", 0)
     shutil.rmtree(tmp, ignore_errors=True)
     return {"name": f"batch-{n}", "customers": n, "exit": code, "wall": wall, "annexes": annexes,
-            "rate": annexes / wall if wall else 0, "peak_mb": peak}
+            "rate": annexes / wall if wall else 0, "peak_mb": peak, "peak_pss_mb": peak_pss}
 
 
 # ---- the report ----
@@ -205,6 +207,7 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="fewer repeats, smaller batches")
     ap.add_argument("--sizes", default="", help="batch sizes, e.g. 100,1000")
     ap.add_argument("-j", "--jobs", type=int, default=2)
+    ap.add_argument("--batch-only", action="store_true", help="only the batches")
     ap.add_argument("--json", type=Path, help="also write the figures to this file")
     args = ap.parse_args()
     if args.scenario:
@@ -214,10 +217,14 @@ def main() -> None:
     sizes = [int(s) for s in (args.sizes or ("20,100" if args.quick else "100,1000")).split(",")]
     results = {}
     print(f"annex benchmark: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}", flush=True)
-    for name in ("pdf", "pdf-other-customers", "pdf-new-matrix-pages", "pdf-whole", "docx", "weasyprint-plain"):
+    single = () if args.batch_only else ("pdf", "pdf-other-customers", "pdf-new-matrix-pages", "pdf-whole", "docx",
+                                         "weasyprint-plain")
+    for name in single:
         results[name] = run_child(name, repeat)
         print(line(results[name]), flush=True)
-    if shutil.which("soffice"):
+    if args.batch_only:
+        pass
+    elif shutil.which("soffice"):
         results["libreoffice"] = run_child("libreoffice", max(3, repeat // 4))
         print(line(results["libreoffice"]), flush=True)
     else:
@@ -231,7 +238,8 @@ def main() -> None:
         r = batch(n, args.jobs)
         results[r["name"]] = r
         print(f"{r['name']:<20} wall {r['wall']:7.1f} s   {r['annexes']} annexes   {r['rate']:6.1f} annexes/s   "
-              f"peak {r['peak_mb']:6.0f} MB (process tree)   exit {r['exit']}", flush=True)
+              f"peak {r['peak_mb']:4.0f} MB RSS, {r['peak_pss_mb']:4.0f} MB PSS (process tree)   exit {r['exit']}",
+              flush=True)
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))
 

@@ -7,6 +7,7 @@ Matrices and the brand are cached per worker, so a batch pays their cost once pe
 """
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
 import signal
@@ -118,7 +119,7 @@ def _raise_interrupt(signum, frame):
 
 def run_batch(customers_file: Path, *, jobs: Optional[int], formats: list[str], out_dir: Path, force: bool,
               templates: Optional[Path], data_dir: Path) -> int:
-    entries_in, doc = read_customer_entries(customers_file)
+    entries_in = read_customer_entries(customers_file)[0]  # the parsed file itself is not kept
     load_brand(templates)  # a bad brand folder fails the whole run, before any work
     from .writers import renderer
     for fmt in formats:  # import the writers once, before workers fork from this process
@@ -173,8 +174,11 @@ def run_batch(customers_file: Path, *, jobs: Optional[int], formats: list[str], 
 
 def _parallel(planned: list[Job], workers: int, report: "Reporter") -> list[Entry]:
     results: list[Entry] = []
-    # fork: workers inherit the imported modules and warm caches instead of re-importing
+    # fork: workers inherit the imported modules and warm caches instead of re-importing; what
+    # they inherit is frozen, so their garbage collector neither scans nor copies it
     ctx = get_context("fork") if sys.platform.startswith("linux") else None
+    gc.collect()
+    gc.freeze()
     with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker) as pool:
         pending = set()
         queue = iter(planned)

@@ -88,9 +88,11 @@ class Writer:
             add_inline(p, text) if inline else p.add_run(text)
         return p
 
-    def heading(self, text: str, level: int):
+    def heading(self, text: str, level: int, *, new_page: bool = False):
         p = self.para(style=f"Heading {level}")
         add_inline(p, text)
+        if new_page:
+            p.paragraph_format.page_break_before = True
         return p
 
     def runs(self, text: str, **extra) -> list[xml.XRun]:
@@ -128,11 +130,12 @@ class Writer:
             self.para(p)
         self.legend()
         self.summary()
-        for section in a.sections:
-            self.section(section)
+        # as in the PDF: the matrix starts on a new page, and so does what follows it
+        for i, section in enumerate(a.sections):
+            self.section(section, new_page=i == 0)
         if a.deviations:
             self.deviations()
-        self.signoff()
+        self.signoff(new_page=not a.deviations)
         self.properties()
         if a.review:
             xml.protect_for_review(self.doc)
@@ -200,9 +203,9 @@ class Writer:
                  for s in self.a.summary]
         self.table(rows, [3695, 3000, 3000])
 
-    def section(self, s) -> None:
+    def section(self, s, *, new_page: bool = False) -> None:
         a, L = self.a, self.L
-        self.heading(f"{s.number}\u2002{s.title}", min(s.depth, 3))
+        self.heading(f"{s.number}\u2002{s.title}", min(s.depth, 3), new_page=new_page)
         for p in s.intro:
             self.para(p).paragraph_format.keep_with_next = True
         if s.rows:
@@ -228,7 +231,7 @@ class Writer:
 
     def deviations(self) -> None:
         a, L = self.a, self.L
-        self.heading(L.deviations_title, 1)
+        self.heading(L.deviations_title, 1, new_page=True)
         self.para(L.deviations_intro, inline=False)
         rows = [self.header_row(["#", L.activity, L.standard_roles, L.agreed_roles, L.reason], center_from=5)]
         for d in a.deviations:
@@ -241,9 +244,9 @@ class Writer:
                                   by_party(d.agreed), self.cell([xml.XRun(d.reason)])]))
         self.table(rows, [500, 3000, 1900, 1900, CONTENT_WIDTH - 7300])
 
-    def signoff(self) -> None:
+    def signoff(self, *, new_page: bool = False) -> None:
         a, L = self.a, self.L
-        self.heading(L.signoff_title, 1)
+        self.heading(L.signoff_title, 1, new_page=new_page)
         self.para(L.signoff_intro, inline=False).paragraph_format.keep_with_next = True
         colon = " : " if a.lang == "fr" else ": "
         columns = []
