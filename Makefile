@@ -11,7 +11,7 @@ sample: $(VENV)/.installed  ## set up, then build every sample customer's annexe
 test: system $(VENV)/.installed  ## set up, then run the whole test suite
 	$(BIN)/python -m pytest -q
 
-bench: $(VENV)/.installed  ## speed and memory figures beside the peers (see bench/README.md)
+bench: $(VENV)/.installed  ## speed and memory figures beside the peers (see README.md, Benchmark)
 	$(BIN)/python bench/run.py
 
 system:

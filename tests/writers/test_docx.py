@@ -61,6 +61,15 @@ def test_headings_use_heading_styles_and_keep_with_next(built, lang):
             assert style.paragraph_format.keep_with_next
 
 
+@pytest.mark.parametrize("lang", ["fr", "en"])  # fr's sample customer has deviations, en's has none
+def test_the_matrix_and_what_follows_it_start_on_new_pages_as_in_the_pdf(built, lang):
+    annex, data = built[lang]
+    breaks = [p.text for p in open_docx(data).paragraphs if p.paragraph_format.page_break_before]
+    first = annex.sections[0]
+    after = annex.labels.deviations_title if annex.deviations else annex.labels.signoff_title
+    assert breaks == [f"{first.number}\u2002{plain(first.title)}", after]
+
+
 def test_tables_use_the_table_style_header_rows_repeat_and_rows_do_not_split(built):
     annex, data = built["fr"]
     document = open_docx(data)
