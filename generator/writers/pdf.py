@@ -96,9 +96,10 @@ def source_date(day: dt.datetime):
 
 
 def render(annex: Annex, *, reuse: bool = True) -> bytes:
-    """The annex as PDF bytes. With `reuse`, the matrix pages come from pdf_pages (laid out once
-    per matrix, language and deviations in this process); without, the whole annex is laid out as
-    one document. Both give the same bytes (tests/writers/test_pdf_pages.py)."""
+    """The annex as PDF bytes, laid out as one document; with `reuse`, its matrix pages are kept
+    for later annexes of the same matrix, language and deviations in this process, and taken
+    from an earlier one when it had them (pdf_pages). Same bytes either way
+    (tests/writers/test_pdf_pages.py)."""
     brand = annex.brand
     fetcher = BrandFetcher(brand)
     day = dt.datetime.combine(annex.stamp.effective_date, dt.time(), tzinfo=dt.timezone.utc)
@@ -115,11 +116,15 @@ def render(annex: Annex, *, reuse: bool = True) -> bytes:
     try:
         document = None
         if reuse:
-            matrix = pdf_pages.matrix_document(brand, html_writer.render(annex, part="matrix"), layout)
-            frame = layout(html_writer.render(annex, part="frame", matrix_pages=len(matrix.pages)))
-            document = pdf_pages.compose(frame, matrix)
+            matrix_html = html_writer.render(annex, part="matrix")
+            matrix_pages = pdf_pages.lookup(brand, matrix_html)
+            if matrix_pages is not None:
+                frame = layout(html_writer.render(annex, part="frame", matrix_pages=len(matrix_pages)))
+                document = pdf_pages.compose(frame, matrix_pages)
         if document is None:
             document = layout(html_writer.render(annex))
+            if reuse:
+                pdf_pages.keep(brand, matrix_html, document)
         with source_date(day):
             return document.write_pdf(attachments=[attachment], pdf_identifier=annex.stamp.fingerprint[:32].encode(),
                                       **options)

@@ -1,71 +1,95 @@
-"""Matrix pages laid out once per worker and reused: the one place that reaches into
+"""Matrix pages laid out once per process and reused: the one place that reaches into
 WeasyPrint's laid-out page boxes.
 
 Most of an annex's layout time goes to the matrix sections, and those pages are the same for
 every customer of a matrix, language and set of deviations: the template starts the matrix and
-the part after it on new pages (see annex.html.j2), so the matrix can be laid out on its own and
-its pages put into each customer's "frame" (title block, legend, summary, deviations, sign-off),
-which holds one empty page per matrix page. A composed page is the frame's page box, with the
-frame's page margins (running header, version stamp, page N of M), around the matrix page's
-content. The result is byte for byte the PDF of the whole annex laid out in one document
-(tests/writers/test_pdf_pages.py checks it): WeasyPrint tags, fonts and draws page by page, and
-a page box is only read when drawn, so the same matrix pages can be drawn into many annexes.
+the part after it on new pages (see annex.html.j2). So the first annex of a matrix part is laid
+out whole, as one document, and its matrix pages are kept (`keep`); a later annex with the same
+matrix part lays out only its "frame" (title block, legend, summary, deviations, sign-off), which
+holds one empty page per matrix page, and `compose` puts the kept pages in: a composed page is
+the frame's page box, with the frame's page margins (running header, version stamp, page N of
+M), around the kept page's content. The result is byte for byte the PDF of the whole annex laid
+out as one document (tests/writers/test_pdf_pages.py checks it): WeasyPrint tags, fonts and
+draws page by page, and a laid-out box is only read when drawn, so the same pages can be drawn
+into many annexes.
 
-Kept per process, keyed by the matrix HTML itself (and the brand, whose files are read once per
-process), so no change of data can reuse stale pages. The cache is small: a batch worker sees a
-few matrices and languages, and customers with deviations of their own miss it anyway.
+Kept per process, keyed by the matrix part's HTML itself (and the brand, whose files are read
+once per process), so no change of data can reuse stale pages. The cache is small: a batch
+worker sees a few matrices and languages, and customers with deviations of their own miss it.
 """
 from __future__ import annotations
 
 import hashlib
 from collections import OrderedDict
-from collections.abc import Callable
 
 from weasyprint import Document
 from weasyprint.document import Page
+from weasyprint.formatting_structure.boxes import Box
 
-SLOT_CLASS = "matrix-page"
+MATRIX_CLASS = "matrix-section"  # a section of the matrix part
+SLOT_CLASS = "matrix-page"  # an empty page of the frame, for one matrix page
 CACHE_SIZE = 8
 
-_cache: OrderedDict[tuple, Document] = OrderedDict()
+# (brand, sha256 of the matrix part's HTML) -> the content (root box) of each matrix page
+_cache: OrderedDict[tuple, tuple[Box, ...]] = OrderedDict()
 
 
-def matrix_document(key: object, html: str, layout: Callable[[str], Document]) -> Document:
-    """The laid-out matrix pages for this HTML: from the cache, else `layout(html)`."""
-    full_key = (key, hashlib.sha256(html.encode()).hexdigest())
-    document = _cache.get(full_key)
-    if document is None:
-        document = layout(html)
-        _cache[full_key] = document
-        while len(_cache) > CACHE_SIZE:
-            _cache.popitem(last=False)
-    else:
-        _cache.move_to_end(full_key)
-    return document
+def _key(brand: object, matrix_html: str) -> tuple:
+    return brand, hashlib.sha256(matrix_html.encode()).hexdigest()
+
+
+def lookup(brand: object, matrix_html: str) -> tuple[Box, ...] | None:
+    """The kept matrix pages for this matrix part, if an earlier annex laid them out."""
+    key = _key(brand, matrix_html)
+    pages = _cache.get(key)
+    if pages is not None:
+        _cache.move_to_end(key)
+    return pages
+
+
+def keep(brand: object, matrix_html: str, whole: Document) -> None:
+    """Keep the matrix pages of an annex laid out whole: the pages whose content is only
+    matrix sections. Nothing is kept if the template does not put them on pages of their own."""
+    pages = [page for page in whole.pages if _classes_on(page) == {MATRIX_CLASS}]
+    matrix_pages = [i for i, page in enumerate(whole.pages) if MATRIX_CLASS in _classes_on(page)]
+    if not pages or len(pages) != len(matrix_pages) or matrix_pages != list(range(matrix_pages[0],
+                                                                                   matrix_pages[-1] + 1)):
+        return
+    _cache[_key(brand, matrix_html)] = tuple(page._page_box.children[0] for page in pages)
+    while len(_cache) > CACHE_SIZE:
+        _cache.popitem(last=False)
 
 
 def clear() -> None:
     _cache.clear()
 
 
-def _is_slot(page: Page) -> bool:
-    for box in page._page_box.children[0].descendants():
-        element = getattr(box, "element", None)
-        if element is not None and SLOT_CLASS in (element.get("class") or "").split():
-            return True
-    return False
+def _classes_on(page: Page) -> set[str]:
+    """The classes of the elements whose boxes are the page's top-level content (the children
+    of the body box), fixed boxes such as a draft watermark left out."""
+    root = page._page_box.children[0]
+    found: set[str] = set()
+    for body in root.children:
+        if getattr(body, "element_tag", None) != "body":
+            continue
+        for box in body.children:
+            element = getattr(box, "element", None)
+            if element is None or box.style["position"] == "fixed":
+                continue
+            marks = set((element.get("class") or "").split()) & {MATRIX_CLASS, SLOT_CLASS}
+            found |= marks or {element.tag}
+    return found
 
 
-def compose(frame: Document, matrix: Document) -> Document | None:
-    """The frame with its empty matrix pages filled by the matrix's pages, or None when the
-    frame's empty pages do not match (a template that ignores parts): lay out the whole then."""
-    slots = [i for i, page in enumerate(frame.pages) if _is_slot(page)]
-    if not slots or len(slots) != len(matrix.pages):
+def compose(frame: Document, matrix_pages: tuple[Box, ...]) -> Document | None:
+    """The frame with its empty pages filled by the matrix pages, or None when the frame's
+    empty pages do not match (a template that ignores parts): lay out the whole then."""
+    slots = [i for i, page in enumerate(frame.pages) if _classes_on(page) == {SLOT_CLASS}]
+    if not slots or len(slots) != len(matrix_pages):
         return None
     pages = list(frame.pages)
-    for index, source in zip(slots, matrix.pages):
+    for index, content in zip(slots, matrix_pages):
         frame_box = frame.pages[index]._page_box
         # children[0] is the page's content (the root box); the rest are its margin boxes
-        box = frame_box.copy_with_children([source._page_box.children[0], *frame_box.children[1:]])
-        pages[index] = Page(box)
+        pages[index] = Page(frame_box.copy_with_children([content, *frame_box.children[1:]]))
     return frame.copy(pages)

@@ -31,30 +31,49 @@ def write(tmp_path, name, data):
     return path
 
 
+@pytest.fixture
+def composed(monkeypatch):
+    """How many annexes were composed from kept pages (not laid out whole)."""
+    count = []
+    original = pdf_pages.compose
+
+    def spy(frame, pages):
+        document = original(frame, pages)
+        count.append(document is not None)
+        return document
+    monkeypatch.setattr(pdf_pages, "compose", spy)
+    return count
+
+
 @pytest.mark.parametrize("cid", SAMPLE_CUSTOMERS + [None])
-def test_reused_pages_give_the_bytes_of_the_whole_layout(cid):
+def test_reused_pages_give_the_bytes_of_the_whole_layout(cid, composed):
     customer = load_customer(cid) if cid else None
     annex = make_annex(customer.lang if customer else "fr", customer)
     cold = pdf.render(annex)
     warm = pdf.render(annex)
+    assert composed == [True]  # the first laid out whole, the second composed
     assert cold == warm == pdf.render(annex, reuse=False)
 
 
-def test_a_draft_with_many_matrix_pages_too():
+def test_a_draft_with_many_matrix_pages_too(composed):
     matrix = read_matrix(DATA / "matrices" / "iaas" / "fr.yaml")[0]
+    first = build_annex(matrix, load_customer("northwind-logistics"), load_brand(), draft=True)
+    pdf.render(first)
+    assert len(next(iter(pdf_pages._cache.values()))) >= 5
     annex = build_annex(matrix, load_customer("mutuelle-atlantique"), load_brand(), draft=True)
-    composed = pdf.render(annex)
-    assert composed == pdf.render(annex, reuse=False)
-    assert len(next(iter(pdf_pages._cache.values())).pages) >= 5
+    assert pdf.render(annex) == pdf.render(annex, reuse=False)
+    assert composed == [True]
 
 
-def test_customers_share_the_matrix_pages_unless_their_deviations_differ(tmp_path):
+def test_customers_share_the_matrix_pages_unless_their_deviations_differ(tmp_path, composed):
     plain = load_customer("mutuelle-atlantique")
     with_deviations = load_customer("banque-horizon")
     assert plain.lang == with_deviations.lang == "fr"
     write(tmp_path, "none", pdf.render(make_annex("fr", None)))
-    plain_pdf = write(tmp_path, "plain", pdf.render(make_annex("fr", plain)))
-    assert len(pdf_pages._cache) == 1  # the annex without customer and this customer share
+    plain_bytes = pdf.render(make_annex("fr", plain))
+    assert composed == [True] and len(pdf_pages._cache) == 1  # it took the pages of the annex without customer
+    assert plain_bytes == pdf.render(make_annex("fr", plain), reuse=False)
+    plain_pdf = write(tmp_path, "plain", plain_bytes)
     deviating_pdf = write(tmp_path, "dev", pdf.render(make_annex("fr", with_deviations)))
     assert len(pdf_pages._cache) == 2
     # each annex shows its own matrix: marks only where the customer deviates
