@@ -117,14 +117,14 @@ def render(annex: Annex, *, reuse: bool = True) -> bytes:
         document = None
         if reuse:
             matrix_html = html_writer.render(annex, part="matrix")
-            matrix_pages = pdf_pages.lookup(brand, matrix_html)
+            matrix_pages = pdf_pages.cache.lookup(brand, matrix_html)
             if matrix_pages is not None:
                 frame = layout(html_writer.render(annex, part="frame", matrix_pages=len(matrix_pages)))
                 document = pdf_pages.compose(frame, matrix_pages)
         if document is None:
             document = layout(html_writer.render(annex))
             if reuse:
-                pdf_pages.keep(brand, matrix_html, document)
+                pdf_pages.cache.keep(brand, matrix_html, document)
         with source_date(day):
             return document.write_pdf(attachments=[attachment], pdf_identifier=annex.stamp.fingerprint[:32].encode(),
                                       **options)

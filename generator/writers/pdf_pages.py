@@ -3,9 +3,9 @@ WeasyPrint's laid-out page boxes.
 
 Most of an annex's layout time goes to the matrix sections, and those pages are the same for
 every customer of a matrix, language and set of deviations: the template starts the matrix and
-the part after it on new pages (see annex.html.j2). So the first annex of a matrix part is laid
-out whole, as one document, and its matrix pages are kept (`keep`); a later annex with the same
-matrix part lays out only its "frame" (title block, legend, summary, deviations, sign-off), which
+the part after it on new pages (see annex.html.j2). So an annex is laid out whole, as one
+document, until its matrix part comes back, and then its matrix pages are kept (`keep`); a later
+annex with the same matrix part lays out only its "frame" (title block, legend, summary, deviations, sign-off), which
 holds one empty page per matrix page, and `compose` puts the kept pages in: a composed page is
 the frame's page box, with the frame's page margins (running header, version stamp, page N of
 M), around the kept page's content. The result is byte for byte the PDF of the whole annex laid
@@ -14,8 +14,7 @@ draws page by page, and a laid-out box is only read when drawn, so the same page
 into many annexes.
 
 Kept per process, keyed by the matrix part's HTML itself (and the brand, whose files are read
-once per process), so no change of data can reuse stale pages. The cache is small: a batch
-worker sees a few matrices and languages, and customers with deviations of their own miss it.
+once per process), so no change of data can reuse stale pages (see PageCache).
 """
 from __future__ import annotations
 
@@ -28,40 +27,63 @@ from weasyprint.formatting_structure.boxes import Box
 
 MATRIX_CLASS = "matrix-section"  # a section of the matrix part
 SLOT_CLASS = "matrix-page"  # an empty page of the frame, for one matrix page
-CACHE_SIZE = 8
-
-# (brand, sha256 of the matrix part's HTML) -> the content (root box) of each matrix page
-_cache: OrderedDict[tuple, tuple[Box, ...]] = OrderedDict()
 
 
-def _key(brand: object, matrix_html: str) -> tuple:
-    return brand, hashlib.sha256(matrix_html.encode()).hexdigest()
+class PageCache:
+    """Matrix pages by (brand, SHA-256 of the matrix part's HTML), least recently used first.
+
+    Pages are kept the second time a matrix part is seen, not the first: a customer with
+    deviations of its own never comes back, and keeping its pages would only push out shared
+    ones. Bounded by pages, not entries (about 2.5 MB a page), so a long matrix counts for more.
+    `version` changes whenever pages are kept or dropped: a batch worker re-freezes its garbage
+    collector's view of long-lived objects then (see batch.py)."""
+
+    MAX_PAGES = 48
+    MAX_SEEN = 4096
+
+    def __init__(self) -> None:
+        self.entries: OrderedDict[tuple, tuple[Box, ...]] = OrderedDict()
+        self.seen: OrderedDict[tuple, None] = OrderedDict()
+        self.version = 0
+
+    @staticmethod
+    def key(brand: object, matrix_html: str) -> tuple:
+        return brand, hashlib.sha256(matrix_html.encode()).hexdigest()
+
+    def lookup(self, brand: object, matrix_html: str) -> tuple[Box, ...] | None:
+        """The kept matrix pages for this matrix part, if an earlier annex laid them out."""
+        key = self.key(brand, matrix_html)
+        pages = self.entries.get(key)
+        if pages is not None:
+            self.entries.move_to_end(key)
+        return pages
+
+    def keep(self, brand: object, matrix_html: str, whole: Document) -> None:
+        """Keep the matrix pages of an annex laid out whole, if its matrix part was seen before:
+        the pages whose content is only matrix sections. Nothing is kept if the template does
+        not put them on pages of their own."""
+        key = self.key(brand, matrix_html)
+        if key not in self.seen:
+            self.seen[key] = None
+            if len(self.seen) > self.MAX_SEEN:
+                self.seen.popitem(last=False)
+            return
+        pages = [page for page in whole.pages if _classes_on(page) == {MATRIX_CLASS}]
+        holding = [i for i, page in enumerate(whole.pages) if MATRIX_CLASS in _classes_on(page)]
+        if not pages or len(pages) != len(holding) or holding != list(range(holding[0], holding[-1] + 1)):
+            return
+        self.entries[key] = tuple(page._page_box.children[0] for page in pages)
+        while sum(map(len, self.entries.values())) > self.MAX_PAGES and len(self.entries) > 1:
+            self.entries.popitem(last=False)
+        self.version += 1
+
+    def clear(self) -> None:
+        self.entries.clear()
+        self.seen.clear()
+        self.version += 1
 
 
-def lookup(brand: object, matrix_html: str) -> tuple[Box, ...] | None:
-    """The kept matrix pages for this matrix part, if an earlier annex laid them out."""
-    key = _key(brand, matrix_html)
-    pages = _cache.get(key)
-    if pages is not None:
-        _cache.move_to_end(key)
-    return pages
-
-
-def keep(brand: object, matrix_html: str, whole: Document) -> None:
-    """Keep the matrix pages of an annex laid out whole: the pages whose content is only
-    matrix sections. Nothing is kept if the template does not put them on pages of their own."""
-    pages = [page for page in whole.pages if _classes_on(page) == {MATRIX_CLASS}]
-    matrix_pages = [i for i, page in enumerate(whole.pages) if MATRIX_CLASS in _classes_on(page)]
-    if not pages or len(pages) != len(matrix_pages) or matrix_pages != list(range(matrix_pages[0],
-                                                                                   matrix_pages[-1] + 1)):
-        return
-    _cache[_key(brand, matrix_html)] = tuple(page._page_box.children[0] for page in pages)
-    while len(_cache) > CACHE_SIZE:
-        _cache.popitem(last=False)
-
-
-def clear() -> None:
-    _cache.clear()
+cache = PageCache()
 
 
 def _classes_on(page: Page) -> set[str]:
