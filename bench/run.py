@@ -4,7 +4,8 @@
     python bench/run.py --quick         # fewer repeats, 20 and 100 customers
 
 Each scenario runs in a fresh process of its own so that its peak memory is its own. Figures:
-median, min, max over repeated runs (seconds), peak RSS (MB); batches also give PSS. Peers, on the same content:
+median, min, max over repeated runs (wall seconds; CPU median beside), peak RSS (MB); batches also
+give PSS. Peers, on the same content:
 WeasyPrint called the obvious way (HTML(string=...).write_pdf(), default options, system
 fonts) and LibreOffice converting the DOCX to PDF (when installed). Speed is measured here,
 never in a timed test.
@@ -60,40 +61,43 @@ def plain_html(annex) -> str:
     return re.sub(r"@font-face \{[^}]*\}", "", html)
 
 
-def _time(fn, repeat: int) -> list[float]:
-    fn()  # warm: imports, caches, fonts; a matrix part's pages are kept when it comes back
+def _time(fn, repeat: int) -> tuple[list[float], list[float]]:
+    """Wall and CPU seconds of `repeat` runs, after two warm-up runs (imports, caches, fonts;
+    a matrix part's pages are kept when it comes back)."""
     fn()
-    times = []
+    fn()
+    wall, cpu = [], []
     for _ in range(repeat):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         fn()
-        times.append(time.perf_counter() - start)
-    return times
+        wall.append(time.perf_counter() - start)
+        cpu.append(time.process_time() - start_cpu)
+    return wall, cpu
 
 
 def scenario(name: str, repeat: int) -> dict:
     annex = _annex()
     if name == "pdf":  # the matrix pages were laid out by the warm-up run (writers/pdf_pages.py)
         from generator.writers.pdf import render
-        times = _time(lambda: render(annex), repeat)
+        times, cpu = _time(lambda: render(annex), repeat)
     elif name == "pdf-other-customers":  # a new customer each run, sharing the matrix pages
         from generator.writers.pdf import render
-        others = iter([_annex(i) for i in range(repeat + 1)])
-        times = _time(lambda: render(next(others)), repeat)
+        others = iter([_annex(i) for i in range(repeat + 2)])
+        times, cpu = _time(lambda: render(next(others)), repeat)
     elif name == "pdf-new-matrix-pages":  # first annex of a matrix in a process, or deviations of its own
         from generator.writers import pdf_pages
         from generator.writers.pdf import render
-        times = _time(lambda: (pdf_pages.cache.clear(), render(annex)), repeat)
+        times, cpu = _time(lambda: (pdf_pages.cache.clear(), render(annex)), repeat)
     elif name == "pdf-whole":  # the unoptimised path: the whole annex laid out as one document
         from generator.writers.pdf import render
-        times = _time(lambda: render(annex, reuse=False), repeat)
+        times, cpu = _time(lambda: render(annex, reuse=False), repeat)
     elif name == "docx":
         from generator.writers.docx import render
-        times = _time(lambda: render(annex), repeat)
+        times, cpu = _time(lambda: render(annex), repeat)
     elif name == "weasyprint-plain":
         from weasyprint import HTML
         html = plain_html(annex)
-        times = _time(lambda: HTML(string=html).write_pdf(), repeat)
+        times, cpu = _time(lambda: HTML(string=html).write_pdf(), repeat)
     elif name == "libreoffice":
         from generator.writers.docx import render
         tmp = Path(tempfile.mkdtemp())
@@ -104,14 +108,14 @@ def scenario(name: str, repeat: int) -> dict:
         def convert():
             subprocess.run(["soffice", f"-env:UserInstallation={profile}", "--headless", "--convert-to", "pdf",
                             "--outdir", str(tmp), str(src)], check=True, capture_output=True)
-        times = _time(convert, repeat)
+        times, cpu = _time(convert, repeat)
         shutil.rmtree(tmp, ignore_errors=True)
     else:
         raise SystemExit(f"unknown scenario {name}")
     # LibreOffice runs as a child process: its peak counts, not this one's
     who = resource.RUSAGE_CHILDREN if name == "libreoffice" else resource.RUSAGE_SELF
     peak_mb = resource.getrusage(who).ru_maxrss / 1024
-    return {"name": name, "times": times, "peak_mb": peak_mb}
+    return {"name": name, "times": times, "cpu": cpu, "peak_mb": peak_mb}
 
 
 # ---- batch: a whole `annex batch` process, with the RSS of its process tree sampled ----
@@ -197,8 +201,10 @@ def line(r: dict) -> str:
     if "error" in r:
         return f"{r['name']:<20} error: {r['error']}"
     t = r["times"]
+    # CPU time of this process; LibreOffice works in a child, whose CPU time is not counted
+    cpu = f"cpu median {statistics.median(r['cpu']) * 1000:6.1f}" if r["name"] != "libreoffice" else " " * 17
     return (f"{r['name']:<20} median {statistics.median(t) * 1000:8.1f} ms   min {min(t) * 1000:8.1f}   "
-            f"max {max(t) * 1000:8.1f}   peak {r['peak_mb']:6.0f} MB   (n={len(t)})")
+            f"max {max(t) * 1000:8.1f}   {cpu}   peak {r['peak_mb']:6.0f} MB   (n={len(t)})")
 
 
 def main() -> None:
