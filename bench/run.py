@@ -77,7 +77,7 @@ def _time(fn, repeat: int) -> tuple[list[float], list[float]]:
 
 def scenario(name: str, repeat: int) -> dict:
     annex = _annex()
-    if name == "pdf":  # the matrix pages were laid out by the warm-up run (writers/pdf_pages.py)
+    if name == "pdf":  # the warm-up runs kept its matrix pages (writers/pdf_pages.py)
         from generator.writers.pdf import render
         times, cpu = _time(lambda: render(annex), repeat)
     elif name == "pdf-other-customers":  # a new customer each run, sharing the matrix pages

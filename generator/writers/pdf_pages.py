@@ -5,13 +5,13 @@ Most of an annex's layout time goes to the matrix sections, and those pages are 
 every customer of a matrix, language and set of deviations: the template starts the matrix and
 the part after it on new pages (see annex.html.j2). So an annex is laid out whole, as one
 document, until its matrix part comes back, and then its matrix pages are kept (`keep`); a later
-annex with the same matrix part lays out only its "frame" (title block, legend, summary, deviations, sign-off), which
-holds one empty page per matrix page, and `compose` puts the kept pages in: a composed page is
-the frame's page box, with the frame's page margins (running header, version stamp, page N of
-M), around the kept page's content. The result is byte for byte the PDF of the whole annex laid
-out as one document (tests/writers/test_pdf_pages.py checks it): WeasyPrint tags, fonts and
-draws page by page, and a laid-out box is only read when drawn, so the same pages can be drawn
-into many annexes.
+annex with the same matrix part lays out only its "frame" (title block, legend, summary,
+deviations, sign-off), which holds one empty page per matrix page, and `compose` puts the kept
+pages in: a composed page is the frame's page box, with the frame's page margins (running
+header, version stamp, page N of M), around the kept page's content. The result is byte for byte
+the PDF of the whole annex laid out as one document (tests/writers/test_pdf_pages.py checks it):
+WeasyPrint tags, fonts and draws page by page, and a laid-out box is only read when drawn, so
+the same pages can be drawn into many annexes.
 
 Kept per process, keyed by the matrix part's HTML itself (and the brand, whose files are read
 once per process), so no change of data can reuse stale pages (see PageCache).
@@ -68,11 +68,12 @@ class PageCache:
             if len(self.seen) > self.MAX_SEEN:
                 self.seen.popitem(last=False)
             return
-        pages = [page for page in whole.pages if _classes_on(page) == {MATRIX_CLASS}]
-        holding = [i for i, page in enumerate(whole.pages) if MATRIX_CLASS in _classes_on(page)]
-        if not pages or len(pages) != len(holding) or holding != list(range(holding[0], holding[-1] + 1)):
+        classes = [_classes_on(page) for page in whole.pages]
+        holding = [i for i, found in enumerate(classes) if MATRIX_CLASS in found]
+        # the matrix must hold consecutive pages of its own, nothing else on them
+        if not holding or any(classes[i] != {MATRIX_CLASS} for i in range(holding[0], holding[-1] + 1)):
             return
-        self.entries[key] = tuple(page._page_box.children[0] for page in pages)
+        self.entries[key] = tuple(whole.pages[i]._page_box.children[0] for i in holding)
         while sum(map(len, self.entries.values())) > self.MAX_PAGES and len(self.entries) > 1:
             self.entries.popitem(last=False)
         self.version += 1
