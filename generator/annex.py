@@ -12,7 +12,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Optional
 
-from . import __version__
+from . import __version__, fontcoverage
 from .brand import Brand
 from .diagnostics import InputError, error
 from .fingerprint import canonical_json, fingerprint
@@ -134,6 +134,7 @@ class Annex:
     def provider(self) -> str:
         return self.brand.name or self.parties[-1].label
 
+    @property
     def stamp_text(self) -> str:
         """The version stamp without the page numbers, identical in both writers."""
         s = self.stamp
@@ -250,6 +251,12 @@ def build_annex(matrix: Matrix, customer: Optional[Customer], brand: Brand, *, d
         "customer": customer.model_dump(mode="json", exclude={"deviations"}) if customer else None,
         "deviations": [d.model_dump(mode="json") for d in devs],
     }
+    unprintable = fontcoverage.check(f"matrix {matrix.id} ({lang})", payload["matrix"], brand)
+    if customer:
+        unprintable += fontcoverage.check(f"customer {customer.id}", {**payload["customer"],
+                                                                      "deviations": payload["deviations"]}, brand)
+    if unprintable:
+        raise InputError(unprintable)
     stamp = Stamp(matrix.id, matrix.version, lang, day, fingerprint(payload))
     return Annex(matrix, customer, brand, cat, lang, tuple(matrix.parties), legend, tuple(sections),
                  tuple(deviation_views),

@@ -20,6 +20,7 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Optional
 
+from . import fontcoverage
 from .annex import build_annex, output_name
 from .atomic import sweep_temporaries, write_atomic
 from .brand import load_brand
@@ -139,10 +140,10 @@ def _raise_interrupt(signum, frame):
 def run_batch(customers_file: Path, *, jobs: Optional[int], formats: list[str], out_dir: Path, force: bool,
               templates: Optional[Path], data_dir: Path) -> int:
     entries_in = read_customer_entries(customers_file)[0]  # the parsed file itself is not kept
-    load_brand(templates)  # a bad brand folder fails the whole run, before any work
-    from .writers import renderer
-    for fmt in formats:  # import the writers once, before workers fork from this process
-        renderer(fmt)
+    brand = load_brand(templates)  # a bad brand folder fails the whole run, before any work
+    from .writers import check_brand
+    check_brand(formats, brand)  # imports the writers once, before workers fork from this process
+    fontcoverage.covered(brand)
     out_dir.mkdir(parents=True, exist_ok=True)
     swept = sweep_temporaries(out_dir)
     previous = load_previous(out_dir)

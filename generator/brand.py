@@ -2,22 +2,109 @@
 logo, fonts, colours, provider name).
 
 `--templates DIR` names another folder of the same shape; any file it lacks is taken from
-`templates/default/`. Every file a writer reads goes through `Brand.find`, which never
-returns a path outside these two folders.
+`templates/default/`. Brands come from designers outside the team, so a brand is checked
+whole when it is loaded (`brand.yaml` against `BrandConfig`, every file it names), and every
+file a writer reads goes through `Brand.find`, which never returns a path whose real location
+(symlinks followed) leaves these two folders. The one exception is fallback fonts: read-only
+system fonts under /usr/share/fonts (Debian's Noto packages), named one by one in brand.yaml.
 """
 from __future__ import annotations
 
 import hashlib
+import re
+import stat
 from dataclasses import dataclass, field
 from functools import lru_cache
-from pathlib import Path
-from typing import Any
+from pathlib import Path, PurePosixPath
+from typing import Any, Optional
 
-from .diagnostics import InputError, error
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from .diagnostics import Diagnostic, InputError, error
+from .readers.modelerrors import diagnostics_from
 from .yamlsource import load_yaml
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_TEMPLATES = PROJECT_ROOT / "templates" / "default"
+SYSTEM_FONTS = Path("/usr/share/fonts")  # where Debian's font packages put their files
+
+MAX_BRAND_FILE = 32 * 1024 * 1024  # a brand file (font, logo, reference DOCX) is at most this
+FONT_SUFFIXES = (".ttf", ".otf", ".ttc", ".woff", ".woff2")
+LOGO_SUFFIXES = (".svg", ".png", ".jpg", ".jpeg")
+HEX_COLOR = r"^#[0-9A-Fa-f]{6}$"
+FONT_NAME = r"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$"  # goes into CSS and DOCX attributes
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class RoleColors(_Strict):
+    background: str = Field(pattern=HEX_COLOR)
+    text: str = Field(pattern=HEX_COLOR)
+
+
+def _default_roles() -> dict[str, RoleColors]:
+    return {k: RoleColors(background="#DDDDDD", text="#000000") for k in "RACI"}
+
+
+class Colors(_Strict):
+    """Every colour an annex prints, as #RRGGBB (it goes into CSS and DOCX attributes)."""
+
+    primary: str = Field("#0B2E4F", pattern=HEX_COLOR)
+    accent: str = Field("#00857C", pattern=HEX_COLOR)
+    text: str = Field("#1A1A1A", pattern=HEX_COLOR)
+    muted: str = Field("#5F6B76", pattern=HEX_COLOR)
+    table_header_text: str = Field("#FFFFFF", pattern=HEX_COLOR)
+    row_alt: str = Field("#F3F6F9", pattern=HEX_COLOR)
+    deviation: str = Field("#FFF4D6", pattern=HEX_COLOR)
+    roles: dict[str, RoleColors] = Field(default_factory=_default_roles)
+
+    @field_validator("roles")
+    @classmethod
+    def _raci(cls, roles: dict) -> dict:
+        if set(roles) != set("RACI"):
+            raise ValueError("give colours for exactly the four roles R, A, C and I")
+        return roles
+
+
+class FontFiles(_Strict):
+    regular: str
+    bold: Optional[str] = None
+    italic: Optional[str] = None
+    bolditalic: Optional[str] = None
+
+
+class FallbackFont(_Strict):
+    """A font for the scripts the brand's own font lacks (Arabic, Hebrew, CJK...), from a
+    Debian package: its files are named relative to /usr/share/fonts."""
+
+    family: str = Field(pattern=FONT_NAME)
+    regular: str
+    bold: Optional[str] = None
+    package: str = Field(pattern=r"^[a-z0-9][a-z0-9.+-]+$", description="the Debian package that ships it")
+
+
+class Fonts(_Strict):
+    family: str = Field("Liberation Sans", pattern=FONT_NAME)
+    docx_family: str = Field("Arial", pattern=FONT_NAME)
+    files: FontFiles
+    fallback: list[FallbackFont] = Field(default_factory=list, max_length=8)
+
+
+class BrandConfig(_Strict):
+    """brand.yaml: validated whole before any annex is made with it."""
+
+    name: str = Field(min_length=1, max_length=200, description="the provider, as printed")
+    version: str = Field("1", max_length=40)
+    logo: Optional[str] = None
+    fonts: Fonts
+    colors: Colors = Field(default_factory=Colors)
+
+    @field_validator("version", mode="before")
+    @classmethod
+    def _version_text(cls, v: Any) -> Any:
+        return str(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else v
 
 
 @dataclass(frozen=True)
@@ -26,6 +113,8 @@ class Brand:
     fallback: Path
     data: dict = field(hash=False, compare=False)
     version: str = ""
+    config: Optional[BrandConfig] = field(default=None, hash=False, compare=False)
+    system_fonts: tuple[Path, ...] = ()  # the fallback font files, real paths
 
     @property
     def name(self) -> str:
@@ -38,30 +127,114 @@ class Brand:
         return (self.folder,) if self.folder == self.fallback else (self.folder, self.fallback)
 
     def find(self, relative: str) -> Path:
-        """The brand's file, else the default's; refuses any path that leaves the folders."""
+        """The brand's file, else the default's; refuses any path whose real location leaves
+        the folders, and anything but a regular file."""
+        if PurePosixPath(relative).is_absolute() or ".." in PurePosixPath(relative).parts:
+            raise InputError([error(relative, "template file path leaves the template folder",
+                                    hint="name files inside the brand folder, without `..`")])
         for root in self.roots():
             candidate = (root / relative).resolve()
             if not candidate.is_relative_to(root):
-                raise InputError([error(relative, f"template file path leaves the template folder {root}",
-                                        hint="name files inside the brand folder only")])
-            if candidate.is_file():
+                raise InputError([error(root / relative, f"is a link that leaves the template folder {root}",
+                                        hint="copy the file into the brand folder instead of linking it")])
+            if candidate.exists() and not _regular(candidate):
+                raise InputError([error(root / relative, "is not a regular file", hint="name a plain file")])
+            if candidate.exists():
                 return candidate
         raise InputError([error(self.folder / relative, "template file not found in the brand folder nor in "
                                 "templates/default", hint="add the file or restore templates/default")],
                          unreadable=True)
 
     def files(self) -> list[tuple[str, Path]]:
-        """Every file that can shape an annex, brand first, by relative name."""
+        """Every file that can shape an annex, brand first, by relative name (links that leave
+        the folder are skipped: they are refused when used)."""
         seen: dict[str, Path] = {}
         for root in self.roots():
             for f in sorted(root.rglob("*")):
-                if f.is_file() and not f.name.startswith("."):
-                    seen.setdefault(f.relative_to(root).as_posix(), f)
+                if f.name.startswith(".") or not f.resolve().is_relative_to(root) or not _regular(f):
+                    continue
+                seen.setdefault(f.relative_to(root).as_posix(), f)
         return sorted(seen.items())
+
+
+def _regular(path: Path) -> bool:
+    try:
+        return stat.S_ISREG(path.stat().st_mode)
+    except OSError:
+        return False
+
+
+def system_font(relative: str) -> Path:
+    """A fallback font file under /usr/share/fonts (real path checked); raise if it is missing."""
+    pure = PurePosixPath(relative)
+    if pure.is_absolute() or ".." in pure.parts or pure.suffix.lower() not in FONT_SUFFIXES:
+        raise ValueError(f"`{relative}` must be a font file named relative to {SYSTEM_FONTS}")
+    path = (SYSTEM_FONTS / relative).resolve()
+    if not path.is_relative_to(SYSTEM_FONTS.resolve()) or not _regular(path):
+        raise FileNotFoundError(relative)
+    return path
+
+
+def _check_files(brand: Brand, config: BrandConfig, doc) -> tuple[list[Diagnostic], list[Path]]:
+    """Every file brand.yaml names exists in the brand (or system fonts), is a regular file of
+    the right kind and a sane size."""
+    problems: list[Diagnostic] = []
+    named: list[tuple[tuple, str, tuple[str, ...]]] = []
+    if config.logo:
+        named.append((("logo",), config.logo, LOGO_SUFFIXES))
+    for style, rel in config.fonts.files.model_dump().items():
+        if rel:
+            named.append((("fonts", "files", style), rel, FONT_SUFFIXES))
+    for loc, rel, suffixes in named:
+        where = doc.where(loc)
+        try:
+            if PurePosixPath(rel).suffix.lower() not in suffixes:
+                raise InputError([error(doc.path, f"`{rel}` is not a {' / '.join(suffixes)} file", line=where.line,
+                                        column=where.column, field=".".join(loc))])
+            path = brand.find(rel)
+            if path.stat().st_size > MAX_BRAND_FILE:
+                raise InputError([error(path, f"is over the limit of {MAX_BRAND_FILE:,} bytes")])
+        except InputError as exc:
+            problems += [error(doc.path, f"`{rel}`: {d.message}", line=where.line, column=where.column,
+                               field=".".join(loc), hint=d.hint) for d in exc.diagnostics]
+    system: list[Path] = []
+    for i, font in enumerate(config.fonts.fallback):
+        for key in ("regular", "bold"):
+            rel = getattr(font, key)
+            if not rel:
+                continue
+            try:
+                system.append(system_font(rel))
+            except (FileNotFoundError, ValueError) as exc:
+                # a missing fallback font would change the bytes of every annex: refused, not skipped
+                where = doc.where(("fonts", "fallback", i, key))
+                missing = isinstance(exc, FileNotFoundError)
+                problems.append(error(doc.path, f"fallback font `{font.family}` is not installed ({SYSTEM_FONTS}/{rel})"
+                                      if missing else str(exc), line=where.line, column=where.column,
+                                      field=f"fonts.fallback[{i}].{key}",
+                                      hint=f"install it: apt-get install {font.package} (or run "
+                                           "scripts/install-system-deps.sh as root)" if missing else ""))
+    return problems, system
+
+
+def _digest(brand: Brand, system: list[Path]) -> str:
+    """The brand's version: a hash of every file that can shape an annex, fallback fonts too."""
+    digest = hashlib.sha256()
+    for name, path in brand.files():
+        digest.update(name.encode() + b"\0" + path.read_bytes() + b"\0")
+    for path in system:
+        # a font's first 64 KiB hold its table directory, with a checksum of every table: that and
+        # the size tell font versions apart without hashing 20 MB of CJK glyphs per process
+        with open(path, "rb") as f:
+            head = f.read(65536)
+        digest.update(f"{path.relative_to(SYSTEM_FONTS.resolve()).as_posix()}\0{path.stat().st_size}\0".encode())
+        digest.update(head)
+    return digest.hexdigest()[:16]
 
 
 @lru_cache(maxsize=16)
 def load_brand(folder: str | Path | None = None) -> Brand:
+    """The brand of `folder` (default: templates/default), checked whole; raise InputError."""
     fallback = DEFAULT_TEMPLATES.resolve()
     root = Path(folder).resolve() if folder else fallback
     if not root.is_dir():
@@ -69,8 +242,14 @@ def load_brand(folder: str | Path | None = None) -> Brand:
                                 hint="pass a folder shaped like templates/default")], unreadable=True)
     brand = Brand(root, fallback, {})
     doc = load_yaml(brand.find("brand.yaml"))
-    data = dict(doc.data or {})
-    digest = hashlib.sha256()
-    for name, path in brand.files():
-        digest.update(name.encode() + b"\0" + path.read_bytes() + b"\0")
-    return Brand(root, fallback, data, digest.hexdigest()[:16])
+    if not isinstance(doc.data, dict):
+        raise InputError([error(doc.path, "brand.yaml must be a mapping (name:, fonts:, colors:...)", line=1,
+                                hint="see templates/default/brand.yaml")])
+    try:
+        config = BrandConfig.model_validate(doc.data)
+    except ValidationError as exc:
+        raise InputError(diagnostics_from(exc, doc, BrandConfig)) from None
+    problems, system = _check_files(brand, config, doc)
+    if problems:
+        raise InputError(problems)
+    return Brand(root, fallback, config.model_dump(), _digest(brand, system), config, tuple(system))

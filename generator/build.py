@@ -12,7 +12,7 @@ from .diagnostics import InputError, error
 from .model import Customer, Matrix
 from .readers.matrix_yaml import read_matrix
 from .rules import Loaded, check_matrix
-from .writers import renderer
+from .writers import check_brand, renderer
 
 
 def resolve_matrix(ref: str, *, lang: Optional[str], data_dir: Path) -> Path:
@@ -62,5 +62,6 @@ def write_annex(annex: Annex, fmt: str, out_dir: Path) -> Written:
 
 def build(matrix: Matrix, customer: Optional[Customer], brand: Brand, formats: list[str], out_dir: Path, *,
           draft: bool = False, review: bool = False) -> list[Written]:
+    check_brand(formats, brand)
     annex = build_annex(matrix, customer, brand, draft=draft, review=review)
     return [write_annex(annex, fmt, out_dir) for fmt in formats]

@@ -1,5 +1,6 @@
 """Writers: the annex model out to a format. Each format is one module with one entry point
-`render(annex) -> bytes`; this registry is how the commands find them."""
+`render(annex) -> bytes`, and `check(brand)` for what it needs of a brand; this registry is how
+the commands find them."""
 from __future__ import annotations
 
 from importlib import import_module
@@ -10,3 +11,10 @@ FORMATS = {"pdf": "generator.writers.pdf", "docx": "generator.writers.docx"}
 
 def renderer(fmt: str) -> Callable:
     return import_module(FORMATS[fmt]).render
+
+
+def check_brand(formats: list[str], brand) -> None:
+    """Check once, before any annex, what each writer needs of the brand (reference DOCX,
+    stylesheet and fonts); raise InputError naming the file."""
+    for fmt in formats:
+        import_module(FORMATS[fmt]).check(brand)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import zipfile
 from functools import lru_cache
 
 from docx import Document
@@ -22,17 +23,47 @@ from . import docx_xml as xml
 REFERENCE = "annex.docx"
 CONTENT_WIDTH = 9695  # twips: A4 (11906) less 2 x 18 mm margins
 PARTY_WIDTH = 1531  # 27 mm per party column, as in the PDF
+CORE_PROPERTY_MAX = 255
 DEVIATION_FILL = "FFF4D6"
 DEVIATION_BORDER = "C77700"
 REQUIRED_STYLES = ("Title", "Heading 1", "Heading 2", "Heading 3", "Annex Matrix", "Annex Kicker", "Annex Note",
-                   "Annex Small", "Annex Cell", "Annex Banner")
+                   "Annex Small", "Annex Cell", "Annex Banner", "Annex Role R", "Annex Role A", "Annex Role C",
+                   "Annex Role I")
+# a reference document is a few tens of kilobytes; a brand's may carry a logo, never a zip bomb
+MAX_REFERENCE = 8 * 1024 * 1024
+MAX_REFERENCE_EXPANDED = 64 * 1024 * 1024
+MAX_REFERENCE_ENTRIES = 500
+
+
+def _check_zip(path, data: bytes) -> None:
+    """Refuse what is not a DOCX-sized zip before python-docx inflates it."""
+    def refuse(message: str) -> InputError:
+        return InputError([error(path, message, hint="save the reference document again from Word or LibreOffice "
+                                                     "as .docx, or regenerate it with scripts/make_reference_docx.py")])
+    if len(data) > MAX_REFERENCE:
+        raise refuse(f"is {len(data):,} bytes, over the limit of {MAX_REFERENCE:,}")
+    try:
+        entries = zipfile.ZipFile(io.BytesIO(data)).infolist()
+    except (zipfile.BadZipFile, ValueError):
+        raise refuse("is not a DOCX file (not a zip archive)") from None
+    expanded = sum(e.file_size for e in entries)
+    if len(entries) > MAX_REFERENCE_ENTRIES or expanded > MAX_REFERENCE_EXPANDED:
+        raise refuse(f"expands to {expanded:,} bytes in {len(entries)} entries, over the limits of "
+                     f"{MAX_REFERENCE_EXPANDED:,} bytes and {MAX_REFERENCE_ENTRIES} entries")
 
 
 @lru_cache(maxsize=16)
 def reference_bytes(brand: Brand) -> bytes:
+    """The brand's reference DOCX, checked once: a sane zip that python-docx opens, holding every
+    style the writer uses."""
     path = brand.find(REFERENCE)
     data = path.read_bytes()
-    document = Document(io.BytesIO(data))
+    _check_zip(path, data)
+    try:
+        document = Document(io.BytesIO(data))
+    except Exception as exc:  # python-docx raises many kinds for a broken package
+        raise InputError([error(path, f"cannot be opened as a DOCX: {type(exc).__name__}: {exc}",
+                                hint="save it again from Word or LibreOffice as .docx")]) from None
     names = {s.name for s in document.styles}
     missing = [n for n in REQUIRED_STYLES if n not in names]
     if missing:
@@ -40,6 +71,11 @@ def reference_bytes(brand: Brand) -> bytes:
                                 hint="keep these style names when editing it in Word, or regenerate it with "
                                      "scripts/make_reference_docx.py")])
     return data
+
+
+def check(brand: Brand) -> None:
+    """What a batch checks once, up front, before any annex: the reference document."""
+    reference_bytes(brand)
 
 
 def add_inline(paragraph, text: str, *, bold: bool = False, italic: bool = False) -> None:
@@ -76,7 +112,7 @@ class Writer:
         self.body = self.doc.element.body
         self.revision = 0
         colors = annex.brand.get("colors", {}) or {}
-        self.header_text = str(colors.get("table_header_text", "#FFFFFF")).lstrip("#")
+        self.header_text = xml.hex_color(colors.get("table_header_text", "#FFFFFF"))
         self.date = dt.datetime.combine(annex.stamp.effective_date, dt.time()).strftime("%Y-%m-%dT%H:%M:%SZ")
 
     # -- building blocks --
@@ -157,7 +193,7 @@ class Writer:
             banner.add_run(f"{L.draft_watermark} — {L.status_draft}")
         footer = section.footer.paragraphs[0]
         xml.right_tab(footer, CONTENT_WIDTH)
-        footer.add_run(a.stamp_text() + "\t")
+        footer.add_run(a.stamp_text + "\t")
         before, _, rest = L.page_of.partition("{page}")
         middle, _, after = rest.partition("{pages}")
         footer.add_run(before)
@@ -264,25 +300,26 @@ class Writer:
                 xml.XRow([xml.XCell([xml.XPara([xml.XRun(L.signature, italic=True)], self.ids["Annex Small"])],
                                     box="8C96A0") for _ in columns], height=1588)]
         self.table(rows, [width] * n, first_row=False, banded=False)
-        self.para(f"{a.approval_text} · {a.stamp_text()}", "Annex Small", inline=False)
+        self.para(f"{a.approval_text} · {a.stamp_text}", "Annex Small", inline=False)
 
     def properties(self) -> None:
         a = self.a
         day = dt.datetime.combine(a.stamp.effective_date, dt.time())
         core = self.doc.core_properties
-        core.title = a.heading
-        core.subject = a.matrix.service or a.matrix.title
-        core.author = a.provider
-        core.last_modified_by = a.provider
-        core.keywords = f"RACI, {a.matrix.id}, v{a.stamp.version}, {a.lang}, {a.stamp.short}"
-        core.version = a.stamp.version
-        core.language = xml.LANG_TAGS.get(a.lang, a.lang)
+        texts = {"title": a.heading, "subject": a.matrix.service or a.matrix.title, "author": a.provider,
+                 "last_modified_by": a.provider,
+                 "keywords": f"RACI, {a.matrix.id}, v{a.stamp.version}, {a.lang}, {a.stamp.short}",
+                 "version": a.stamp.version, "language": xml.LANG_TAGS.get(a.lang, a.lang),
+                 "comments": f"{a.stamp_text} · SHA-256 {a.stamp.fingerprint}",
+                 "category": a.customer.contract if a.customer and a.customer.contract else "",
+                 "identifier": a.stamp.fingerprint}
+        for name, value in texts.items():
+            # core properties hold at most 255 characters (python-docx refuses more); they are
+            # metadata, the document body prints the whole text
+            setattr(core, name, value if len(value) <= CORE_PROPERTY_MAX else value[:CORE_PROPERTY_MAX - 1] + "…")
         core.created = day
         core.modified = day
         core.revision = 1
-        core.comments = f"{a.stamp_text()} · SHA-256 {a.stamp.fingerprint}"
-        core.category = a.customer.contract if a.customer and a.customer.contract else ""
-        core.identifier = a.stamp.fingerprint
         xml.set_custom_properties(self.doc, {"AnnexMatrixId": a.matrix.id, "AnnexMatrixVersion": a.stamp.version,
                                              "AnnexLanguage": a.lang, "AnnexFingerprint": a.stamp.fingerprint,
                                              "AnnexCustomer": a.customer.id if a.customer else ""})

@@ -7,9 +7,10 @@ deterministic zip (fixed entry dates and order) so the same inputs give the same
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from dataclasses import dataclass, field
-from xml.sax.saxutils import escape
+from xml.sax.saxutils import escape, quoteattr
 
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.opc.packuri import PackURI
@@ -63,7 +64,7 @@ def add_field(paragraph, instruction: str, placeholder: str = "1") -> None:
 
 def right_tab(paragraph, position_twips: int) -> None:
     p_pr = paragraph._p.get_or_add_pPr()
-    p_pr.append(parse_xml(f'<w:tabs {nsdecls("w")}><w:tab w:val="right" w:pos="{position_twips}"/></w:tabs>'))
+    p_pr.append(parse_xml(f'<w:tabs {nsdecls("w")}><w:tab w:val="right"{attr("w:pos", int(position_twips))}/></w:tabs>'))
 
 
 def set_language(document, lang: str) -> None:
@@ -118,7 +119,7 @@ def set_custom_properties(document, props: dict[str, str]) -> None:
     """docProps/custom.xml: matrix id, version, language, fingerprint, readable in Word's
     File > Properties > Custom and by document management systems."""
     items = "".join(
-        f'<property fmtid="{{D5CDD505-2E9C-101B-9397-08002B2CF9AE}}" pid="{pid}" name="{escape(name, {chr(34): "&quot;"})}">'
+        f'<property fmtid="{{D5CDD505-2E9C-101B-9397-08002B2CF9AE}}"{attr("pid", pid)}{attr("name", name)}>'
         f'<vt:lpwstr>{escape(value)}</vt:lpwstr></property>'
         for pid, (name, value) in enumerate(props.items(), start=2))
     xml = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
@@ -141,6 +142,25 @@ def paragraph_style(paragraph, style_id: str) -> None:
 
 
 # ---- tables built as one XML string: python-docx's cell/row objects cost ~1 ms per row ----
+# Every attribute of these strings is written by `attr`, escaped, from a typed value: brand and
+# data values (style ids, colours, author names) never reach the XML unescaped.
+
+_HEX = re.compile(r"^#?([0-9A-Fa-f]{6})$")
+
+
+def hex_color(value: object) -> str:
+    """`#0b2e4f` -> `0B2E4F`, the form w:color and w:fill take; anything else is refused."""
+    m = _HEX.match(value) if isinstance(value, str) else None
+    if not m:
+        raise ValueError(f"not a #RRGGBB colour: {value!r}")
+    return m.group(1).upper()
+
+
+def attr(name: str, value: str | int | bool) -> str:
+    """` name="value"`, escaped for an XML attribute; booleans as 1/0, as OOXML writes them."""
+    if isinstance(value, bool):
+        value = int(value)
+    return f' {name}={quoteattr(str(value))}'
 
 
 @dataclass
@@ -179,15 +199,15 @@ class XRow:
 def _run_xml(run: XRun) -> str:
     props = ""
     if run.style:
-        props += f'<w:rStyle w:val="{run.style}"/>'
+        props += f'<w:rStyle{attr("w:val", run.style)}/>'
     if run.bold:
         props += "<w:b/><w:bCs/>"
     if run.italic:
         props += "<w:i/><w:iCs/>"
     if run.color:
-        props += f'<w:color w:val="{run.color}"/>'
+        props += f'<w:color{attr("w:val", hex_color(run.color))}/>'
     if run.size:
-        props += f'<w:sz w:val="{run.size}"/><w:szCs w:val="{run.size}"/>'
+        props += f'<w:sz{attr("w:val", int(run.size))}/><w:szCs{attr("w:val", int(run.size))}/>'
     tag = "w:delText" if run.change == "del" else "w:t"
     body = f'<w:r>{f"<w:rPr>{props}</w:rPr>" if props else ""}<{tag} xml:space="preserve">{escape(run.text)}</{tag}></w:r>'
     return body
@@ -196,7 +216,7 @@ def _run_xml(run: XRun) -> str:
 def _para_xml(para: XPara, author: str, date: str, ids: list[int]) -> str:
     props = ""
     if para.style:
-        props += f'<w:pStyle w:val="{para.style}"/>'
+        props += f'<w:pStyle{attr("w:val", para.style)}/>'
     if para.center:
         props += '<w:jc w:val="center"/>'
     out = [f"<w:p>{f'<w:pPr>{props}</w:pPr>' if props else ''}"]
@@ -207,8 +227,8 @@ def _para_xml(para: XPara, author: str, date: str, ids: list[int]) -> str:
                 out.append(f"</w:{open_change}>")
             if run.change:  # one w:ins / w:del around consecutive runs of the same change
                 ids[0] += 1
-                out.append(f'<w:{run.change} w:id="{ids[0]}" w:author="{escape(author, {chr(34): "&quot;"})}" '
-                           f'w:date="{date}">')
+                assert run.change in ("ins", "del"), run.change
+                out.append(f'<w:{run.change}{attr("w:id", ids[0])}{attr("w:author", author)}{attr("w:date", date)}>')
             open_change = run.change
         out.append(_run_xml(run))
     if open_change:
@@ -222,31 +242,31 @@ def build_table(rows: list[XRow], widths: list[int], *, style: str, first_row: b
     """A whole w:tbl from plain data; returns the element and the last tracked-change id used."""
     look = (0x0020 if first_row else 0) | (0 if banded else 0x0200) | 0x0400
     ids = [first_change_id]
-    out = [f'<w:tbl {nsdecls("w")}><w:tblPr><w:tblStyle w:val="{style}"/>'
-           f'<w:tblW w:w="{sum(widths)}" w:type="dxa"/><w:tblLayout w:type="fixed"/>'
-           f'<w:tblLook w:val="{look:04X}" w:firstRow="{int(first_row)}" w:lastRow="0" w:firstColumn="0" '
-           f'w:lastColumn="0" w:noHBand="{int(not banded)}" w:noVBand="1"/></w:tblPr><w:tblGrid>']
-    out += [f'<w:gridCol w:w="{w}"/>' for w in widths]
+    out = [f'<w:tbl {nsdecls("w")}><w:tblPr><w:tblStyle{attr("w:val", style)}/>'
+           f'<w:tblW{attr("w:w", int(sum(widths)))} w:type="dxa"/><w:tblLayout w:type="fixed"/>'
+           f'<w:tblLook{attr("w:val", f"{look:04X}")}{attr("w:firstRow", first_row)} w:lastRow="0" w:firstColumn="0" '
+           f'w:lastColumn="0"{attr("w:noHBand", not banded)} w:noVBand="1"/></w:tblPr><w:tblGrid>']
+    out += [f'<w:gridCol{attr("w:w", int(w))}/>' for w in widths]
     out.append("</w:tblGrid>")
     for row in rows:
         tr_pr = '<w:cantSplit w:val="true"/>'
         if row.height:
-            tr_pr += f'<w:trHeight w:val="{row.height}"/>'
+            tr_pr += f'<w:trHeight{attr("w:val", int(row.height))}/>'
         if row.header:
             tr_pr += '<w:tblHeader w:val="true"/>'
         out.append(f"<w:tr><w:trPr>{tr_pr}</w:trPr>")
         for cell, width in zip(row.cells, widths):
-            tc_pr = f'<w:tcW w:w="{width}" w:type="dxa"/>'
+            tc_pr = f'<w:tcW{attr("w:w", int(width))} w:type="dxa"/>'
             borders = ""
             if cell.box:
-                borders = "".join(f'<w:{side} w:val="single" w:sz="6" w:space="0" w:color="{cell.box}"/>'
+                borders = "".join(f'<w:{side} w:val="single" w:sz="6" w:space="0"{attr("w:color", hex_color(cell.box))}/>'
                                   for side in ("top", "left", "bottom", "right"))
             elif cell.left_border:
-                borders = f'<w:left w:val="single" w:sz="18" w:space="0" w:color="{cell.left_border}"/>'
+                borders = f'<w:left w:val="single" w:sz="18" w:space="0"{attr("w:color", hex_color(cell.left_border))}/>'
             if borders:
                 tc_pr += f"<w:tcBorders>{borders}</w:tcBorders>"
             if cell.fill:
-                tc_pr += f'<w:shd w:val="clear" w:color="auto" w:fill="{cell.fill}"/>'
+                tc_pr += f'<w:shd w:val="clear" w:color="auto"{attr("w:fill", hex_color(cell.fill))}/>'
             out.append(f"<w:tc><w:tcPr>{tc_pr}</w:tcPr>")
             out += [_para_xml(p, author, date, ids) for p in (cell.paras or [XPara()])]
             out.append("</w:tc>")

@@ -9,14 +9,16 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from jinja2 import FileSystemLoader, StrictUndefined, TemplateError
+from jinja2 import BaseLoader, StrictUndefined, TemplateError, TemplateNotFound
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 from markupsafe import Markup, escape
 
 from ..annex import Annex
-from ..brand import Brand
+from ..brand import SYSTEM_FONTS, Brand
 from ..diagnostics import InputError, error
 from ..model import RoleCell, spans
+from ..yamlsource import read_text
+from .template_view import annex_view, plain
 
 TEMPLATE = "annex.html.j2"
 PARTS = ("all", "matrix", "frame")
@@ -73,10 +75,40 @@ def color(value: str, default: str) -> str:
     return value if isinstance(value, str) and _COLOR.match(value) else default
 
 
+class BrandLoader(BaseLoader):
+    """Templates (and their `include`s) from the brand folder, else templates/default, through
+    `Brand.find`: a name or symlink whose real path leaves those folders is refused."""
+
+    def __init__(self, brand: Brand):
+        self.brand = brand
+
+    def get_source(self, environment, template):
+        try:
+            path = self.brand.find(template)
+        except InputError as exc:
+            if exc.unreadable:  # not found
+                raise TemplateNotFound(template) from None
+            raise
+        return read_text(path, what="template"), str(path), lambda: True
+
+
+def fallback_fonts(brand: Brand) -> tuple:
+    """@font-face data for the brand's fallback fonts (system fonts, file: URLs the PDF's
+    resource fetcher serves because brand.yaml names them)."""
+    config = brand.config
+    if config is None:
+        return ()
+    out = []
+    for font in config.fonts.fallback:
+        faces = {key: (SYSTEM_FONTS / rel).as_uri() for key in ("regular", "bold") if (rel := getattr(font, key))}
+        out.append({"family": font.family, **faces})
+    return plain(out)
+
+
 @lru_cache(maxsize=16)
 def environment(brand: Brand) -> ImmutableSandboxedEnvironment:
     env = ImmutableSandboxedEnvironment(
-        loader=FileSystemLoader([str(root) for root in brand.roots()]),
+        loader=BrandLoader(brand),
         autoescape=True, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters.update(inline=inline, badges=badges, css_string=css_string, page_counter=page_counter)
     return env
@@ -101,10 +133,12 @@ def render(annex: Annex, part: str = "all", matrix_pages: int = 0) -> str:
     fonts = brand.get("fonts", {}) or {}
     try:
         template = environment(brand).get_template(TEMPLATE)
-        return template.render(annex=annex, labels=annex.labels, palette=palette,
+        # plain data only: a template must not be handed objects with file-system handles
+        return template.render(annex=annex_view(annex), labels=plain(annex.labels), palette=plain(palette),
                                font_family=str(fonts.get("family", "sans-serif")),
-                               font_files=dict(fonts.get("files", {}) or {}),
-                               logo=brand.get("logo"), part=part, matrix_pages=matrix_pages)
+                               font_files=plain({k: v for k, v in (fonts.get("files") or {}).items() if v}),
+                               fallback_fonts=fallback_fonts(brand),
+                               logo=plain(brand.get("logo")), part=part, matrix_pages=matrix_pages)
     except SecurityError as exc:
         raise InputError([error(brand.folder / TEMPLATE, f"template refused by the sandbox: {exc}",
                                 hint="templates may only use the annex data they are given")]) from None

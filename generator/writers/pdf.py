@@ -10,6 +10,7 @@ identifier from the fingerprint, so the same inputs give the same bytes.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 from contextlib import contextmanager
 from functools import lru_cache
@@ -17,6 +18,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from weasyprint import CSS, HTML, Attachment, Document
+from weasyprint.logger import LOGGER
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
@@ -52,6 +54,9 @@ class BrandFetcher(URLFetcher):
         if parts.scheme != "file" or parts.netloc not in ("", "localhost"):
             raise RefusedResource(f"network and other non-file URLs are refused: {url}")
         path = Path(unquote(parts.path)).resolve()
+        if path in self.brand.system_fonts:  # a fallback font brand.yaml names (brand.py checked it)
+            return URLFetcherResponse(path.as_uri(), path.read_bytes(), {"Content-Type": MIME.get(
+                path.suffix.lower(), "font/collection")})
         for root in self.brand.roots():
             if path.is_relative_to(root):
                 found = self.brand.find(path.relative_to(root).as_posix())
@@ -68,6 +73,12 @@ def base_url(brand: Brand) -> str:
 def font_config(brand: Brand) -> FontConfiguration:
     """One font configuration per brand and process: @font-face files are loaded once."""
     return FontConfiguration()
+
+
+def check(brand: Brand) -> None:
+    """What a batch checks once, up front, before any annex: the stylesheet and its fonts."""
+    with resource_errors(brand):
+        stylesheet(brand)
 
 
 @lru_cache(maxsize=16)
@@ -95,6 +106,31 @@ def source_date(day: dt.datetime):
             os.environ["SOURCE_DATE_EPOCH"] = previous
 
 
+class _Collect(logging.Handler):
+    def __init__(self):
+        super().__init__(logging.ERROR)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+@contextmanager
+def resource_errors(brand: Brand):
+    """WeasyPrint logs a resource it cannot use (a broken logo, a bad stylesheet) as an error and
+    goes on without it; an annex must not silently lose its logo, so that stops the build."""
+    handler = _Collect()
+    LOGGER.addHandler(handler)
+    try:
+        yield
+    finally:
+        LOGGER.removeHandler(handler)
+    if handler.messages:
+        raise InputError([error(brand.folder, f"a brand resource could not be used: {m}",
+                                hint="fix or replace the file named in brand.yaml or the template")
+                          for m in dict.fromkeys(handler.messages)])
+
+
 def render(annex: Annex, *, reuse: bool = True) -> bytes:
     """The annex as PDF bytes, laid out as one document; with `reuse`, its matrix pages are kept
     for later annexes of the same matrix, language and deviations in this process, and taken
@@ -114,20 +150,27 @@ def render(annex: Annex, *, reuse: bool = True) -> bytes:
             stylesheets=[stylesheet(brand)], font_config=font_config(brand), **options)
 
     try:
-        document = None
-        if reuse:
-            matrix_html = html_writer.render(annex, part="matrix")
-            matrix_pages = pdf_pages.cache.lookup(brand, matrix_html)
-            if matrix_pages is not None:
-                frame = layout(html_writer.render(annex, part="frame", matrix_pages=len(matrix_pages)))
-                document = pdf_pages.compose(frame, matrix_pages)
-        if document is None:
-            document = layout(html_writer.render(annex))
-            if reuse:
-                pdf_pages.cache.keep(brand, matrix_html, document)
-        with source_date(day):
-            return document.write_pdf(attachments=[attachment], pdf_identifier=annex.stamp.fingerprint[:32].encode(),
-                                      **options)
+        with resource_errors(brand):
+            return _render(annex, reuse, layout, day, attachment, options)
     except RefusedResource as exc:
         raise InputError([error(brand.folder, f"the template asked for a resource it may not load: {exc.args[0]}",
                                 hint="templates may only use files inside their brand folder")]) from None
+
+
+def _render(annex: Annex, reuse: bool, layout, day: dt.datetime, attachment: Attachment, options: dict) -> bytes:
+    """Lay out (reusing kept matrix pages when it can) and write the PDF."""
+    brand = annex.brand
+    document = None
+    if reuse:
+        matrix_html = html_writer.render(annex, part="matrix")
+        matrix_pages = pdf_pages.cache.lookup(brand, matrix_html)
+        if matrix_pages is not None:
+            frame = layout(html_writer.render(annex, part="frame", matrix_pages=len(matrix_pages)))
+            document = pdf_pages.compose(frame, matrix_pages)
+    if document is None:
+        document = layout(html_writer.render(annex))
+        if reuse:
+            pdf_pages.cache.keep(brand, matrix_html, document)
+    with source_date(day):
+        return document.write_pdf(attachments=[attachment], pdf_identifier=annex.stamp.fingerprint[:32].encode(),
+                                  **options)

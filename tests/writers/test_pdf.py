@@ -58,7 +58,7 @@ def test_every_page_has_the_stamp_and_page_n_of_m(built, lang):
     assert len(pages) >= 3
     for n, text in enumerate(pages, 1):
         flat = squash(text)
-        assert squash(annex.stamp_text()) in flat
+        assert squash(annex.stamp_text) in flat
         assert annex.labels.fmt("page_of", page=n, pages=len(pages)) in flat
         assert annex.customer.name in flat and annex.customer.contract in flat
 
