@@ -3,9 +3,9 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: sample test bench system clean
+.PHONY: sample test bench system system-build clean
 
-sample: $(VENV)/.installed  ## set up, then build every sample customer's annexes into output/
+sample: system-build $(VENV)/.installed  ## set up, then build every sample customer's annexes into output/
 	$(BIN)/annex batch data/customers/example.yaml -o output
 
 test: system $(VENV)/.installed  ## set up, then run the whole test suite
@@ -15,7 +15,10 @@ bench: $(VENV)/.installed  ## speed and memory figures beside the peers (see REA
 	$(BIN)/python bench/run.py
 
 system:
-	bash scripts/install-system-deps.sh
+	bash scripts/install-system-deps.sh test
+
+system-build:
+	bash scripts/install-system-deps.sh build
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)

@@ -10,7 +10,7 @@ import io
 import re
 import zipfile
 from dataclasses import dataclass, field
-from xml.sax.saxutils import escape, quoteattr
+from xml.sax.saxutils import escape
 
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.opc.packuri import PackURI
@@ -146,6 +146,7 @@ def paragraph_style(paragraph, style_id: str) -> None:
 # data values (style ids, colours, author names) never reach the XML unescaped.
 
 _HEX = re.compile(r"^#?([0-9A-Fa-f]{6})$")
+_ATTR_ENTITIES = {'"': "&quot;", "\n": "&#10;", "\r": "&#13;", "\t": "&#9;"}
 
 
 def hex_color(value: object) -> str:
@@ -160,7 +161,7 @@ def attr(name: str, value: str | int | bool) -> str:
     """` name="value"`, escaped for an XML attribute; booleans as 1/0, as OOXML writes them."""
     if isinstance(value, bool):
         value = int(value)
-    return f' {name}={quoteattr(str(value))}'
+    return f' {name}="{escape(str(value), _ATTR_ENTITIES)}"'
 
 
 @dataclass
