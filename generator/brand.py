@@ -18,7 +18,7 @@ from functools import lru_cache
 from pathlib import Path, PurePosixPath
 from typing import Any, Optional
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .diagnostics import Diagnostic, InputError, error
 from .readers.modelerrors import diagnostics_from
@@ -42,6 +42,20 @@ class _Strict(BaseModel):
 class RoleColors(_Strict):
     background: str = Field(pattern=HEX_COLOR)
     text: str = Field(pattern=HEX_COLOR)
+    border: Optional[str] = Field(None, pattern=HEX_COLOR, description="outline of a light badge")
+
+
+def contrast(foreground: str, background: str) -> float:
+    """WCAG 2 contrast ratio of two #RRGGBB colours (1 to 21)."""
+    def luminance(color: str) -> float:
+        channels = [int(color[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+        r, g, b = (c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+    high, low = sorted((luminance(foreground), luminance(background)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+MIN_TEXT_CONTRAST = 4.5  # WCAG AA for body text: every text/background pair an annex prints
 
 
 def _default_roles() -> dict[str, RoleColors]:
@@ -58,6 +72,12 @@ class Colors(_Strict):
     table_header_text: str = Field("#FFFFFF", pattern=HEX_COLOR)
     row_alt: str = Field("#F3F6F9", pattern=HEX_COLOR)
     deviation: str = Field("#FFF4D6", pattern=HEX_COLOR)
+    deviation_border: str = Field("#C77700", pattern=HEX_COLOR, description="left rule of a deviating row")
+    deviation_text: str = Field("#8A5300", pattern=HEX_COLOR, description="the [Deviation N] mark")
+    note: str = Field("#3A4550", pattern=HEX_COLOR, description="notes under a table")
+    rule: str = Field("#D9DEE3", pattern=HEX_COLOR, description="lines between rows")
+    box: str = Field("#8C96A0", pattern=HEX_COLOR, description="signature boxes and light outlines")
+    watermark: str = Field("#B3261E", pattern=HEX_COLOR, description="the DRAFT watermark, drawn at 13% opacity")
     roles: dict[str, RoleColors] = Field(default_factory=_default_roles)
 
     @field_validator("roles")
@@ -66,6 +86,26 @@ class Colors(_Strict):
         if set(roles) != set("RACI"):
             raise ValueError("give colours for exactly the four roles R, A, C and I")
         return roles
+
+    def text_pairs(self) -> dict[str, tuple[str, str]]:
+        """Every (text, background) pair an annex prints, by the keys that set it."""
+        white = "#FFFFFF"
+        pairs = {"text": (self.text, white), "muted": (self.muted, white), "muted on row_alt": (self.muted, self.row_alt),
+                 "primary": (self.primary, white), "accent": (self.accent, white), "note": (self.note, white),
+                 "table_header_text on primary": (self.table_header_text, self.primary),
+                 "text on deviation": (self.text, self.deviation), "text on row_alt": (self.text, self.row_alt),
+                 "deviation_text on deviation": (self.deviation_text, self.deviation)}
+        pairs.update({f"roles.{k}": (c.text, c.background) for k, c in sorted(self.roles.items())})
+        return pairs
+
+    @model_validator(mode="after")
+    def _readable(self) -> "Colors":
+        low = [f"{name} ({contrast(*pair):.1f}:1)" for name, pair in self.text_pairs().items()
+               if contrast(*pair) < MIN_TEXT_CONTRAST]
+        if low:
+            raise ValueError(f"text colours below {MIN_TEXT_CONTRAST}:1 contrast: {', '.join(low)}; darken the "
+                             "text or lighten its background")
+        return self
 
 
 class FontFiles(_Strict):

@@ -24,8 +24,6 @@ REFERENCE = "annex.docx"
 CONTENT_WIDTH = 9695  # twips: A4 (11906) less 2 x 18 mm margins
 PARTY_WIDTH = 1531  # 27 mm per party column, as in the PDF
 CORE_PROPERTY_MAX = 255
-DEVIATION_FILL = "FFF4D6"
-DEVIATION_BORDER = "C77700"
 REQUIRED_STYLES = ("Title", "Heading 1", "Heading 2", "Heading 3", "Annex Matrix", "Annex Kicker", "Annex Note",
                    "Annex Small", "Annex Cell", "Annex Banner", "Annex Role R", "Annex Role A", "Annex Role C",
                    "Annex Role I")
@@ -113,6 +111,9 @@ class Writer:
         self.revision = 0
         colors = annex.brand.get("colors", {}) or {}
         self.header_text = xml.hex_color(colors.get("table_header_text", "#FFFFFF"))
+        self.deviation_fill = xml.hex_color(colors.get("deviation", "#FFF4D6"))
+        self.deviation_border = xml.hex_color(colors.get("deviation_border", "#C77700"))
+        self.box = xml.hex_color(colors.get("box", "#8C96A0"))
         self.date = dt.datetime.combine(annex.stamp.effective_date, dt.time()).strftime("%Y-%m-%dT%H:%M:%SZ")
 
     # -- building blocks --
@@ -232,7 +233,7 @@ class Writer:
     def summary(self) -> None:
         L = self.L
         self.heading(L.summary_title, 1)
-        rows = [self.header_row(["", *self.a.summary_headers], center_from=3)]
+        rows = [self.header_row([L.party, *self.a.summary_headers], center_from=3)]
         rows += [xml.XRow([self.cell([xml.XRun(s.party.label, bold=True)]),
                            self.cell([xml.XRun(L.summary_activities.format(count=s.realises))]),
                            self.cell([xml.XRun(L.summary_activities.format(count=s.approves))])])
@@ -252,7 +253,7 @@ class Writer:
                 fill = border = None
                 if row.deviation:
                     text.append(xml.XRun(f" [{L.deviation_mark} {row.deviation}]", bold=True, size=15))
-                    fill, border = DEVIATION_FILL, DEVIATION_BORDER
+                    fill, border = self.deviation_fill, self.deviation_border
                 cells = [self.cell(text, fill=fill, left_border=border)]
                 for i, roles in enumerate(row.roles):
                     if row.deviation and a.review:
@@ -298,7 +299,7 @@ class Writer:
         width = CONTENT_WIDTH // n
         rows = [xml.XRow([xml.XCell(lines) for lines in columns]),
                 xml.XRow([xml.XCell([xml.XPara([xml.XRun(L.signature, italic=True)], self.ids["Annex Small"])],
-                                    box="8C96A0") for _ in columns], height=1588)]
+                                    box=self.box) for _ in columns], height=1588)]
         self.table(rows, [width] * n, first_row=False, banded=False)
         self.para(f"{a.approval_text} · {a.stamp_text}", "Annex Small", inline=False)
 

@@ -14,7 +14,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 from markupsafe import Markup, escape
 
 from ..annex import Annex
-from ..brand import SYSTEM_FONTS, Brand
+from ..brand import SYSTEM_FONTS, Brand, Colors
 from ..diagnostics import InputError, error
 from ..model import RoleCell, spans
 from ..yamlsource import read_text
@@ -22,7 +22,6 @@ from .template_view import annex_view, plain
 
 TEMPLATE = "annex.html.j2"
 PARTS = ("all", "matrix", "frame")
-_COLOR = re.compile(r"^#(?:[0-9a-fA-F]{3}){1,2}$")
 
 
 def inline(text: str) -> Markup:
@@ -71,9 +70,6 @@ def page_counter(template: str) -> Markup:
     return Markup(" ").join(out)
 
 
-def color(value: str, default: str) -> str:
-    return value if isinstance(value, str) and _COLOR.match(value) else default
-
 
 class BrandLoader(BaseLoader):
     """Templates (and their `include`s) from the brand folder, else templates/default, through
@@ -120,16 +116,7 @@ def render(annex: Annex, part: str = "all", matrix_pages: int = 0) -> str:
     `matrix_pages` empty pages where the matrix goes."""
     assert part in PARTS, part
     brand = annex.brand
-    colors = brand.get("colors", {}) or {}
-    roles = colors.get("roles", {}) or {}
-    palette = {
-        "primary": color(colors.get("primary"), "#0B2E4F"), "accent": color(colors.get("accent"), "#00857C"),
-        "text": color(colors.get("text"), "#1A1A1A"), "muted": color(colors.get("muted"), "#5F6B76"),
-        "header_text": color(colors.get("table_header_text"), "#FFFFFF"),
-        "row_alt": color(colors.get("row_alt"), "#F3F6F9"), "deviation": color(colors.get("deviation"), "#FFF4D6"),
-        "roles": {k: {"background": color((roles.get(k) or {}).get("background"), "#DDDDDD"),
-                      "text": color((roles.get(k) or {}).get("text"), "#000000")} for k in "RACI"},
-    }
+    palette = brand.config.colors if brand.config else Colors()  # checked colours: #RRGGBB, readable
     fonts = brand.get("fonts", {}) or {}
     try:
         template = environment(brand).get_template(TEMPLATE)

@@ -17,8 +17,10 @@ from functools import lru_cache
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+import pydyf
 from weasyprint import CSS, HTML, Attachment, Document
 from weasyprint.logger import LOGGER
+from weasyprint.text.ffi import harfbuzz_subset
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
@@ -76,7 +78,14 @@ def font_config(brand: Brand) -> FontConfiguration:
 
 
 def check(brand: Brand) -> None:
-    """What a batch checks once, up front, before any annex: the stylesheet and its fonts."""
+    """What a batch checks once, up front, before any annex: the font subsetter, the stylesheet
+    and its fonts."""
+    if harfbuzz_subset is None:
+        # WeasyPrint would subset fonts with fontTools instead: other font bytes, so other PDFs
+        raise InputError([error("libharfbuzz-subset0", "HarfBuzz's subsetting library is not installed: annexes "
+                                "would embed different font bytes than on every other machine",
+                                hint="install it: apt-get install libharfbuzz-subset0 (or run "
+                                     "scripts/install-system-deps.sh as root)")], unreadable=True)
     with resource_errors(brand):
         stylesheet(brand)
 
@@ -173,4 +182,14 @@ def _render(annex: Annex, reuse: bool, layout, day: dt.datetime, attachment: Att
             pdf_pages.cache.keep(brand, matrix_html, document)
     with source_date(day):
         return document.write_pdf(attachments=[attachment], pdf_identifier=annex.stamp.fingerprint[:32].encode(),
-                                  **options)
+                                  finisher=finish, **options)
+
+
+def finish(document: Document, pdf) -> None:
+    """Last touches on WeasyPrint's PDF objects before they are written: WeasyPrint 70 lists
+    each attachment twice in the catalog's /AF (once from the name tree, once as a file
+    specification), which PDF/A validators flag; keep each once, in order."""
+    if "AF" in pdf.catalog:
+        specs = [obj.reference for obj in pdf.objects
+                 if isinstance(obj, dict) and obj.get("Type") == "/Filespec" and hasattr(obj, "reference")]
+        pdf.catalog["AF"] = pydyf.Array(specs)
