@@ -16,7 +16,7 @@ from . import __version__, fontcoverage
 from .brand import Brand
 from .diagnostics import InputError, error
 from .fingerprint import canonical_json, fingerprint
-from .i18n import Labels, labels, long_date
+from .i18n import Labels, labels, language_tag, locale_for, long_date
 from .model import Activity, Customer, Deviation, LegendEntry, Matrix, Party, RoleCell, Signatory, parse_roles
 
 FORMAT_VERSION = "1"  # bump when a writer changes what it prints for the same inputs
@@ -87,6 +87,7 @@ class Annex:
     brand: Brand
     labels: Labels
     lang: str
+    locale: str  # Babel locale of dates and the document language tag: `fr_FR`, `en_GB`, `de_AT`...
     parties: tuple[Party, ...]
     legend: tuple[LegendEntry, ...]
     sections: tuple[SectionView, ...]
@@ -100,18 +101,23 @@ class Annex:
 
     @property
     def effective_date_text(self) -> str:
-        return long_date(self.stamp.effective_date, self.lang)
+        return long_date(self.stamp.effective_date, self.locale)
 
     @property
     def approval_text(self) -> str:
         a = self.matrix.approval
         if self.matrix.status == "approved" and a:
-            return self.labels.fmt("approved_by", by=a.by, date=long_date(a.date, self.lang))
+            return self.labels.fmt("approved_by", by=a.by, date=long_date(a.date, self.locale))
         return self.labels.not_approved
 
     @property
     def status_text(self) -> str:
         return self.labels.status_approved if self.matrix.status == "approved" else self.labels.status_draft
+
+    @property
+    def language_tag(self) -> str:
+        """`en-GB`: the language of the PDF (/Lang), the HTML and the DOCX (w:lang)."""
+        return language_tag(self.locale)
 
     @property
     def annex_number(self) -> str:
@@ -258,7 +264,8 @@ def build_annex(matrix: Matrix, customer: Optional[Customer], brand: Brand, *, d
     if unprintable:
         raise InputError(unprintable)
     stamp = Stamp(matrix.id, matrix.version, lang, day, fingerprint(payload))
-    return Annex(matrix, customer, brand, cat, lang, tuple(matrix.parties), legend, tuple(sections),
+    locale = locale_for(lang, customer.locale if customer else None)
+    return Annex(matrix, customer, brand, cat, lang, locale, tuple(matrix.parties), legend, tuple(sections),
                  tuple(deviation_views),
                  tuple(PartySummary(p, *totals[p.id]) for p in matrix.parties), signatories, stamp,
                  draft or matrix.status != "approved", review, payload)

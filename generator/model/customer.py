@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Optional
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from .matrix import LANGUAGES, Strict
 
@@ -36,6 +36,8 @@ class Customer(Strict):
     contract: Optional[str] = Field(None, description="contract reference")
     annex: Optional[str] = Field(None, description="annex number in the contract, e.g. '3' or 'B'")
     lang: Optional[str] = None
+    locale: Optional[str] = Field(None, description="date format and document language, e.g. en_US, fr_CH, de_AT "
+                                                    "(default: en_GB, fr_FR, de_DE, es_ES, it_IT)")
     matrices: list[str] = Field(default_factory=list)
     effective_date: Optional[dt.date] = None
     signatories: dict[str, Signatory] = Field(default_factory=dict)
@@ -45,6 +47,26 @@ class Customer(Strict):
     @classmethod
     def _annex_text(cls, v):
         return str(v) if isinstance(v, int) else v
+
+    @field_validator("locale")
+    @classmethod
+    def _locale(cls, v):
+        if v is None:
+            return v
+        from babel import Locale, UnknownLocaleError
+        try:
+            parsed = Locale.parse(v.replace("-", "_"))
+        except (ValueError, TypeError, UnknownLocaleError):
+            raise ValueError(f"'{v}' is not a locale; write language_COUNTRY, e.g. en_US, fr_CH, de_AT") from None
+        if parsed.language not in LANGUAGES or not parsed.territory:
+            raise ValueError(f"'{v}' is not a locale of {', '.join(LANGUAGES)} with a country, e.g. en_US, fr_CH")
+        return str(parsed)
+
+    @model_validator(mode="after")
+    def _locale_of_lang(self):
+        if self.locale and self.lang and not self.locale.startswith(self.lang + "_"):
+            raise ValueError(f"locale `{self.locale}` is not of the customer's language `{self.lang}`")
+        return self
 
     @field_validator("lang")
     @classmethod

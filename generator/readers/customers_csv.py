@@ -16,7 +16,7 @@ from ..diagnostics import InputError, error
 from ..yamlsource import YamlDocument, load_yaml, read_text
 
 SIGNATORY_FIELDS = ("name", "title", "place")
-PLAIN_FIELDS = ("id", "name", "contract", "annex", "lang", "effective_date")
+PLAIN_FIELDS = ("id", "name", "contract", "annex", "lang", "locale", "effective_date")
 KNOWN = set(PLAIN_FIELDS) | {"matrices", "deviations"}
 
 

@@ -160,7 +160,7 @@ class Writer:
         for child in list(self.body):
             if child.tag != xml.qn("w:sectPr"):
                 self.body.remove(child)
-        xml.set_language(self.doc, a.lang)
+        xml.set_language(self.doc, a.language_tag)
         self.header_footer()
         self.title_block()
         for p in a.matrix.intro:
@@ -310,7 +310,7 @@ class Writer:
         texts = {"title": a.heading, "subject": a.matrix.service or a.matrix.title, "author": a.provider,
                  "last_modified_by": a.provider,
                  "keywords": f"RACI, {a.matrix.id}, v{a.stamp.version}, {a.lang}, {a.stamp.short}",
-                 "version": a.stamp.version, "language": xml.LANG_TAGS.get(a.lang, a.lang),
+                 "version": a.stamp.version, "language": a.language_tag,
                  "comments": f"{a.stamp_text} · SHA-256 {a.stamp.fingerprint}",
                  "category": a.customer.contract if a.customer and a.customer.contract else "",
                  "identifier": a.stamp.fingerprint}

@@ -19,7 +19,6 @@ from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import nsdecls, qn
 
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
-LANG_TAGS = {"fr": "fr-FR", "en": "en-GB", "de": "de-DE", "es": "es-ES", "it": "it-IT"}
 
 
 def deterministic_zip(data: bytes) -> bytes:
@@ -67,10 +66,9 @@ def right_tab(paragraph, position_twips: int) -> None:
     p_pr.append(parse_xml(f'<w:tabs {nsdecls("w")}><w:tab w:val="right"{attr("w:pos", int(position_twips))}/></w:tabs>'))
 
 
-def set_language(document, lang: str) -> None:
-    """w:lang on the document defaults (and styles that set their own): Word checks spelling
-    in the matrix language."""
-    tag = LANG_TAGS.get(lang, lang)
+def set_language(document, tag: str) -> None:
+    """w:lang (a BCP 47 tag, `en-GB`) on the document defaults and on styles that set their
+    own: Word checks spelling in the annex language."""
     styles = document.styles.element
     rpr_default = styles.find(qn("w:docDefaults") + "/" + qn("w:rPrDefault") + "/" + qn("w:rPr"))
     if rpr_default is None:
