@@ -47,7 +47,7 @@ def diagnostics_from(exc: ValidationError, doc: YamlDocument, model: type[BaseMo
                      prefix: tuple = ()) -> list[Diagnostic]:
     out = []
     for err in exc.errors(include_url=False):
-        loc = prefix + tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+        loc = prefix + tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith(("function-", "block:"))))
         kind = err["type"]
         name = field_name(loc)
         if kind == "extra_forbidden":

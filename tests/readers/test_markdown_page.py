@@ -3,7 +3,7 @@ on a small page written here."""
 import pytest
 
 from generator.importer import build_matrix
-from generator.model import plain
+from generator.model import Quote, plain
 from generator.readers.markdown_page import read_page
 from generator.rules import walk_with_paths
 
@@ -96,10 +96,13 @@ def test_front_matter_keys_and_intro(tmp_path):
 
 
 @pytest.mark.parametrize("lang, label", [("fr", "Réalise"), ("de", "Durchführt"), ("es", "Ejecuta")])
-def test_no_legend_uses_the_standard_one_and_says_so(tmp_path, lang, label):
+def test_no_legend_uses_the_standard_one_and_says_so(tmp_path, lang, label, brand, monkeypatch):
+    from generator.annex import build_annex
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "0")
     m, r = imported(page(tmp_path, "## S\n\n| Activité | Client | Cloud Temple |\n|-|-|-|\n| A | RA | I |\n",
                          name=f"raci_x.{lang}.md"), all_warnings=True)
-    assert m.legend[0].label == label
+    assert m.legend == [] and m.legend_title is None  # the matrix holds what the page has
+    assert build_annex(m, None, brand, draft=True).legend[0].label == label  # the annex prints the standard one
     assert any("standard" in w.message for w in r.warnings)
 
 
@@ -169,10 +172,11 @@ def test_notes_hard_breaks_multiline_and_callouts(tmp_path):
             "*(1) Première note\nsur deux lignes.*\n\n"
             "*\\* Deuxième note*  \n*(2) Troisième note*\n\n> **Important** : un encadré.\n")
     m, r = imported(page(tmp_path, text))
-    notes = m.sections[0].notes
+    *notes, quote = m.sections[0].notes
     assert [plain(n) for n in notes] == ["(1) Première note sur deux lignes.", "* Deuxième note",
-                                         "(2) Troisième note", "> Important : un encadré."]
-    assert notes[0] == "*(1) Première note\nsur deux lignes.*" and notes[3] == "> **Important** : un encadré."
+                                         "(2) Troisième note"]
+    assert notes[0] == "*(1) Première note\nsur deux lignes.*"
+    assert quote == Quote(quote=["**Important** : un encadré."])
     assert r.warnings == []
 
 
