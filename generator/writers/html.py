@@ -16,7 +16,7 @@ from markupsafe import Markup, escape
 from ..annex import Annex
 from ..brand import Brand
 from ..diagnostics import InputError, error
-from ..model import RoleCell, spans
+from ..model import CALLOUT_KINDS, RoleCell, spans
 
 TEMPLATE = "annex.html.j2"
 PARTS = ("all", "matrix", "frame")
@@ -73,6 +73,16 @@ def color(value: str, default: str) -> str:
     return value if isinstance(value, str) and _COLOR.match(value) else default
 
 
+CALLOUT_DEFAULT = {"border": "#4A5560", "background": "#F1F3F5"}
+
+
+def callout_palette(colors: dict) -> dict[str, dict[str, str]]:
+    """Border (and title) and background colour of each callout kind, from brand.yaml."""
+    given = colors.get("callouts", {}) or {}
+    return {kind: {key: color((given.get(kind) or {}).get(key), default) for key, default in CALLOUT_DEFAULT.items()}
+            for kind in CALLOUT_KINDS}
+
+
 @lru_cache(maxsize=16)
 def environment(brand: Brand) -> ImmutableSandboxedEnvironment:
     env = ImmutableSandboxedEnvironment(
@@ -97,6 +107,7 @@ def render(annex: Annex, part: str = "all", matrix_pages: int = 0) -> str:
         "row_alt": color(colors.get("row_alt"), "#F3F6F9"), "deviation": color(colors.get("deviation"), "#FFF4D6"),
         "roles": {k: {"background": color((roles.get(k) or {}).get("background"), "#DDDDDD"),
                       "text": color((roles.get(k) or {}).get("text"), "#000000")} for k in "RACI"},
+        "callouts": callout_palette(colors), "quote": color(colors.get("quote"), "#5F6B76"),
     }
     fonts = brand.get("fonts", {}) or {}
     try:
