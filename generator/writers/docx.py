@@ -12,6 +12,7 @@ import io
 from functools import lru_cache
 
 from docx import Document
+from docx.shared import Pt
 
 from ..annex import Annex, BlockView
 from ..brand import Brand
@@ -130,13 +131,15 @@ class Writer:
             if isinstance(item, ListBlock):
                 for n, text in enumerate(item.items, start=1):
                     p = self.para(style=style)
-                    p.add_run(f"{n}.\t" if item.ordered else "•\t")
+                    p.add_run(f"{n}.\u00a0" if item.ordered else "•\u00a0")
                     add_inline(p, text)
                     paragraphs.append(p)
             else:
                 paragraphs.append(self.para(item, style))
         for p in paragraphs[:-1]:  # a box is not split across pages, as in the PDF
             p.paragraph_format.keep_with_next = True
+        paragraphs[0].paragraph_format.space_before = Pt(4)
+        paragraphs[-1].paragraph_format.space_after = Pt(6)
         return paragraphs
 
     # -- the annex --
