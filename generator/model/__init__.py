@@ -7,7 +7,8 @@ from .matrix import (LANGUAGES, Activity, Approval, LegendEntry, Matrix, Party, 
 from .roles import RoleCell, format_roles, parse_roles
 
 __all__ = [
-    "Activity", "Block", "CALLOUT_KINDS", "Callout", "ListBlock", "Quote", "Approval", "Customer", "CustomerFile", "Deviation", "LANGUAGES", "LegendEntry",
+    "Activity", "Block", "CALLOUT_KINDS", "Callout", "ListBlock", "Quote",
+    "Approval", "Customer", "CustomerFile", "Deviation", "LANGUAGES", "LegendEntry",
     "Matrix", "Party", "Revision", "RoleCell", "Rules", "Section", "Signatory", "Span",
     "format_roles", "parse_roles", "plain", "spans",
 ]

@@ -1,9 +1,10 @@
 """Read a published Markdown page of a RACI matrix into the model.
 
-The pages are written by hand over years, so they vary (see issue 3 and tests): front matter
-or not, `#` title or not, legend table in any of five languages or none, `##`/`###` nesting,
-several tables per section, header rows worded differently, role cells spelled a dozen ways,
-notes under tables, blockquote callouts. The page is parsed by markdown-it-py (CommonMark with
+The pages are written by hand over years, so they vary (see the tests): front matter or not,
+`#` title or not, legend table in any of five languages or none, `##`/`###` nesting, several
+tables per section, header rows worded differently, role cells spelled a dozen ways, notes
+under tables, Docusaurus callouts (`:::warning[Title]`, read with mdit-py-plugins' container
+plugin) and blockquotes, kept where the page has them. The page is parsed by markdown-it-py (CommonMark with
 tables and front matter); each block token carries its line numbers, so anything that cannot
 be placed in the model becomes a warning naming its line: nothing is silently dropped.
 """
@@ -330,9 +331,11 @@ class _Reader:
         items, k = [], start + 1
         while k < end:
             close = _close(self.tokens, k, "list_item_close")
+            level = self.tokens[k].level + 1  # the item's own paragraphs, not a nested list's
             paragraphs = [normalise_inline(self.tokens[n + 1].content) for n in range(k, close)
-                          if self.tokens[n].type == "paragraph_open" and self.tokens[n].level == self.tokens[k].level + 1]
-            nested = [n for n in range(k + 1, close) if self.tokens[n].type in ("bullet_list_open", "ordered_list_open")]
+                          if self.tokens[n].type == "paragraph_open" and self.tokens[n].level == level]
+            nested = [n for n in range(k + 1, close)
+                      if self.tokens[n].type in ("bullet_list_open", "ordered_list_open")]
             if nested:
                 self.unknown(nested[0])
             items.append("\\\n".join(paragraphs))
