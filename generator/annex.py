@@ -17,9 +17,10 @@ from .brand import Brand
 from .diagnostics import InputError, error
 from .fingerprint import canonical_json, fingerprint
 from .i18n import Labels, labels, language_tag, locale_for, long_date
-from .model import Activity, Customer, Deviation, LegendEntry, Matrix, Party, RoleCell, Signatory, parse_roles
+from .model import (Activity, Callout, Customer, Deviation, LegendEntry, Matrix, Party, Quote, RoleCell, Signatory,
+                    parse_roles)
 
-FORMAT_VERSION = "1"  # bump when a writer changes what it prints for the same inputs
+FORMAT_VERSION = "2"  # bump when a writer changes what it prints for the same inputs
 
 
 @dataclass(frozen=True)
@@ -35,13 +36,49 @@ class Row:
 
 
 @dataclass(frozen=True)
+class BlockView:
+    """A paragraph, a table's note, a callout or a quote, as both writers print it."""
+
+    kind: str  # "paragraph", "note" (under a table), "callout" or "quote"
+    text: str = ""  # a paragraph's or note's inline Markdown
+    callout: str = ""  # a callout's kind: note, tip, info, warning, danger, caution
+    title: str = ""  # a callout's title as published, else its kind's name in the annex language
+    body: tuple = ()  # a callout's or quote's paragraphs (str) and lists (ListBlock)
+
+
+def block_views(blocks, cat: Labels, *, notes: bool = False) -> tuple[BlockView, ...]:
+    """The model's blocks as printed; strings under a table are its notes."""
+    out = []
+    for b in blocks:
+        if isinstance(b, Callout):
+            out.append(BlockView("callout", callout=b.kind, title=b.title or cat.callout_kinds[b.kind],
+                                 body=tuple(b.body)))
+        elif isinstance(b, Quote):
+            out.append(BlockView("quote", body=tuple(b.quote)))
+        else:
+            out.append(BlockView("note" if notes else "paragraph", text=b))
+    return tuple(out)
+
+
+@dataclass(frozen=True)
+class TableView:
+    """One table of a section and the blocks the page has under it (its notes, callouts...)."""
+
+    rows: tuple[Row, ...]
+    after: tuple[BlockView, ...]
+
+
+@dataclass(frozen=True)
 class SectionView:
     number: str  # "1", "2.3"
     depth: int  # 1 = top level
     title: str
-    intro: tuple[str, ...]
-    rows: tuple[Row, ...]
-    notes: tuple[str, ...]
+    intro: tuple[BlockView, ...]
+    tables: tuple[TableView, ...]
+
+    @property
+    def rows(self) -> tuple[Row, ...]:
+        return tuple(row for table in self.tables for row in table.rows)
 
 
 @dataclass(frozen=True)
@@ -98,6 +135,8 @@ class Annex:
     draft: bool
     review: bool
     payload: dict = field(hash=False, compare=False)
+    intro: tuple[BlockView, ...] = ()  # the matrix's introduction
+    legend_intro: tuple[BlockView, ...] = ()
 
     @property
     def effective_date_text(self) -> str:
@@ -239,8 +278,8 @@ def build_annex(matrix: Matrix, customer: Optional[Customer], brand: Brand, *, d
                 totals[p][0] += "R" in cell.letters
                 totals[p][1] += "A" in cell.letters
             rows.append(row)
-        sections.append(SectionView(".".join(map(str, counters)), depth, section.title, tuple(section.intro),
-                                    tuple(rows), tuple(section.notes)))
+        sections.append(SectionView(".".join(map(str, counters)), depth, section.title,
+                                    block_views(section.intro, cat), _tables(section, rows, cat)))
 
     legend = tuple(matrix.legend) or tuple(
         LegendEntry(code=code, label=label, description=desc) for code, (label, desc) in cat.standard_legend.items())
@@ -268,7 +307,25 @@ def build_annex(matrix: Matrix, customer: Optional[Customer], brand: Brand, *, d
     return Annex(matrix, customer, brand, cat, lang, locale, tuple(matrix.parties), legend, tuple(sections),
                  tuple(deviation_views),
                  tuple(PartySummary(p, *totals[p.id]) for p in matrix.parties), signatories, stamp,
-                 draft or matrix.status != "approved", review, payload)
+                 draft or matrix.status != "approved", review, payload, block_views(matrix.intro, cat),
+                 block_views(matrix.legend_intro, cat))
+
+
+def _tables(section, rows: list[Row], cat: Labels) -> tuple[TableView, ...]:
+    """The section's rows cut into the tables of the page: a row with blocks `before` it starts
+    a new table, and those blocks print under the previous one."""
+    tables: list[TableView] = []
+    current: list[Row] = []
+    for activity, row in zip(section.activities, rows):
+        if activity.before:  # (a table without rows just prints the blocks)
+            tables.append(TableView(tuple(current), block_views(activity.before, cat, notes=bool(current))))
+            current = []
+        current.append(row)
+    if current:
+        tables.append(TableView(tuple(current), block_views(section.notes, cat, notes=True)))
+    elif section.notes:  # a section of notes without rows: printed as its text
+        tables.append(TableView((), block_views(section.notes, cat)))
+    return tuple(tables)
 
 
 def output_name(annex: Annex, ext: str) -> str:

@@ -58,6 +58,20 @@ def contrast(foreground: str, background: str) -> float:
 MIN_TEXT_CONTRAST = 4.5  # WCAG AA for body text: every text/background pair an annex prints
 
 
+class CalloutColors(_Strict):
+    border: str = Field(pattern=HEX_COLOR, description="left rule and title")
+    background: str = Field(pattern=HEX_COLOR)
+
+
+_CALLOUT_DEFAULTS = {"note": ("#4A5560", "#F1F3F5"), "tip": ("#00695F", "#E6F4F2"), "info": ("#0B2E4F", "#E8F0F7"),
+                     "warning": ("#7A4A00", "#FFF4D6"), "danger": ("#B3261E", "#FCEBEA"),
+                     "caution": ("#8A3B00", "#FDEEE2")}
+
+
+def _default_callouts() -> dict[str, CalloutColors]:
+    return {kind: CalloutColors(border=b, background=bg) for kind, (b, bg) in _CALLOUT_DEFAULTS.items()}
+
+
 def _default_roles() -> dict[str, RoleColors]:
     return {k: RoleColors(background="#DDDDDD", text="#000000") for k in "RACI"}
 
@@ -79,6 +93,17 @@ class Colors(_Strict):
     box: str = Field("#8C96A0", pattern=HEX_COLOR, description="signature boxes and light outlines")
     watermark: str = Field("#B3261E", pattern=HEX_COLOR, description="the DRAFT watermark, drawn at 13% opacity")
     roles: dict[str, RoleColors] = Field(default_factory=_default_roles)
+    callouts: dict[str, CalloutColors] = Field(default_factory=_default_callouts,
+                                               description="per kind of callout: note, tip, info, warning...")
+    quote: str = Field("#5F6B76", pattern=HEX_COLOR, description="the rule beside a quote")
+
+    @field_validator("callouts")
+    @classmethod
+    def _kinds(cls, callouts: dict) -> dict:
+        unknown = sorted(set(callouts) - set(_CALLOUT_DEFAULTS))
+        if unknown:
+            raise ValueError(f"unknown callout kind(s) {', '.join(unknown)}; kinds: {', '.join(_CALLOUT_DEFAULTS)}")
+        return {**_default_callouts(), **callouts}
 
     @field_validator("roles")
     @classmethod
@@ -96,6 +121,8 @@ class Colors(_Strict):
                  "text on deviation": (self.text, self.deviation), "text on row_alt": (self.text, self.row_alt),
                  "deviation_text on deviation": (self.deviation_text, self.deviation)}
         pairs.update({f"roles.{k}": (c.text, c.background) for k, c in sorted(self.roles.items())})
+        pairs.update({f"callouts.{k} title": (c.border, c.background) for k, c in sorted(self.callouts.items())})
+        pairs.update({f"text on callouts.{k}": (self.text, c.background) for k, c in sorted(self.callouts.items())})
         return pairs
 
     @model_validator(mode="after")

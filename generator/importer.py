@@ -16,7 +16,7 @@ from pydantic import ValidationError
 
 from .atomic import write_atomic
 from .diagnostics import InputError, error, warning
-from .model import Matrix
+from .model import Callout, Matrix, Quote
 from .readers.markdown_page import PageImport, read_page, slug
 from .readers.matrix_yaml import read_matrix
 from .rules import Loaded, check_matrix, walk_with_paths
@@ -90,9 +90,15 @@ def summary(matrix: Matrix, page: PageImport) -> str:
     sections = list(walk_with_paths(matrix))
     top = sum(1 for _, depth, _ in sections if depth == 1)
     activities = sum(len(s.activities) for _, _, s in sections)
-    notes = sum(len(s.notes) for _, _, s in sections)
+    blocks = [b for _, _, s in sections for b in [*s.intro, *s.notes, *(x for a in s.activities for x in a.before)]]
+    blocks += [*matrix.intro, *matrix.legend_intro]
+    notes = sum(1 for _, _, s in sections for b in [*s.notes, *(x for a in s.activities for x in a.before)]
+                if isinstance(b, str))
+    callouts = sum(1 for b in blocks if isinstance(b, Callout))
+    quotes = sum(1 for b in blocks if isinstance(b, Quote))
     return (f"{top} sections, {len(sections) - top} subsections, {activities} activities, {notes} notes, "
-            f"{len(matrix.legend)} legend entries, {len(page.warnings)} warning(s)")
+            f"{callouts} callouts, {quotes} quotes, {len(matrix.legend)} legend entries, "
+            f"{len(page.warnings)} warning(s)")
 
 
 def _existing(path: Optional[Path]) -> Optional[Matrix]:

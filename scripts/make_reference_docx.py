@@ -26,8 +26,10 @@ sys.path.insert(0, str(ROOT))
 
 from generator.writers.docx_xml import deterministic_zip  # noqa: E402
 
+CALLOUT_KINDS = ("note", "tip", "info", "warning", "danger", "caution")  # as generator.model.CALLOUT_KINDS
 STYLE_NAMES = ("Annex Matrix", "Annex Kicker", "Annex Note", "Annex Small", "Annex Cell", "Annex Role R",
-               "Annex Role A", "Annex Role C", "Annex Role I", "Annex Banner")
+               "Annex Role A", "Annex Role C", "Annex Role I", "Annex Banner", "Annex Quote",
+               *(f"Annex Callout {kind.title()}{part}" for kind in CALLOUT_KINDS for part in ("", " Title")))
 
 
 def hexcolor(value: str) -> str:
@@ -51,6 +53,44 @@ def logo_png(colors: dict) -> bytes:
     out = io.BytesIO()
     img.save(out, format="PNG", optimize=True)
     return out.getvalue()
+
+
+# w:pPr children after w:pBdr, in schema order: a border and shading go before them
+AFTER_BORDER = ("w:shd", "w:tabs", "w:suppressAutoHyphens", "w:kinsoku", "w:wordWrap", "w:overflowPunct",
+                "w:topLinePunct", "w:autoSpaceDE", "w:autoSpaceDN", "w:bidi", "w:adjustRightInd", "w:snapToGrid",
+                "w:spacing", "w:ind", "w:contextualSpacing", "w:mirrorIndents", "w:suppressOverlap", "w:jc",
+                "w:textDirection", "w:textAlignment", "w:textboxTightWrap", "w:outlineLvl", "w:divId", "w:cnfStyle",
+                "w:rPr", "w:sectPr", "w:pPrChange")
+
+
+def box(style, border: str, fill: str | None = None) -> None:
+    """w:pBdr (and w:shd) on a paragraph style, in schema order."""
+    p_pr = style.element.get_or_add_pPr()
+    p_pr.insert_element_before(parse_xml(border), *AFTER_BORDER)
+    if fill:
+        p_pr.insert_element_before(parse_xml(f'<w:shd {nsdecls("w")} w:val="clear" w:color="auto" w:fill="{fill}"/>'),
+                                   *AFTER_BORDER[1:])
+
+
+def boxed_styles(paragraph_style, colors: dict) -> None:
+    """Callouts: per kind, a body style (left rule in the kind's colour, shaded, indented) and a
+    title style (the same box, bold, in the kind's colour). Consecutive paragraphs with the same
+    border make one box in Word and LibreOffice. Quotes: a grey rule and an indent."""
+    for kind in CALLOUT_KINDS:
+        spec = colors["callouts"][kind]
+        border, fill = hexcolor(spec["border"]), hexcolor(spec["background"])
+        for part, bold in (("", False), (" Title", True)):
+            style = paragraph_style(f"Annex Callout {kind.title()}{part}", 9, bold=bold, after=0,
+                                    color=RGBColor.from_string(border) if bold else None)
+            style.paragraph_format.left_indent = Mm(3)
+            style.paragraph_format.right_indent = Mm(1)
+            box(style, f'<w:pBdr {nsdecls("w")}><w:top w:val="single" w:sz="4" w:space="4" w:color="{fill}"/>'
+                       f'<w:left w:val="single" w:sz="24" w:space="6" w:color="{border}"/>'
+                       f'<w:bottom w:val="single" w:sz="4" w:space="4" w:color="{fill}"/></w:pBdr>', fill)
+    quote = paragraph_style("Annex Quote", 9, after=2)
+    quote.paragraph_format.left_indent = Mm(4)
+    box(quote, f'<w:pBdr {nsdecls("w")}><w:left w:val="single" w:sz="16" w:space="8" '
+               f'w:color="{hexcolor(colors["quote"])}"/></w:pBdr>')
 
 
 def build(brand_dir: Path) -> bytes:
@@ -116,6 +156,8 @@ def build(brand_dir: Path) -> bytes:
     cell.paragraph_format.line_spacing = 1.0
     banner = paragraph_style("Annex Banner", 11, color=RGBColor(0xB3, 0x26, 0x1E), bold=True, after=0)
     banner.paragraph_format.alignment = 1
+
+    boxed_styles(paragraph_style, colors)
 
     for letter, spec in colors["roles"].items():
         style = styles.add_style(f"Annex Role {letter}", WD_STYLE_TYPE.CHARACTER)

@@ -1,4 +1,5 @@
 """The document model: matrices, customers and the inline text they hold."""
+from .blocks import CALLOUT_KINDS, Block, Callout, ListBlock, Quote
 from .customer import Customer, CustomerFile, Deviation, Signatory
 from .inline import Span, plain, spans
 from .matrix import (LANGUAGES, Activity, Approval, LegendEntry, Matrix, Party, Revision, Rules,
@@ -6,7 +7,8 @@ from .matrix import (LANGUAGES, Activity, Approval, LegendEntry, Matrix, Party, 
 from .roles import RoleCell, format_roles, parse_roles
 
 __all__ = [
-    "Activity", "Approval", "Customer", "CustomerFile", "Deviation", "LANGUAGES", "LegendEntry",
+    "Activity", "Block", "CALLOUT_KINDS", "Callout", "ListBlock", "Quote",
+    "Approval", "Customer", "CustomerFile", "Deviation", "LANGUAGES", "LegendEntry",
     "Matrix", "Party", "Revision", "RoleCell", "Rules", "Section", "Signatory", "Span",
     "format_roles", "parse_roles", "plain", "spans",
 ]

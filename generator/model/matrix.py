@@ -13,6 +13,7 @@ from typing import Iterator, Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from .blocks import Block
 from .roles import RoleCell, parse_roles
 
 SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$")
@@ -81,6 +82,9 @@ class Activity(Strict):
     text: str = Field(min_length=1, description="inline Markdown, word for word as published")
     roles: dict[str, Optional[str]] = Field(
         description="party id -> role letters as read, e.g. {customer: RA, provider: CI}; empty allowed")
+    before: list[Block] = Field(default_factory=list, description=(
+        "notes, callouts or quotes the page has between the previous table and this row: the row starts "
+        "a new table"))
 
     @field_validator("roles")
     @classmethod
@@ -103,9 +107,9 @@ class Activity(Strict):
 
 class Section(Strict):
     title: str = Field(min_length=1)
-    intro: list[str] = Field(default_factory=list, description="paragraphs before the table")
+    intro: list[Block] = Field(default_factory=list, description="paragraphs, callouts, quotes before the table")
     activities: list[Activity] = Field(default_factory=list)
-    notes: list[str] = Field(default_factory=list, description="paragraphs printed under the table")
+    notes: list[Block] = Field(default_factory=list, description="notes, callouts, quotes under the (last) table")
     sections: list["Section"] = Field(default_factory=list)
 
     def walk(self, depth: int = 1) -> Iterator[tuple[int, "Section"]]:
@@ -128,9 +132,9 @@ class Matrix(Strict):
     rules: Rules = Field(default_factory=Rules)
     parties: list[Party] = Field(min_length=2)
     legend_title: Optional[str] = Field(None, description="heading of the role legend as published")
-    legend_intro: list[str] = Field(default_factory=list)
+    legend_intro: list[Block] = Field(default_factory=list)
     legend: list[LegendEntry] = Field(default_factory=list)
-    intro: list[str] = Field(default_factory=list)
+    intro: list[Block] = Field(default_factory=list)
     sections: list[Section] = Field(default_factory=list)
     page: dict[str, str] = Field(default_factory=dict,
                                  description="other front-matter keys of the published page (slug, ...)")

@@ -1,9 +1,10 @@
 """Read a published Markdown page of a RACI matrix into the model.
 
-The pages are written by hand over years, so they vary (see issue 3 and tests): front matter
-or not, `#` title or not, legend table in any of five languages or none, `##`/`###` nesting,
-several tables per section, header rows worded differently, role cells spelled a dozen ways,
-notes under tables, blockquote callouts. The page is parsed by markdown-it-py (CommonMark with
+The pages are written by hand over years, so they vary (see the tests): front matter or not,
+`#` title or not, legend table in any of five languages or none, `##`/`###` nesting, several
+tables per section, header rows worded differently, role cells spelled a dozen ways, notes
+under tables, Docusaurus callouts (`:::warning[Title]`, read with mdit-py-plugins' container
+plugin) and blockquotes, kept where the page has them. The page is parsed by markdown-it-py (CommonMark with
 tables and front matter); each block token carries its line numbers, so anything that cannot
 be placed in the model becomes a warning naming its line: nothing is silently dropped.
 """
@@ -18,14 +19,18 @@ from typing import Optional
 import yaml
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
+from mdit_py_plugins.container import container_plugin
 from mdit_py_plugins.front_matter import front_matter_plugin
 
 from ..diagnostics import Diagnostic, InputError, error, warning
 from ..i18n import labels
-from ..model import LANGUAGES
+from ..model import CALLOUT_KINDS, LANGUAGES
 from ..model.roles import parse_roles
 
-_md = MarkdownIt("commonmark").enable("table").use(front_matter_plugin)
+# Docusaurus admonitions: `:::warning[Title]`, or `:::note Title` (older syntax), or no title
+CALLOUT = re.compile(r"^\s*([A-Za-z]+)(?:\[(.*)\]|\s+(.*?))?\s*$")
+_md = (MarkdownIt("commonmark").enable("table").use(front_matter_plugin)
+       .use(container_plugin, "callout", validate=lambda params, *_: bool(CALLOUT.match(params))))
 
 ROLE_WORDS = {"rôle", "role", "rolle", "rol", "ruolo", "del", "de", "di", "der", "des", "du"}
 ACTIVITY_WORDS = {"activité", "activity", "aktivität", "actividad", "attività", "activite", "tätigkeit"}
@@ -43,7 +48,7 @@ class _Section:
     line: int
     intro: list = field(default_factory=list)
     activities: list = field(default_factory=list)
-    notes: list = field(default_factory=list)
+    pending: list = field(default_factory=list)  # blocks after the last table read so far: its notes
     sections: list = field(default_factory=list)
     tables: int = 0
 
@@ -52,8 +57,8 @@ class _Section:
         if self.intro:
             out["intro"] = self.intro
         out["activities"] = self.activities
-        if self.notes:
-            out["notes"] = self.notes
+        if self.pending:
+            out["notes"] = self.pending
         if self.sections:
             out["sections"] = [s.data() for s in self.sections]
         return out
@@ -80,25 +85,32 @@ def normalise_inline(source: str) -> str:
 
     `__R__éalise` is not emphasis in CommonMark (intraword underscores) but is what the
     authors meant: it is read as `**R**éalise`."""
+    return "".join(_serialise(_inline_tokens(source)))
+
+
+def _inline_tokens(source: str) -> list[Token]:
     source = _DOUBLE_UNDERSCORE.sub(r"**\1**", source.strip())
-    tokens = _md.parseInline(source)
+    return _md.parseInline(source)[0].children or []
+
+
+_MARKUP = {"strong_open": "**", "strong_close": "**", "em_open": "*", "em_close": "*", "softbreak": "\n",
+           "hardbreak": "\\\n"}
+
+
+def _serialise(tokens: list[Token]) -> list[str]:
+    """Inline tokens back to the stored Markdown; a character CommonMark reads as literal (a
+    `*` that opens no emphasis: a footnote marker) is escaped, so it stays literal."""
     out: list[str] = []
     links: list[str] = []
-    for tok in tokens[0].children or []:
+    for tok in tokens:
         t = tok.type
-        if t in ("strong_open", "strong_close"):
-            out.append("**")
-        elif t in ("em_open", "em_close"):
-            out.append("*")
+        if t in _MARKUP:
+            out.append(_MARKUP[t])
         elif t == "text":
             out.append(tok.content.replace("\\", "\\\\").replace("*", "\\*").replace("_", "\\_")
                        .replace("|", "\\|"))
         elif t == "code_inline":
             out.append(f"`{tok.content}`")
-        elif t == "softbreak":
-            out.append("\n")
-        elif t == "hardbreak":
-            out.append("\\\n")
         elif t == "link_open":
             links.append(tok.attrGet("href") or "")
             out.append("[")
@@ -106,7 +118,7 @@ def normalise_inline(source: str) -> str:
             out.append(f"]({links.pop() if links else ''})")
         elif t in ("html_inline", "image"):
             out.append(tok.content)
-    return "".join(out)
+    return out
 
 
 def party_label(header: str) -> str:
@@ -135,141 +147,230 @@ def read_page(path: str | Path, *, text: Optional[str] = None, lang: Optional[st
         raise InputError([error(path, f"cannot tell the page language (`{lang}`)",
                                 hint=f"name the file like raci_x.fr.md or pass --lang (one of {', '.join(LANGUAGES)})")],
                          unreadable=True)
-    tokens = _md.parse(text)
-    warnings: list[Diagnostic] = []
-    data: dict = {"lang": lang, "intro": [], "legend": [], "legend_intro": [], "page": {}}
-    root: list[_Section] = []
-    stack: list[_Section] = []
-    legend_heading: Optional[_Section] = None
-    parties: list[dict] = []
-    activity_lines: list[int] = []
-    last_was_table = False
-    i = 0
+    return _Reader(path, lang, _md.parse(text)).read()
 
-    def line_of(tok: Token) -> int:
-        return (tok.map[0] + 1) if tok.map else 0
 
-    def warn(line: int, message: str, hint: str = "", code: str = "") -> None:
-        warnings.append(warning(path, message, line=line, hint=hint, code=code))
+class _Reader:
+    """One pass over the page's block tokens: a handler per block kind, over this state."""
 
-    while i < len(tokens):
-        tok = tokens[i]
-        if tok.type == "front_matter":
-            try:
-                meta = yaml.safe_load(tok.content) or {}
-            except yaml.YAMLError as exc:
-                raise InputError([error(path, f"front matter is not valid YAML: {exc}", line=1)],
-                                 unreadable=True) from None
-            if not isinstance(meta, dict):
-                warn(1, "front matter is not a mapping; ignored")
-                meta = {}
-            if meta.get("title"):
-                data["title"] = str(meta["title"])
-            data["page"] = {str(k): str(v) for k, v in meta.items() if k != "title"}
-            i += 1
-            continue
-        if tok.type == "heading_open":
-            level = int(tok.tag[1])
-            title = normalise_inline(tokens[i + 1].content)
-            line = line_of(tok)
-            i += 3
-            if level == 1:
-                if "title" in data and data["title"] != title:
-                    warn(line, f"`#` title “{title}” differs from the front matter title; the front matter wins")
-                data.setdefault("title", title)
+    def __init__(self, path: str, lang: str, tokens: list[Token]):
+        self.path, self.lang, self.tokens = path, lang, tokens
+        self.data: dict = {"lang": lang, "intro": [], "legend": [], "legend_intro": [], "page": {}}
+        self.root: list[_Section] = []
+        self.stack: list[_Section] = []
+        self.legend_heading: Optional[_Section] = None
+        self.parties: list[dict] = []
+        self.activity_lines: list[int] = []
+        self.warnings: list[Diagnostic] = []
+        self.after_table = False  # the last block of the current section was a table
+        self.handlers = {"front_matter": self.front_matter, "heading_open": self.heading, "table_open": self.table,
+                         "paragraph_open": self.paragraph, "blockquote_open": self.quote,
+                         "container_callout_open": self.callout, "hr": self.rule}
+
+    @property
+    def current(self) -> Optional[_Section]:
+        return self.stack[-1] if self.stack else None
+
+    def warn(self, line: int, message: str, hint: str = "", code: str = "") -> None:
+        self.warnings.append(warning(self.path, message, line=line, hint=hint, code=code))
+
+    def read(self) -> PageImport:
+        i = 0
+        while i < len(self.tokens):
+            tok = self.tokens[i]
+            handler = self.handlers.get(tok.type, self.unknown)
+            i = handler(i) + 1
+        return self.finish()
+
+    # -- handlers: each takes the index of its opening token and returns the index of its last --
+    def front_matter(self, i: int) -> int:
+        try:
+            meta = yaml.safe_load(self.tokens[i].content) or {}
+        except yaml.YAMLError as exc:
+            raise InputError([error(self.path, f"front matter is not valid YAML: {exc}", line=1)],
+                             unreadable=True) from None
+        if not isinstance(meta, dict):
+            self.warn(1, "front matter is not a mapping; ignored")
+            meta = {}
+        if meta.get("title"):
+            self.data["title"] = str(meta["title"])
+        self.data["page"] = {str(k): str(v) for k, v in meta.items() if k != "title"}
+        return i
+
+    def heading(self, i: int) -> int:
+        tok = self.tokens[i]
+        level, title, line = int(tok.tag[1]), normalise_inline(self.tokens[i + 1].content), _line_of(tok)
+        if level == 1:
+            if "title" in self.data and self.data["title"] != title:
+                self.warn(line, f"`#` title “{title}” differs from the front matter title; the front matter wins")
+            self.data.setdefault("title", title)
+            return i + 2
+        section = _Section(title, level, line)
+        while self.stack and self.stack[-1].level >= level:
+            self.stack.pop()
+        (self.current.sections if self.current else self.root).append(section)
+        self.stack.append(section)
+        self.after_table = False
+        return i + 2
+
+    def table(self, i: int) -> int:
+        end = _close(self.tokens, i, "table_close")
+        rows = _table_rows(self.tokens[i:end + 1])
+        line = _line_of(self.tokens[i])
+        if _is_legend(rows):
+            self.legend(rows)
+            return end
+        current = self.current
+        if current is None:
+            self.warn(line, "table before any section heading; its rows are imported into a section named after "
+                            "the page title")
+            current = _Section(self.data.get("title", "—"), 2, line)
+            self.root.append(current)
+            self.stack.append(current)
+        first = len(current.activities)
+        _activity_table(rows, current, self.parties, self.warn, self.activity_lines)
+        if current.pending and len(current.activities) > first:
+            # what the page has between two tables stays between them: the new table starts at this row
+            current.activities[first]["before"] = current.pending
+            current.pending = []
+        current.tables += 1
+        self.after_table = True
+        return end
+
+    def legend(self, rows: list[tuple[int, list[str]]]) -> None:
+        for _, cells in rows[1:]:
+            m = LEGEND_ROW.match(_EMPHASIS_ONLY.sub("", cells[0]).strip())
+            assert m is not None  # _is_legend matched every row
+            self.data["legend"].append({"code": m.group(1), "label": m.group(2).strip(),
+                                        "description": normalise_inline(cells[1]) if len(cells) > 1 else ""})
+        current = self.current
+        if current is not None and not current.activities and self.legend_heading is None:
+            self.legend_heading = current
+
+    def paragraph(self, i: int) -> int:
+        content = self.tokens[i + 1].content
+        if self.under_table():
+            self.place(_split_notes(content), i)
+        else:
+            self.place([normalise_inline(content)], i)
+        return i + 2
+
+    def quote(self, i: int) -> int:
+        end = _close(self.tokens, i, "blockquote_close")
+        body = self.body(i + 1, end)
+        if body:
+            self.place([{"quote": body}], i)
+        return end
+
+    def callout(self, i: int) -> int:
+        end = _close(self.tokens, i, "container_callout_close")
+        m = CALLOUT.match(self.tokens[i].info)
+        assert m is not None  # the container's validate matched it
+        kind, title = m.group(1).lower(), (m.group(2) if m.group(2) is not None else m.group(3) or "").strip()
+        if kind not in CALLOUT_KINDS:
+            self.warn(_line_of(self.tokens[i]), f"callout kind `{kind}` is not one of {', '.join(CALLOUT_KINDS)}; "
+                                                "read as `note`", hint="use one of the Docusaurus kinds")
+            kind = "note"
+        block: dict = {"kind": kind}
+        if title:
+            block["title"] = normalise_inline(title)
+        block["body"] = self.body(i + 1, end)
+        self.place([block], i)
+        return end
+
+    def rule(self, i: int) -> int:
+        return i
+
+    def unknown(self, i: int) -> int:
+        tok = self.tokens[i]
+        if not tok.map:
+            return i
+        self.warn(_line_of(tok), f"{tok.type.replace('_open', '').replace('_', ' ')} (lines {tok.map[0] + 1}-"
+                                 f"{tok.map[1]}) is not part of a matrix and was not imported",
+                  hint="move it into an intro paragraph or a note if it belongs to the annex")
+        return _skip(self.tokens, i)
+
+    # -- where blocks go --
+    def under_table(self) -> bool:
+        current = self.current
+        return current is not None and current is not self.legend_heading and bool(
+            current.activities or self.after_table)
+
+    def place(self, blocks: list, i: int) -> None:
+        """Into the page intro, the legend intro, the section intro, or after the last table."""
+        current = self.current
+        if current is None:
+            self.data["intro"].extend(blocks)
+        elif current is self.legend_heading or (not current.activities and not self.after_table
+                                                and _legend_ahead(self.tokens, i)):
+            self.data["legend_intro"].extend(blocks)
+        elif self.under_table():
+            current.pending.extend(blocks)
+        else:
+            current.intro.extend(blocks)
+
+    def body(self, start: int, end: int) -> list:
+        """Paragraphs and lists inside a callout or a quote; anything else is a warning."""
+        out: list = []
+        k = start
+        while k < end:
+            tok = self.tokens[k]
+            if tok.type == "paragraph_open":
+                out.append(normalise_inline(self.tokens[k + 1].content))
+                k += 3
                 continue
-            section = _Section(title, level, line)
-            while stack and stack[-1].level >= level:
-                stack.pop()
-            (stack[-1].sections if stack else root).append(section)
-            stack.append(section)
-            last_was_table = False
-            continue
-        if tok.type == "table_open":
-            end = _close(tokens, i, "table_close")
-            rows = _table_rows(tokens[i:end + 1])
-            current = stack[-1] if stack else None
-            if rows and all(LEGEND_ROW.match(_EMPHASIS_ONLY.sub("", r[1][0]).strip()) for r in rows[1:]) and len(rows) > 1:
-                for line, cells in rows[1:]:
-                    m = LEGEND_ROW.match(_EMPHASIS_ONLY.sub("", cells[0]).strip())
-                    data["legend"].append({"code": m.group(1), "label": m.group(2).strip(),
-                                           "description": normalise_inline(cells[1]) if len(cells) > 1 else ""})
-                if current is not None and not current.activities and legend_heading is None:
-                    legend_heading = current
-            elif current is None:
-                warn(line_of(tok), "table before any section heading; its rows are imported into a section "
-                                   "named after the page title")
-                current = _Section(data.get("title", "—"), 2, line_of(tok))
-                root.append(current)
-                stack.append(current)
-                _activity_table(rows, current, parties, warn, activity_lines, path)
-            else:
-                if current.tables and current.notes:
-                    warn(line_of(tok), "several tables in one section: their rows are joined in one table; "
-                                       "notes of the earlier table are kept after it")
-                _activity_table(rows, current, parties, warn, activity_lines, path)
-            current_section = stack[-1] if stack else None
-            if current_section is not None:
-                current_section.tables += 1
-            last_was_table = True
-            i = end + 1
-            continue
-        if tok.type == "paragraph_open":
-            content = tokens[i + 1].content
-            line = line_of(tok)
-            i += 3
-            current = stack[-1] if stack else None
-            if current is None:
-                data["intro"].append(normalise_inline(content))
-            elif current is legend_heading or (not current.activities and _legend_ahead(tokens, i)):
-                data["legend_intro"].append(normalise_inline(content))
-            elif current.activities or last_was_table:
-                current.notes.extend(_split_notes(content))
-            else:
-                current.intro.append(normalise_inline(content))
-            continue
-        if tok.type == "blockquote_open":
-            end = _close(tokens, i, "blockquote_close")
-            paragraphs = [tokens[k + 1].content for k in range(i, end) if tokens[k].type == "paragraph_open"]
-            current = stack[-1] if stack else None
-            callout = [f"> {normalise_inline(p)}" for p in paragraphs]
-            if current is None:
-                data["intro"].extend(callout)
-            elif current.activities:
-                current.notes.extend(callout)
-            else:
-                current.intro.extend(callout)
-            i = end + 1
-            continue
-        if tok.type == "hr":
-            i += 1
-            continue
-        if tok.map:
-            end = _skip(tokens, i)
-            warn(line_of(tok), f"{tok.type.replace('_open', '').replace('_', ' ')} (lines {tok.map[0] + 1}-"
-                               f"{tok.map[1]}) is not part of a matrix and was not imported",
-                 hint="move it into an intro paragraph or a note if it belongs to the annex")
-            i = end + 1
-            continue
-        i += 1
+            if tok.type in ("bullet_list_open", "ordered_list_open"):
+                close = _close(self.tokens, k, tok.type.replace("_open", "_close"))
+                out.append(self.list_block(k, close))
+                k = close + 1
+                continue
+            k = self.unknown(k) + 1
+        return out
 
-    if legend_heading is not None:
-        data["legend_title"] = legend_heading.title
-        if legend_heading in root:
-            root.remove(legend_heading)
-    if not data["legend"]:
-        cat = labels(lang)
-        data["legend"] = [{"code": c, "label": lab, "description": desc}
-                          for c, (lab, desc) in cat.standard_legend.items()]
-        warn(1, f"no role legend on the page: the standard R/A/C/I legend in `{lang}` is used",
-             code="standard-legend")
-    data["parties"] = parties or [{"id": "customer", "label": labels(lang).customer},
-                                  {"id": "provider", "label": labels(lang).provider}]
-    data["sections"] = [s.data() for s in root]
-    for key in ("legend_intro", "intro", "page"):
-        if not data[key]:
-            del data[key]
-    return PageImport(data, warnings, activity_lines)
+    def list_block(self, start: int, end: int) -> dict:
+        items, k = [], start + 1
+        while k < end:
+            close = _close(self.tokens, k, "list_item_close")
+            level = self.tokens[k].level + 1  # the item's own paragraphs, not a nested list's
+            paragraphs = [normalise_inline(self.tokens[n + 1].content) for n in range(k, close)
+                          if self.tokens[n].type == "paragraph_open" and self.tokens[n].level == level]
+            nested = [n for n in range(k + 1, close)
+                      if self.tokens[n].type in ("bullet_list_open", "ordered_list_open")]
+            if nested:
+                self.unknown(nested[0])
+            items.append("\\\n".join(paragraphs))
+            k = close + 1
+        block: dict = {"items": items}
+        if self.tokens[start].type == "ordered_list_open":
+            block["ordered"] = True
+        return block
+
+    def finish(self) -> PageImport:
+        data = self.data
+        if self.legend_heading is not None:
+            data["legend_title"] = self.legend_heading.title
+            if self.legend_heading in self.root:
+                self.root.remove(self.legend_heading)
+        if not data["legend"]:
+            # the annex prints the standard legend (annex.build_annex); the matrix keeps what the page has
+            self.warn(1, f"no role legend on the page: the standard R/A/C/I legend in `{self.lang}` is used",
+                      code="standard-legend")
+        data["parties"] = self.parties or [{"id": "customer", "label": labels(self.lang).customer},
+                                           {"id": "provider", "label": labels(self.lang).provider}]
+        data["sections"] = [s.data() for s in self.root]
+        for key in ("legend", "legend_intro", "intro", "page"):
+            if not data[key]:
+                del data[key]
+        return PageImport(data, self.warnings, self.activity_lines)
+
+
+def _line_of(tok: Token) -> int:
+    return (tok.map[0] + 1) if tok.map else 0
+
+
+def _is_legend(rows: list[tuple[int, list[str]]]) -> bool:
+    """A role legend table: every body row's first cell reads `(R) Réalise`."""
+    return len(rows) > 1 and all(r[1] and LEGEND_ROW.match(_EMPHASIS_ONLY.sub("", r[1][0]).strip()) for r in rows[1:])
 
 
 def _lang_from_name(path: str) -> str:
@@ -315,12 +416,11 @@ def _legend_ahead(tokens: list[Token], start: int) -> bool:
         if tokens[k].type == "heading_open":
             return False
         if tokens[k].type == "table_open":
-            rows = _table_rows(tokens[k:_close(tokens, k, "table_close") + 1])
-            return len(rows) > 1 and all(LEGEND_ROW.match(_EMPHASIS_ONLY.sub("", r[1][0]).strip()) for r in rows[1:])
+            return _is_legend(_table_rows(tokens[k:_close(tokens, k, "table_close") + 1]))
     return False
 
 
-def _activity_table(rows, section: _Section, parties: list[dict], warn, activity_lines: list[int], path: str) -> None:
+def _activity_table(rows, section: _Section, parties: list[dict], warn, activity_lines: list[int]) -> None:
     header_line, header = rows[0]
     labels_here = [party_label(normalise_inline(h).replace("\\", "")) for h in header[1:]]
     first = _EMPHASIS_ONLY.sub("", header[0]).strip().lower()
@@ -364,17 +464,22 @@ def _activity_table(rows, section: _Section, parties: list[dict], warn, activity
 
 
 def _split_notes(content: str) -> list[str]:
-    """A paragraph under a table: one note per hard line break; soft breaks stay in the note."""
-    pieces = re.split(r"(?:\\|  +)\n", content)
-    notes = []
-    for piece in pieces:
-        piece = piece.strip()
-        if not piece:
+    """A paragraph under a table: one note per hard line break; soft breaks stay in the note.
+    Emphasis open across a break (an italic note of two lines) is closed before it and
+    reopened after it; a `*` that CommonMark keeps literal stays a literal star."""
+    notes: list[str] = []
+    piece: list[Token] = []
+    open_marks: list[Token] = []
+    for tok in _inline_tokens(content):
+        if tok.type == "hardbreak":
+            closers = [Token(o.type.replace("_open", "_close"), o.tag, -1) for o in reversed(open_marks)]
+            notes.append("".join(_serialise(piece + closers)).strip())
+            piece = list(open_marks)
             continue
-        # an italic note broken by a hard break keeps its emphasis on each side
-        if piece.startswith("*") and not piece.rstrip().endswith("*") and not piece.startswith("**"):
-            piece = piece + "*"
-        elif piece.endswith("*") and not piece.startswith("*") and not piece.endswith("**"):
-            piece = "*" + piece
-        notes.append(normalise_inline(piece))
-    return notes
+        if tok.type in ("strong_open", "em_open"):
+            open_marks.append(tok)
+        elif tok.type in ("strong_close", "em_close") and open_marks:
+            open_marks.pop()
+        piece.append(tok)
+    notes.append("".join(_serialise(piece)).strip())
+    return [n for n in notes if n.strip("*")]

@@ -47,7 +47,9 @@ def diagnostics_from(exc: ValidationError, doc: YamlDocument, model: type[BaseMo
                      prefix: tuple = ()) -> list[Diagnostic]:
     out = []
     for err in exc.errors(include_url=False):
-        loc = prefix + tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+        # union tags (`block:callout`, see model/blocks.py) name no YAML key
+        loc = prefix + tuple(p for p in err["loc"]
+                             if not (isinstance(p, str) and p.startswith(("function-", "block:"))))
         kind = err["type"]
         name = field_name(loc)
         if kind == "extra_forbidden":

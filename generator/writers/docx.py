@@ -13,20 +13,22 @@ import zipfile
 from functools import lru_cache
 
 from docx import Document
+from docx.shared import Pt
 
-from ..annex import Annex
+from ..annex import Annex, BlockView
 from ..brand import Brand
 from ..diagnostics import InputError, error
-from ..model import RoleCell, spans
+from ..model import CALLOUT_KINDS, ListBlock, RoleCell, spans
 from . import docx_xml as xml
 
 REFERENCE = "annex.docx"
 CONTENT_WIDTH = 9695  # twips: A4 (11906) less 2 x 18 mm margins
 PARTY_WIDTH = 1531  # 27 mm per party column, as in the PDF
 CORE_PROPERTY_MAX = 255
+CALLOUT_STYLES = tuple(f"Annex Callout {kind.title()}{part}" for kind in CALLOUT_KINDS for part in ("", " Title"))
 REQUIRED_STYLES = ("Title", "Heading 1", "Heading 2", "Heading 3", "Annex Matrix", "Annex Kicker", "Annex Note",
                    "Annex Small", "Annex Cell", "Annex Banner", "Annex Role R", "Annex Role A", "Annex Role C",
-                   "Annex Role I")
+                   "Annex Role I", "Annex Quote", *CALLOUT_STYLES)
 # a reference document is a few tens of kilobytes; a brand's may carry a logo, never a zip bomb
 MAX_REFERENCE = 8 * 1024 * 1024
 MAX_REFERENCE_EXPANDED = 64 * 1024 * 1024
@@ -149,10 +151,33 @@ class Writer:
         return xml.XRow([self.cell([xml.XRun(text, bold=True, color=self.header_text)], center=i >= center_from)
                          for i, text in enumerate(labels)], header=True)
 
-    def table(self, rows: list[xml.XRow], widths: list[int], **look) -> None:
+    def table(self, rows: list[xml.XRow], widths: list[int], **look):
         element, self.revision = xml.build_table(rows, widths, style=self.ids["Annex Matrix"], author=self.a.provider,
                                                  date=self.date, first_change_id=self.revision, **look)
         self.body.sectPr.addprevious(element)
+        return element
+
+    def block(self, b: BlockView) -> list:
+        """A paragraph, a note, a callout (its title, then its body, in the kind's styles: one
+        bordered, shaded box in Word) or a quote; returns its paragraphs."""
+        if b.kind in ("paragraph", "note"):
+            return [self.para(b.text, "Annex Note" if b.kind == "note" else None)]
+        style = "Annex Quote" if b.kind == "quote" else f"Annex Callout {b.callout.title()}"
+        paragraphs = [self.para(b.title, style + " Title")] if b.kind == "callout" else []
+        for item in b.body:
+            if isinstance(item, ListBlock):
+                for n, text in enumerate(item.items, start=1):
+                    p = self.para(style=style)
+                    p.add_run(f"{n}.\u00a0" if item.ordered else "•\u00a0")
+                    add_inline(p, text)
+                    paragraphs.append(p)
+            else:
+                paragraphs.append(self.para(item, style))
+        for p in paragraphs[:-1]:  # a box is not split across pages, as in the PDF
+            p.paragraph_format.keep_with_next = True
+        paragraphs[0].paragraph_format.space_before = Pt(4)
+        paragraphs[-1].paragraph_format.space_after = Pt(6)
+        return paragraphs
 
     # -- the annex --
     def write(self) -> bytes:
@@ -163,8 +188,8 @@ class Writer:
         xml.set_language(self.doc, a.language_tag)
         self.header_footer()
         self.title_block()
-        for p in a.matrix.intro:
-            self.para(p)
+        for b in a.intro:
+            self.block(b)
         self.legend()
         self.summary()
         # as in the PDF: the matrix starts on a new page, and so does what follows it
@@ -223,8 +248,8 @@ class Writer:
     def legend(self) -> None:
         a, L = self.a, self.L
         self.heading(a.matrix.legend_title or L.legend_title, 1)
-        for p in a.matrix.legend_intro:
-            self.para(p)
+        for b in a.legend_intro:
+            self.block(b)
         rows = [self.header_row([L.legend_code, L.legend_label, L.legend_description], center_from=3)]
         rows += [xml.XRow([self.cell(self.roles(RoleCell((e.code,), ()))), self.cell([xml.XRun(e.label)]),
                            self.cell(self.runs(e.description))]) for e in a.legend]
@@ -241,30 +266,38 @@ class Writer:
         self.table(rows, [3695, 3000, 3000])
 
     def section(self, s, *, new_page: bool = False) -> None:
-        a, L = self.a, self.L
         self.heading(f"{s.number}\u2002{s.title}", min(s.depth, 3), new_page=new_page)
-        for p in s.intro:
-            self.para(p).paragraph_format.keep_with_next = True
-        if s.rows:
-            n = len(a.parties)
-            rows = [self.header_row([L.activity] + [p.label for p in a.parties])]
-            for row in s.rows:
-                text = self.runs(row.text)
-                fill = border = None
-                if row.deviation:
-                    text.append(xml.XRun(f" [{L.deviation_mark} {row.deviation}]", bold=True, size=15))
-                    fill, border = self.deviation_fill, self.deviation_border
-                cells = [self.cell(text, fill=fill, left_border=border)]
-                for i, roles in enumerate(row.roles):
-                    if row.deviation and a.review:
-                        runs = self.roles(row.standard[i], "del") + self.roles(roles, "ins")
-                    else:
-                        runs = self.roles(roles)
-                    cells.append(self.cell(runs, center=True, fill=fill))
-                rows.append(xml.XRow(cells))
-            self.table(rows, [CONTENT_WIDTH - n * PARTY_WIDTH] + [PARTY_WIDTH] * n)
-        for note in s.notes:
-            self.para(note, "Annex Note")
+        for b in s.intro:
+            for p in self.block(b):
+                p.paragraph_format.keep_with_next = True
+        for t in s.tables:
+            if t.rows:
+                table = self.matrix_table(t.rows)
+                if t.after:  # the table's notes never start a page away from its last row
+                    for p in table.findall(xml.qn("w:tr"))[-1].iter(xml.qn("w:p")):
+                        p.get_or_add_pPr().get_or_add_keepNext()
+            for b in t.after:
+                self.block(b)
+
+    def matrix_table(self, rows):
+        a, L = self.a, self.L
+        n = len(a.parties)
+        out = [self.header_row([L.activity] + [p.label for p in a.parties])]
+        for row in rows:
+            text = self.runs(row.text)
+            fill = border = None
+            if row.deviation:
+                text.append(xml.XRun(f" [{L.deviation_mark} {row.deviation}]", bold=True, size=15))
+                fill, border = self.deviation_fill, self.deviation_border
+            cells = [self.cell(text, fill=fill, left_border=border)]
+            for i, roles in enumerate(row.roles):
+                if row.deviation and a.review:
+                    runs = self.roles(row.standard[i], "del") + self.roles(roles, "ins")
+                else:
+                    runs = self.roles(roles)
+                cells.append(self.cell(runs, center=True, fill=fill))
+            out.append(xml.XRow(cells))
+        return self.table(out, [CONTENT_WIDTH - n * PARTY_WIDTH] + [PARTY_WIDTH] * n)
 
     def deviations(self) -> None:
         a, L = self.a, self.L

@@ -18,7 +18,7 @@ from ..brand import SYSTEM_FONTS, Brand, Colors
 from ..diagnostics import InputError, error
 from ..model import RoleCell, spans
 from ..yamlsource import read_text
-from .template_view import annex_view, plain
+from .template_view import View, annex_view, plain
 
 TEMPLATE = "annex.html.j2"
 PARTS = ("all", "matrix", "frame")
@@ -101,9 +101,19 @@ def fallback_fonts(brand: Brand) -> tuple:
     return plain(out)
 
 
+class AnnexSandbox(ImmutableSandboxedEnvironment):
+    """Jinja's immutable sandbox, where `view.items` is the view's `items` field (a list block's
+    items) rather than the mapping method of the same name."""
+
+    def getattr(self, obj, attribute):
+        if isinstance(obj, View) and isinstance(attribute, str) and attribute in obj:
+            return obj[attribute]
+        return super().getattr(obj, attribute)
+
+
 @lru_cache(maxsize=16)
 def environment(brand: Brand) -> ImmutableSandboxedEnvironment:
-    env = ImmutableSandboxedEnvironment(
+    env = AnnexSandbox(
         loader=BrandLoader(brand),
         autoescape=True, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters.update(inline=inline, badges=badges, css_string=css_string, page_counter=page_counter)

@@ -1,12 +1,12 @@
 """A matrix written back as a published Markdown page of the same kind as the provider's
-(front matter, intro, role legend table, sections and tables, notes). Importing the result
-gives the same model (tested on every corpus page)."""
+(front matter, intro, role legend table, sections and tables, notes, callouts, quotes).
+Importing the result gives the same model (tested on every corpus page and on the fixtures)."""
 from __future__ import annotations
 
 import yaml
 
 from ..i18n import labels
-from ..model import Matrix, Section
+from ..model import Callout, ListBlock, Matrix, Quote, Section
 
 
 def _cell(text: str) -> str:
@@ -21,26 +21,57 @@ def _roles(cell: str | None) -> str:
     return f"__{cell}__" if cell else ""
 
 
-def _paragraph(text: str) -> str:
-    if text.startswith("> "):
-        return text
-    return text
+def _list(block: ListBlock) -> list[str]:
+    out = []
+    for n, item in enumerate(block.items, start=1):
+        marker = f"{n}. " if block.ordered else "- "
+        first, *rest = item.split("\n")
+        out += [marker + first] + [" " * len(marker) + line for line in rest]
+    return out
+
+
+def _body(items: list) -> list[str]:
+    """Paragraphs and lists of a callout or quote, separated by blank lines."""
+    out: list[str] = []
+    for item in items:
+        if out:
+            out.append("")
+        out += _list(item) if isinstance(item, ListBlock) else item.split("\n")
+    return out
+
+
+def _block(block) -> list[str]:
+    """A paragraph, a callout (`:::kind[title]` ... `:::`) or a quote (`> `), then a blank line."""
+    if isinstance(block, Callout):
+        return [f":::{block.kind}" + (f"[{block.title}]" if block.title else ""), *_body(block.body), ":::", ""]
+    if isinstance(block, Quote):
+        return [("> " + line).rstrip() for line in _body(block.quote)] + [""]
+    return [block, ""]
+
+
+def _table(rows: list, matrix: Matrix) -> list[str]:
+    header = [labels(matrix.lang).activity] + [p.header or p.label for p in matrix.parties]
+    out = [_row(header), "|" + "|".join("-" * (len(h) + 2) for h in header) + "|"]
+    out += [_row([_cell(a.text)] + [_roles(a.roles.get(p.id)) for p in matrix.parties]) for a in rows]
+    return out + [""]
 
 
 def _section(section: Section, depth: int, matrix: Matrix, out: list[str]) -> None:
-    cat = labels(matrix.lang)
     out += ["#" * (depth + 1) + " " + section.title, ""]
-    for p in section.intro:
-        out += [_paragraph(p), ""]
-    if section.activities:
-        header = [cat.activity] + [p.header or p.label for p in matrix.parties]
-        out.append(_row(header))
-        out.append("|" + "|".join("-" * (len(h) + 2) for h in header) + "|")
-        for a in section.activities:
-            out.append(_row([_cell(a.text)] + [_roles(a.roles.get(p.id)) for p in matrix.parties]))
-        out.append("")
-    for note in section.notes:
-        out += [_paragraph(note), ""]
+    for block in section.intro:
+        out += _block(block)
+    rows: list = []
+    for activity in section.activities:
+        if activity.before and rows:  # what the page has between two tables
+            out += _table(rows, matrix)
+            rows = []
+        for block in activity.before:
+            out += _block(block)
+        rows.append(activity)
+    if rows:
+        out += _table(rows, matrix)
+    for block in section.notes:
+        out += _block(block)
     for sub in section.sections:
         _section(sub, depth + 1, matrix, out)
 
@@ -49,12 +80,13 @@ def render(matrix: Matrix) -> str:
     cat = labels(matrix.lang)
     front = {"title": matrix.title, **matrix.page}
     out = ["---", yaml.safe_dump(front, allow_unicode=True, sort_keys=False, width=10000).strip(), "---", ""]
-    for p in matrix.intro:
-        out += [_paragraph(p), ""]
-    if matrix.legend:
-        out += ["## " + (matrix.legend_title or cat.legend_title), ""]
-        for p in matrix.legend_intro:
-            out += [p, ""]
+    for block in matrix.intro:
+        out += _block(block)
+    if matrix.legend:  # only the legend the page had, under the heading it had (if any)
+        if matrix.legend_title:
+            out += ["## " + matrix.legend_title, ""]
+        for block in matrix.legend_intro:
+            out += _block(block)
         out.append(_row([cat.legend_label, cat.legend_description]))
         out.append("|---|---|")
         for e in matrix.legend:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import yaml
 
-from ..model import Matrix, Section
+from ..model import Activity, Matrix, Section
 
 
 class _Flow(dict):
@@ -20,15 +20,27 @@ _Dumper.add_representer(_Flow, lambda d, data: d.represent_mapping("tag:yaml.org
                                                                     flow_style=True))
 
 
+def _blocks(blocks: list) -> list:
+    """Paragraphs as strings; callouts and quotes as the mappings a person writes."""
+    return [b if isinstance(b, str) else b.model_dump(mode="json", exclude_defaults=True) for b in blocks]
+
+
+def _activity(a: Activity) -> dict:
+    out: dict = {"id": a.id}
+    if a.before:
+        out["before"] = _blocks(a.before)
+    out.update(text=a.text, roles=_Flow({k: (v or "") for k, v in a.roles.items()}))
+    return out
+
+
 def _section(section: Section) -> dict:
     out: dict = {"title": section.title}
     if section.intro:
-        out["intro"] = list(section.intro)
+        out["intro"] = _blocks(section.intro)
     if section.activities:
-        out["activities"] = [{"id": a.id, "text": a.text,
-                              "roles": _Flow({k: (v or "") for k, v in a.roles.items()})} for a in section.activities]
+        out["activities"] = [_activity(a) for a in section.activities]
     if section.notes:
-        out["notes"] = list(section.notes)
+        out["notes"] = _blocks(section.notes)
     if section.sections:
         out["sections"] = [_section(s) for s in section.sections]
     return out
@@ -53,11 +65,11 @@ def to_data(matrix: Matrix) -> dict:
     if m.legend_title:
         out["legend_title"] = m.legend_title
     if m.legend_intro:
-        out["legend_intro"] = list(m.legend_intro)
+        out["legend_intro"] = _blocks(m.legend_intro)
     if m.legend:
         out["legend"] = [_Flow(e.model_dump()) for e in m.legend]
     if m.intro:
-        out["intro"] = list(m.intro)
+        out["intro"] = _blocks(m.intro)
     out["sections"] = [_section(s) for s in m.sections]
     return out
 

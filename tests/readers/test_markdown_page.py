@@ -3,7 +3,7 @@ on a small page written here."""
 import pytest
 
 from generator.importer import build_matrix
-from generator.model import plain
+from generator.model import Quote, plain
 from generator.readers.markdown_page import read_page
 from generator.rules import walk_with_paths
 
@@ -96,10 +96,13 @@ def test_front_matter_keys_and_intro(tmp_path):
 
 
 @pytest.mark.parametrize("lang, label", [("fr", "Réalise"), ("de", "Durchführt"), ("es", "Ejecuta")])
-def test_no_legend_uses_the_standard_one_and_says_so(tmp_path, lang, label):
+def test_no_legend_uses_the_standard_one_and_says_so(tmp_path, lang, label, brand, monkeypatch):
+    from generator.annex import build_annex
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "0")
     m, r = imported(page(tmp_path, "## S\n\n| Activité | Client | Cloud Temple |\n|-|-|-|\n| A | RA | I |\n",
                          name=f"raci_x.{lang}.md"), all_warnings=True)
-    assert m.legend[0].label == label
+    assert m.legend == [] and m.legend_title is None  # the matrix holds what the page has
+    assert build_annex(m, None, brand, draft=True).legend[0].label == label  # the annex prints the standard one
     assert any("standard" in w.message for w in r.warnings)
 
 
@@ -169,10 +172,11 @@ def test_notes_hard_breaks_multiline_and_callouts(tmp_path):
             "*(1) Première note\nsur deux lignes.*\n\n"
             "*\\* Deuxième note*  \n*(2) Troisième note*\n\n> **Important** : un encadré.\n")
     m, r = imported(page(tmp_path, text))
-    notes = m.sections[0].notes
+    *notes, quote = m.sections[0].notes
     assert [plain(n) for n in notes] == ["(1) Première note sur deux lignes.", "* Deuxième note",
-                                         "(2) Troisième note", "> Important : un encadré."]
-    assert notes[0] == "*(1) Première note\nsur deux lignes.*" and notes[3] == "> **Important** : un encadré."
+                                         "(2) Troisième note"]
+    assert notes[0] == "*(1) Première note\nsur deux lignes.*"
+    assert quote == Quote(quote=["**Important** : un encadré."])
     assert r.warnings == []
 
 
@@ -208,3 +212,68 @@ def test_unreadable_page_is_a_clear_error(tmp_path):
     assert "UTF-8" in exc.value.diagnostics[0].message
     with pytest.raises(InputError):
         read_page(tmp_path / "raci_x.md")
+
+
+FIXTURE = CORPUS.parent.parent / "tests" / "fixtures" / "raci_fidelity.fr.md"
+
+
+def test_callouts_quotes_and_markers_at_their_place():
+    from generator.model import Callout, ListBlock
+    m, r = imported(FIXTURE)
+    assert r.warnings == []  # only the notice that the page has no legend, filtered here
+    assert m.legend == [] and m.legend_title is None
+    assert m.intro[1] == Callout(kind="info", body=["Cette matrice complète la matrice **IaaS** ; en cas de "
+                                                    "contradiction, la présente matrice prévaut."])
+    need, run = m.sections
+    assert need.intro == [Callout(kind="tip", title="Bien dimensionner", body=[
+        "Dimensionnez vos instances avant la souscription :",
+        ListBlock(items=["calcul et mémoire ;", "stockage et *sauvegarde*."])])]  # older syntax: title after kind
+    assert need.notes == [Quote(quote=["**Particularité de l'offre**\\\nLes gabarits sont fournis par Cloud Temple "
+                                       "et ne peuvent pas être modifiés."])]
+    # between two tables: the first table's note (its star literal, not emphasis) and a callout
+    assert [a.before for a in run.activities] == [[], [], [
+        "\\*Ces responsabilités peuvent être déléguées à Cloud Temple dans le cadre d'une offre d'infogérance.",
+        Callout(kind="warning", title="Condition de validité du SLA", body=[
+            "Les **tools** de l'hyperviseur doivent rester installés et actifs sur chaque machine virtuelle. "
+            "**Si le client désactive ou supprime ces tools, le SLA est immédiatement caduc.**"])], []]
+    assert plain(run.activities[2].before[0]).startswith("*Ces responsabilités")
+    assert run.activities[0].cell("provider").marks == ("*",)
+    assert run.notes == [Quote(quote=["*(La restauration d'une machine complète est facturée à l'acte.)*"]),
+                         Callout(kind="danger", body=["Une machine virtuelle supprimée ne peut pas être restaurée "
+                                                      "sans sauvegarde."])]
+    security = run.sections[0]
+    assert security.intro == [Callout(kind="caution", body=["Les correctifs de sécurité du système invité restent "
+                                                            "à la charge du client."])]  # `[]`: no title
+    assert security.notes == [Callout(kind="note", body=[ListBlock(items=[
+        "Les correctifs critiques sont publiés sous 72 heures.", "Les autres correctifs suivent le cycle mensuel."],
+        ordered=True)])]
+
+
+@pytest.mark.parametrize("note, expected", [
+    ("*Ces responsabilités peuvent être déléguées.", ["\\*Ces responsabilités peuvent être déléguées."]),
+    ("*(1) Une note*  \n*Une autre note", ["*(1) Une note*", "\\*Une autre note"]),
+    ("*(1) Italique sur  \ndeux lignes*", ["*(1) Italique sur*", "*deux lignes*"]),
+    ("Renvoi ** non fermé", ["Renvoi \\*\\* non fermé"]),
+])
+def test_a_star_that_opens_no_emphasis_stays_a_star(tmp_path, note, expected):
+    m, _ = imported(page(tmp_path, f"## S\n\n| Activité | Client | Cloud Temple |\n|-|-|-|\n| A * | RA | |\n\n{note}\n"))
+    assert m.sections[0].notes == expected
+
+
+def test_unknown_callout_kind_is_read_as_a_note_and_said(tmp_path):
+    from generator.model import Callout
+    m, r = imported(page(tmp_path, ":::important[Titre]\nTexte.\n:::\n\n## S\n\n| Activité | Client | Cloud Temple |\n"
+                                   "|-|-|-|\n| A | RA | |\n"))
+    assert m.intro == [Callout(kind="note", title="Titre", body=["Texte."])]
+    (w,) = r.warnings
+    assert w.location.line == 1 and "important" in w.message
+
+
+def test_no_function_of_the_reader_is_over_80_lines():
+    import ast
+    import inspect
+    import generator.readers.markdown_page as module
+    tree = ast.parse(inspect.getsource(module))
+    long = [(n.name, n.end_lineno - n.lineno + 1) for n in ast.walk(tree)
+            if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.end_lineno - n.lineno + 1 > 80]
+    assert long == []

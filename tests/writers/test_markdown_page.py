@@ -54,3 +54,61 @@ def test_export_command_writes_a_page(tmp_path):
     text = out.read_text(encoding="utf-8")
     assert text.startswith("---\ntitle: Matrice de responsabilité IaaS - Stockage Objet S3\n")
     assert "| Activité | Rôle Client | Rôle Cloud Temple |" in text
+
+
+FIXTURE = CORPUS.parent.parent / "tests" / "fixtures" / "raci_fidelity.fr.md"
+LEGEND_WITHOUT_HEADING = """Intro.
+
+| Rôle | Description |
+|---|---|
+| (R) Réalise | __R__éalise |
+| (A) Approuve | __A__pprouve |
+
+## S
+
+| Activité | Client | Cloud Temple |
+|-|-|-|
+| A | RA | I |
+"""
+
+
+@pytest.mark.parametrize("source", ["fixture", "legend-without-heading"])
+def test_round_trip_of_callouts_quotes_markers_and_legends_as_published(tmp_path, source):
+    if source == "fixture":
+        page = FIXTURE
+    else:
+        page = tmp_path / "src" / "raci_x.fr.md"
+        page.parent.mkdir()
+        page.write_text(LEGEND_WITHOUT_HEADING, encoding="utf-8")
+    first, _ = build_matrix(page, lang=None, reference=None, existing=None, matrix_id="m")
+    exported = render(first)
+    again = tmp_path / page.name
+    again.write_text(exported, encoding="utf-8")
+    second, result = build_matrix(again, lang=None, reference=None, existing=None, matrix_id="m")
+    assert second == first
+    assert [w for w in result.warnings if w.code != "standard-legend"] == []
+    assert first.legend_title is None and "## Définition" not in exported  # no legend heading the page never had
+    if source == "fixture":
+        assert first.legend == [] and "(R)" not in exported
+        assert ":::warning[Condition de validité du SLA]" in exported and "> **Particularité de l'offre**\\" in exported
+
+
+def test_the_yaml_file_keeps_the_blocks(tmp_path):
+    from generator.readers.matrix_yaml import read_matrix
+    from generator.writers.matrix_yaml import render as render_yaml
+    first, _ = build_matrix(FIXTURE, lang=None, reference=None, existing=None, matrix_id="m")
+    path = tmp_path / "fr.yaml"
+    path.write_text(render_yaml(first), encoding="utf-8")
+    assert read_matrix(path)[0] == first
+
+
+def test_a_bad_callout_in_a_yaml_file_is_a_located_error(tmp_path):
+    from generator.diagnostics import InputError
+    from generator.readers.matrix_yaml import read_matrix
+    path = tmp_path / "fr.yaml"
+    path.write_text("id: m\nlang: fr\ntitle: T\nversion: 1.0.0\nparties: [{id: a, label: A}, {id: b, label: B}]\n"
+                    "intro:\n  - kind: warnig\n    body: [x]\nsections: []\n", encoding="utf-8")
+    with pytest.raises(InputError) as exc:
+        read_matrix(path)
+    (d,) = exc.value.diagnostics
+    assert d.location.line == 7 and d.field == "intro[0].kind" and "warning" in d.message
