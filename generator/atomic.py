@@ -39,7 +39,8 @@ _HINTS = {
 def write_error(path: str | Path, exc: OSError) -> InputError:
     """An OS error while writing `path`, as one located message (exit 2), not a traceback."""
     where = exc.filename if isinstance(exc.filename, str) and exc.filename else str(path)
-    return InputError([error(where, f"cannot write: {exc.strerror or exc}",
+    what = "is a file, not a folder" if exc.errno == errno.EEXIST else f"cannot write: {exc.strerror or exc}"
+    return InputError([error(where, what,
                              hint=_HINTS.get(exc.errno, "check the output folder and run again"))],
                       unreadable=True)
 
