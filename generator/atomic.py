@@ -39,7 +39,11 @@ _HINTS = {
 def write_error(path: str | Path, exc: OSError) -> InputError:
     """An OS error while writing `path`, as one located message (exit 2), not a traceback."""
     where = exc.filename if isinstance(exc.filename, str) and exc.filename else str(path)
-    what = "is a file, not a folder" if exc.errno == errno.EEXIST else f"cannot write: {exc.strerror or exc}"
+    what = f"cannot write: {exc.strerror or exc}"
+    if exc.errno in (errno.EEXIST, errno.ENOTDIR):  # name the file that stands in the way
+        blocking = next((p for p in (Path(where), *Path(where).parents) if p.exists() and not p.is_dir()), None)
+        if blocking is not None:
+            where, what = str(blocking), "is a file, not a folder"
     return InputError([error(where, what,
                              hint=_HINTS.get(exc.errno, "check the output folder and run again"))],
                       unreadable=True)

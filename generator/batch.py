@@ -221,6 +221,7 @@ def _run_locked(entries_in, *, jobs: Optional[int], formats: list[str], out_dir:
         for s, h in handlers.items():
             signal.signal(s, h)
     report.close()
+    sweep_temporaries(out_dir)  # what a worker killed mid-write left (its job ran again)
     totals = write_manifest(out_dir, results)
     print(f"{totals['written']} written, {totals['unchanged']} unchanged, {totals['failed']} failed "
           f"({totals['annexes']} annexes, {totals['customers']} customers) -> {printable(out_dir)}/manifest.json",

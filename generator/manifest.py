@@ -116,7 +116,7 @@ def write_manifest(out_dir: Path, entries: list[Entry]) -> dict:
     totals = summary(entries)
     payload = {"summary": totals, "annexes": [asdict(e) for e in entries]}
     buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
+    writer = csv.writer(buf, lineterminator="\r\n")  # RFC 4180; a CR inside a cell is then quoted too
     writer.writerow(COLUMNS)
     for e in entries:
         writer.writerow([csv_cell(getattr(e, c)) for c in COLUMNS])
