@@ -328,9 +328,14 @@ def _disk_full_for(monkeypatch, needle: str) -> None:
 
 
 def _batch(out: Path, jobs: int = 1) -> int:
+    import gc
+
     from generator.batch import run_batch
-    return run_batch(CUSTOMERS, jobs=jobs, formats=["docx"], out_dir=out, force=True, templates=None,
-                     data_dir=ROOT / "data")
+    try:
+        return run_batch(CUSTOMERS, jobs=jobs, formats=["docx"], out_dir=out, force=True, templates=None,
+                         data_dir=ROOT / "data")
+    finally:
+        gc.unfreeze()  # what the batch froze before forking its workers (this is the test process)
 
 
 def test_a_full_disk_while_writing_one_annex_fails_that_annex_alone(tmp_path, monkeypatch, capsys):
@@ -398,3 +403,23 @@ def test_control_characters_from_the_data_are_escaped_in_log_lines(tmp_path):
     assert "FAILED evil\\x1b[2J\\x1b]0;pwned\\x07" in batch.stderr
     manifest = json.loads((tmp_path / "out" / "manifest.json").read_text(encoding="utf-8"))
     assert rows[0]["id"] in {e["customer"] for e in manifest["annexes"]}  # the data itself is kept
+
+
+def test_a_bug_hit_by_one_customer_names_it_and_fails_it_alone(tmp_path, monkeypatch, capsys):
+    import generator.batch as batch
+    real = batch.build_annex
+
+    def build_annex(matrix, customer, brand, **kw):
+        if customer.id == "mutuelle-atlantique":
+            raise RuntimeError("unexpected state")
+        return real(matrix, customer, brand, **kw)
+    monkeypatch.setattr(batch, "build_annex", build_annex)  # the forked workers inherit it
+    out = tmp_path / "out"
+    assert _batch(out, jobs=2) == 1
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert ("FAILED mutuelle-atlantique s3-object-storage docx: internal error (a bug in annex, please report it "
+            "with this line): RuntimeError: unexpected state") in err
+    entries = assert_consistent(out)
+    assert [e["customer"] for e in entries if e["status"] == "failed"] == ["mutuelle-atlantique"]
+    assert sum(e["status"] == "written" for e in entries) == 5
