@@ -2,7 +2,8 @@
 with a manifest; one customer's bad data fails that customer alone.
 
 The parent reads the customer file, plans one job per (customer, matrix) and hands jobs to
-worker processes; a worker builds the annex model once and renders each format from it.
+worker processes (workers.py: a dead worker costs one retry, not the batch); a worker builds
+the annex model once and renders each format from it. The output folder is locked for the run.
 Matrices and the brand are cached per worker, so a batch pays their cost once per process.
 """
 from __future__ import annotations
@@ -13,21 +14,21 @@ import os
 import signal
 import sys
 import time
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from contextlib import ExitStack
 from dataclasses import dataclass
 from functools import lru_cache
-from multiprocessing import get_context
 from pathlib import Path
 from typing import Optional
 
 from . import fontcoverage
 from .annex import build_annex, output_name
-from .atomic import sweep_temporaries, write_atomic
+from .atomic import FolderLocked, lock_folder, sweep_temporaries, write_atomic, write_error
 from .brand import load_brand
-from .diagnostics import InputError
-from .manifest import Entry, load_previous, sha256_file, write_manifest
+from .diagnostics import InputError, error, printable
+from .manifest import Entry, check_writable, load_previous, sha256_file, write_manifest
 from .model import Customer
 from .readers.customers import read_customer_entries
+from .workers import ATTEMPTS, Crashed, Lost, run_jobs
 
 
 @dataclass(frozen=True)
@@ -63,18 +64,14 @@ def run_job(job: Job) -> list[Entry]:
     from .writers import renderer
     c = job.customer
     lang = c.lang or "fr"
-
-    def failed(message: str, fmt: str) -> Entry:
-        return Entry(c.id, job.matrix_id, lang, "", fmt, "", 0, "", "", "", "failed", message)
-
     try:
         path = resolve_matrix(job.matrix_id, lang=lang, data_dir=Path(job.data_dir))
         matrix = load_matrix_cached(path)
         annex = build_annex(matrix, c, load_brand(job.templates))
     except InputError as exc:
-        return [failed(one_line(exc.diagnostics), fmt) for fmt in job.formats]
+        return failed_entries(job, one_line(exc.diagnostics))
     except Exception as exc:  # a bug must fail this customer, not the batch
-        return [failed(f"internal error: {type(exc).__name__}: {exc}", fmt) for fmt in job.formats]
+        return failed_entries(job, internal_error(f"{type(exc).__name__}: {exc}"))
     out_dir = Path(job.out_dir)
     previous = {e.format: e for e in job.previous}
     entries = []
@@ -97,12 +94,24 @@ def run_job(job: Job) -> list[Entry]:
             continue
         except Exception as exc:  # a bug must fail this annex, not the batch
             entries.append(Entry(**base, size=0, sha256="", status="failed",
-                                 error=f"internal error: {type(exc).__name__}: {exc}"))
+                                 error=internal_error(f"{type(exc).__name__}: {exc}")))
             continue
         entries.append(Entry(**base, size=len(data), sha256=hashlib.sha256(data).hexdigest(), status="written"))
     if "pdf" in job.formats:
         _freeze_long_lived()
     return entries
+
+
+def failed_entries(job: Job, message: str) -> list[Entry]:
+    """A job's annexes, every format, failed with one message."""
+    c = job.customer
+    return [Entry(c.id, job.matrix_id, c.lang or "fr", "", fmt, "", 0, "", "", "", "failed", message)
+            for fmt in job.formats]
+
+
+def internal_error(what: str) -> str:
+    """An unexpected exception, told as what it is: a bug, not the customer's data."""
+    return f"internal error (a bug in annex, please report it with this line): {what}"
 
 
 _frozen_version: Optional[int] = None
@@ -127,13 +136,11 @@ def one_line(diagnostics) -> str:
     return " | ".join(d.format().replace("\n    ", " — ") for d in diagnostics)
 
 
-def _init_worker() -> None:
-    # the parent decides what an interrupt means; workers just stop when told
+def _interrupt(signum, frame):
+    """SIGINT or SIGTERM: stop the batch once; a second signal during the cleanup is ignored,
+    so that the cleanup itself is never cut short by a traceback."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-
-
-def _raise_interrupt(signum, frame):
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     raise KeyboardInterrupt
 
 
@@ -144,9 +151,37 @@ def run_batch(customers_file: Path, *, jobs: Optional[int], formats: list[str], 
     from .writers import check_brand
     check_brand(formats, brand)  # imports the writers once, before workers fork from this process
     fontcoverage.covered(brand)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    swept = sweep_temporaries(out_dir)
-    previous = load_previous(out_dir)
+    with _locked_output(out_dir):
+        return _run_locked(entries_in, jobs=jobs, formats=formats, out_dir=out_dir, force=force,
+                           templates=templates, data_dir=data_dir)
+
+
+def _locked_output(out_dir: Path) -> ExitStack:
+    """The output folder, created and locked for this batch; anything that stands in the way (a
+    file under its name, a read-only folder, another batch, a folder named like the manifest)
+    is an InputError (exit 2) raised before any work."""
+    stack = ExitStack()
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        stack.enter_context(lock_folder(out_dir))
+    except FolderLocked as exc:
+        holder = f" (pid {exc.pid})" if exc.pid else ""
+        raise InputError([error(out_dir, f"another batch{holder} is writing into this output folder",
+                                hint="wait until it ends, or choose another output folder with -o")],
+                         unreadable=True) from None
+    except OSError as exc:
+        raise write_error(out_dir if exc.filename is None else exc.filename, exc) from None
+    problems = check_writable(out_dir)
+    if problems:
+        stack.close()
+        raise InputError(problems, unreadable=True)
+    return stack
+
+
+def _run_locked(entries_in, *, jobs: Optional[int], formats: list[str], out_dir: Path, force: bool,
+                templates: Optional[Path], data_dir: Path) -> int:
+    swept = sweep_temporaries(out_dir)  # only under the lock: no other batch is writing here
+    previous, warnings = load_previous(out_dir)
     results: list[Entry] = []
     planned: list[Job] = []
     for e in entries_in:
@@ -161,14 +196,15 @@ def run_batch(customers_file: Path, *, jobs: Optional[int], formats: list[str], 
             prev = tuple(p for k, p in previous.items() if k[0] == c.id and k[1] == mid)
             planned.append(Job(c, mid, tuple(formats), str(out_dir), str(data_dir),
                                str(templates) if templates else None, prev, force))
-    total = len(planned) * len(formats) + len(results)
-    report = Reporter(total, stream=sys.stderr)
+    report = Reporter(len(planned) * len(formats) + len(results), stream=sys.stderr)
     if swept:
         report.log(f"removed {swept} temporary file(s) left by an interrupted run")
+    for w in warnings:
+        report.log(one_line([w]))
     for r in results:
         report.done(r)
     workers = max(1, jobs or os.cpu_count() or 1)
-    previous_handler = signal.signal(signal.SIGTERM, _raise_interrupt)
+    handlers = {s: signal.signal(s, _interrupt) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
         if workers == 1 or len(planned) <= 1:
             for job in planned:
@@ -176,57 +212,47 @@ def run_batch(customers_file: Path, *, jobs: Optional[int], formats: list[str], 
                     results.append(r)
                     report.done(r)
         else:
-            results.extend(_parallel(planned, workers, report))
+            _parallel(planned, workers, report, results)
     except KeyboardInterrupt:
         report.close()
-        sweep_temporaries(out_dir)
+        sweep_temporaries(out_dir)  # every worker is dead by now: nothing is still being written
         print("interrupted: annexes written so far are complete; the manifest was not updated", file=sys.stderr)
         return 130
     finally:
-        signal.signal(signal.SIGTERM, previous_handler)
+        for s, h in handlers.items():
+            signal.signal(s, h)
     report.close()
+    sweep_temporaries(out_dir)  # what a worker killed mid-write left (its job ran again)
     totals = write_manifest(out_dir, results)
     print(f"{totals['written']} written, {totals['unchanged']} unchanged, {totals['failed']} failed "
-          f"({totals['annexes']} annexes, {totals['customers']} customers) -> {out_dir}/manifest.json",
+          f"({totals['annexes']} annexes, {totals['customers']} customers) -> {printable(out_dir)}/manifest.json",
           file=sys.stderr)
     return 1 if totals["failed"] else 0
 
 
-def _parallel(planned: list[Job], workers: int, report: "Reporter") -> list[Entry]:
-    results: list[Entry] = []
+def _parallel(planned: list[Job], workers: int, report: "Reporter", results: list[Entry]) -> None:
+    """Run the jobs over worker processes (workers.py); a job whose worker dies is retried once
+    in a fresh one, and fails alone if it kills that one too."""
     # fork: workers inherit the imported modules and warm caches instead of re-importing; what
     # they inherit is frozen, so their garbage collector neither scans nor copies it
-    ctx = get_context("fork") if sys.platform.startswith("linux") else None
     gc.collect()
     gc.freeze()
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker) as pool:
-        pending = set()
-        queue = iter(planned)
-        try:
-            for job in queue:
-                pending.add(pool.submit(run_job, job))
-                if len(pending) >= workers * 4:
-                    break
-            while pending:
-                done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                for future in done:
-                    for r in future.result():
-                        results.append(r)
-                        report.done(r)
-                for job in queue:
-                    pending.add(pool.submit(run_job, job))
-                    if len(pending) >= workers * 4:
-                        break
-        except BaseException:
-            for f in pending:
-                f.cancel()
-            procs = list((getattr(pool, "_processes", None) or {}).values())
-            for proc in procs:
-                proc.terminate()
-            for proc in procs:
-                proc.join(5)
-            raise
-    return results
+
+    def on_result(job: Job, result) -> None:
+        if isinstance(result, Lost):
+            result = failed_entries(job, f"the worker process building it died {ATTEMPTS} times ({result.how}); "
+                                         "it may need more memory than the machine has")
+        elif isinstance(result, Crashed):
+            result = failed_entries(job, internal_error(result.error))
+        for r in result:
+            results.append(r)
+            report.done(r)
+
+    def on_retry(job: Job, how: str) -> None:
+        report.log(f"worker died ({how}) while building {job.customer.id} {job.matrix_id}: "
+                   "trying once more in a fresh worker")
+
+    run_jobs(planned, run_job, workers, on_result, on_retry)
 
 
 class Reporter:
@@ -250,6 +276,8 @@ class Reporter:
             self.progress.start()
 
     def log(self, message: str) -> None:
+        """One line; control characters from the data are shown escaped (diagnostics.printable)."""
+        message = printable(message)
         if self.progress:
             self.progress.console.print(message, markup=False, highlight=False)
         else:
@@ -263,7 +291,7 @@ class Reporter:
             elapsed = max(time.monotonic() - self.started, 1e-6)
             self.progress.update(self.task, advance=1, rate=f"{self.count / elapsed:.1f}")
         elif entry.status != "failed":
-            print(f"[{self.count}/{self.total}] {entry.status:9} {entry.path}", file=self.stream, flush=True)
+            print(f"[{self.count}/{self.total}] {entry.status:9} {printable(entry.path)}", file=self.stream, flush=True)
 
     def close(self) -> None:
         if self.progress:

@@ -13,7 +13,7 @@ from typing import List, Optional
 
 import typer
 
-from .diagnostics import Diagnostic, InputError
+from .diagnostics import Diagnostic, InputError, printable
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Contract annexes (PDF, DOCX) from RACI responsibility matrices.")
@@ -51,7 +51,7 @@ def validate(
     allowed = {"one-accountable", "responsible-required"}
     bad = [w for w in warn if w not in allowed]
     if bad:
-        typer.echo(f"error: --warn takes one of {', '.join(sorted(allowed))}, not {', '.join(bad)}", err=True)
+        typer.echo(f"error: --warn takes one of {', '.join(sorted(allowed))}, not {printable(', '.join(bad))}", err=True)
         raise typer.Exit(2)
     report = validate_paths(list(paths), relax=frozenset(warn), data_dir=data)
     show(report.sorted())
@@ -75,7 +75,10 @@ def schema(
     text = schema_json(kind)
     if output:
         from .atomic import write_atomic
-        write_atomic(output, text.encode())
+        try:
+            write_atomic(output, text.encode())
+        except InputError as exc:  # a full disk, a read-only folder: said, not a traceback
+            fail(exc)
     else:
         typer.echo(text, nl=False)
 
@@ -113,7 +116,10 @@ def export(
     text = render_page(m)
     if output:
         from .atomic import write_atomic
-        write_atomic(output, text.encode("utf-8"))
+        try:
+            write_atomic(output, text.encode("utf-8"))
+        except InputError as exc:
+            fail(exc)
     else:
         sys.stdout.write(text)
 
@@ -142,7 +148,7 @@ def build(
     except InputError as exc:
         fail(exc)
     for w in written:
-        typer.echo(f"wrote {w.path} ({w.size:,} bytes, fingerprint {w.annex.stamp.short})")
+        typer.echo(f"wrote {printable(w.path)} ({w.size:,} bytes, fingerprint {w.annex.stamp.short})")
 
 
 @app.command()

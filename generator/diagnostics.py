@@ -6,9 +6,21 @@ user for bad input.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
+
+# C0 and C1 controls (ESC starts terminal escape sequences), DEL, line and paragraph
+# separators, and the bidirectional overrides and isolates that reorder what a reader sees
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: object) -> str:
+    """`text` safe to show on a terminal or in a log line: control characters from the data (a
+    customer id, a name, an error message) are shown escaped (ESC as `\\x1b`), never sent raw,
+    so data can neither drive the terminal nor forge a log line."""
+    return _UNPRINTABLE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), str(text))
 
 
 @dataclass(frozen=True, order=True)
@@ -44,19 +56,20 @@ class Diagnostic:
         return self.severity == "error"
 
     def format(self) -> str:
-        where = str(self.location)
+        """The message as shown to a user; every part is passed through `printable`."""
+        where = printable(self.location)
         parts = [f"{where}: {self.severity}"]
         if self.code:
             parts[0] += f" [{self.code}]"
         parts[0] += ":"
         if self.field:
-            parts.append(f"{self.field}:")
-        parts.append(self.message)
+            parts.append(f"{printable(self.field)}:")
+        parts.append(printable(self.message))
         text = " ".join(parts)
         for other in self.related:
-            text += f"\n    see also {other}"
+            text += f"\n    see also {printable(other)}"
         if self.hint:
-            text += f"\n    fix: {self.hint}"
+            text += f"\n    fix: {printable(self.hint)}"
         return text
 
 

@@ -14,7 +14,10 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Optional
 
-from .atomic import write_atomic
+from pydantic import TypeAdapter, ValidationError
+
+from .atomic import write_atomic_many
+from .diagnostics import Diagnostic, error, warning
 
 MANIFEST_JSON = "manifest.json"
 MANIFEST_CSV = "manifest.csv"
@@ -50,14 +53,41 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
-def load_previous(out_dir: Path) -> dict[tuple, Entry]:
-    """Entries of the last manifest that produced a file; an unreadable manifest counts as none."""
+_ENTRY = TypeAdapter(Entry)
+
+
+def check_writable(out_dir: Path) -> list[Diagnostic]:
+    """What stands in the way of writing the manifest (a folder under its name), found before
+    any work rather than after every annex is built."""
+    return [error(out_dir / name, "a folder stands where the manifest goes", hint="remove or rename it")
+            for name in (MANIFEST_JSON, MANIFEST_CSV) if (out_dir / name).is_dir()]
+
+
+def load_previous(out_dir: Path) -> tuple[dict[tuple, Entry], list[Diagnostic]]:
+    """Entries of the last manifest that produced a file, and warnings for what could not be
+    used: an unreadable manifest, or entry, counts as none (its annexes are rebuilt)."""
+    path = out_dir / MANIFEST_JSON
+    if not path.exists():
+        return {}, []
     try:
-        data = json.loads((out_dir / MANIFEST_JSON).read_text(encoding="utf-8"))
-        entries = [Entry(**{k: e.get(k, "") for k in COLUMNS}) for e in data["annexes"]]
-    except (OSError, ValueError, KeyError, TypeError):
-        return {}
-    return {e.key: e for e in entries if e.status in ("written", "unchanged")}
+        data = json.loads(path.read_text(encoding="utf-8"))
+        raw = data["annexes"]
+        if not isinstance(raw, list):
+            raise TypeError("`annexes` is not a list")
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else f"{type(exc).__name__}: {exc}"
+        return {}, [warning(path, f"the previous manifest cannot be used ({reason})",
+                            hint="every annex is rebuilt and the manifest rewritten")]
+    entries, bad = [], []
+    for i, e in enumerate(raw):
+        try:
+            entries.append(_ENTRY.validate_python({k: e[k] for k in COLUMNS if k in e}))
+        except (TypeError, ValidationError):
+            bad.append(i)
+    problems = [warning(path, f"{len(bad)} entr{'y' if len(bad) == 1 else 'ies'} of the previous manifest "
+                              f"cannot be used (annexes[{bad[0]}] first)",
+                        hint="their annexes are rebuilt and the manifest rewritten")] if bad else []
+    return {e.key: e for e in entries if e.status in ("written", "unchanged")}, problems
 
 
 def summary(entries: list[Entry]) -> dict:
@@ -67,18 +97,33 @@ def summary(entries: list[Entry]) -> dict:
             "failed_customers": sorted({e.customer for e in entries if e.status == "failed"})}
 
 
+# a spreadsheet runs a cell starting with one of these as a formula (OWASP "CSV injection")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: object) -> object:
+    """A manifest value as a CSV cell a spreadsheet shows as text: a leading quote disarms a
+    formula (OWASP's advice). Only the CSV gets it; manifest.json keeps the true value."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
 def write_manifest(out_dir: Path, entries: list[Entry]) -> dict:
+    """Write manifest.json and manifest.csv together (both new or, on a write error, both as
+    they were); raises InputError naming the file when the disk refuses."""
     entries = sorted(entries, key=lambda e: e.key)
     totals = summary(entries)
     payload = {"summary": totals, "annexes": [asdict(e) for e in entries]}
-    write_atomic(out_dir / MANIFEST_JSON,
-                 (json.dumps(payload, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
     buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
+    writer = csv.writer(buf, lineterminator="\r\n")  # RFC 4180; a CR inside a cell is then quoted too
     writer.writerow(COLUMNS)
     for e in entries:
-        writer.writerow([getattr(e, c) for c in COLUMNS])
-    write_atomic(out_dir / MANIFEST_CSV, buf.getvalue().encode("utf-8"))
+        writer.writerow([csv_cell(getattr(e, c)) for c in COLUMNS])
+    write_atomic_many({
+        out_dir / MANIFEST_JSON: (json.dumps(payload, indent=2, ensure_ascii=False) + "\n").encode("utf-8"),
+        out_dir / MANIFEST_CSV: buf.getvalue().encode("utf-8"),
+    })
     return totals
 
 

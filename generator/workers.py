@@ -1,0 +1,183 @@
+"""Worker processes for `annex batch` that survive each other's deaths and die with the parent.
+
+The standard `ProcessPoolExecutor` breaks for good when one worker dies (a SIGKILL, the
+out-of-memory killer) and cannot say which job was running in it. Here each worker holds one
+job at a time over its own pipe, so the parent always knows which job a dead worker took with
+it: that job is retried once in a fresh worker, and given up (`Lost`) only if it kills a
+worker twice; the other jobs go on.
+
+Workers are forked (Linux): they inherit the parent's imported modules and warm caches.
+They ignore SIGINT (the parent decides what an interrupt means), die on SIGTERM, and die with
+the parent: `PR_SET_PDEATHSIG` on Linux, and a watchdog thread that sees the parent gone
+elsewhere or if the signal was missed.
+"""
+from __future__ import annotations
+
+import ctypes
+import os
+import signal
+import sys
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass
+from multiprocessing import connection, get_context
+from typing import Any, Callable, Iterable, Optional
+
+ATTEMPTS = 2  # a job that kills its worker this many times is given up
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+
+
+@dataclass(frozen=True)
+class Lost:
+    """A job whose worker died under it `ATTEMPTS` times; `how` says how the last one died."""
+
+    how: str
+
+
+@dataclass(frozen=True)
+class Crashed:
+    """A job that raised out of `fn` (a bug); the worker survives it."""
+
+    error: str
+
+
+def died_how(exitcode: Optional[int]) -> str:
+    """A dead worker's exit code, told for a log line or a manifest entry."""
+    if exitcode is not None and exitcode < 0:
+        try:
+            name = signal.Signals(-exitcode).name
+        except ValueError:
+            name = f"signal {-exitcode}"
+        hint = " (the out-of-memory killer, or someone, killed it)" if -exitcode == signal.SIGKILL else ""
+        return f"killed by {name}{hint}"
+    return f"exited with code {exitcode}"
+
+
+def _die_with_parent(parent: int) -> None:
+    """Make this worker exit within about a second once `parent` is gone."""
+    if sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):
+            pass
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    if os.getppid() != parent:  # the parent died before the signal was armed
+        os._exit(1)
+    threading.Thread(target=watch, name="parent-watchdog", daemon=True).start()
+
+
+def _serve(conn, fn: Callable[[Any], Any], parent: int) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    _die_with_parent(parent)
+    while True:
+        try:
+            item = conn.recv()
+        except (EOFError, OSError):
+            return
+        if item is None:
+            return
+        index, job = item
+        try:
+            result = fn(job)
+        except Exception as exc:  # a bug: report it as this job's result, keep serving
+            result = Crashed(f"{type(exc).__name__}: {exc}")
+        conn.send((index, result))
+
+
+class _Worker:
+    def __init__(self, ctx, fn: Callable[[Any], Any]):
+        self.conn, child = ctx.Pipe()
+        self.proc = ctx.Process(target=_serve, args=(child, fn, os.getpid()), daemon=True)
+        self.proc.start()
+        child.close()
+        self.job: Optional[int] = None
+
+    def stop(self, kill: bool = False) -> None:
+        if kill:
+            self.proc.terminate()
+        else:
+            try:
+                self.conn.send(None)
+            except OSError:
+                pass
+        self.proc.join(5)
+        if self.proc.is_alive():
+            self.proc.kill()
+            self.proc.join()
+        self.conn.close()
+
+
+def run_jobs(jobs: Iterable[Any], fn: Callable[[Any], Any], workers: int,
+             on_result: Callable[[Any, Any], None], on_retry: Callable[[Any, str], None]) -> None:
+    """Call `fn(job)` for every job in `workers` processes; `on_result(job, result)` receives
+    fn's return value, a `Crashed` or a `Lost`, in the order jobs finish. `on_retry(job, how)`
+    tells that a job's worker died and that it runs again. On any exception (an interrupt
+    included) every worker is killed and joined before it propagates, so nothing they were
+    writing is still being written afterwards."""
+    ctx = get_context("fork") if sys.platform.startswith("linux") else get_context()
+    todo = deque(enumerate(jobs))
+    table = dict(todo)
+    deaths: dict[int, int] = {}
+    pool: list[_Worker] = []
+    try:
+        while todo or any(w.job is not None for w in pool):
+            for w in [w for w in pool if w.job is None]:
+                if not todo:  # nothing left for it: let it go
+                    pool.remove(w)
+                    w.stop()
+                elif not w.proc.is_alive():  # died idle: no job to blame, replace it
+                    pool.remove(w)
+                    w.stop()
+            while todo and len(pool) < workers:
+                pool.append(_Worker(ctx, fn))
+            for w in pool:
+                if w.job is None and todo:
+                    w.job, job = todo.popleft()
+                    try:
+                        w.conn.send((w.job, job))
+                    except OSError:  # it died just now: the sentinel below tells
+                        pass
+            _collect(pool, table, deaths, todo, on_result, on_retry)
+    except BaseException:
+        for w in pool:
+            w.stop(kill=True)
+        raise
+    for w in pool:
+        w.stop()
+
+
+def _collect(pool: list[_Worker], table: dict, deaths: dict[int, int], todo: deque,
+             on_result: Callable, on_retry: Callable) -> None:
+    """Wait for a result or a death, and handle what came."""
+    busy = [w for w in pool if w.job is not None]
+    ready = set(connection.wait([w.conn for w in busy] + [w.proc.sentinel for w in busy]))
+    for w in busy:
+        if w.conn in ready or w.proc.sentinel in ready:
+            try:
+                if w.conn.poll():
+                    index, result = w.conn.recv()
+                    w.job = None
+                    on_result(table[index], result)
+                    continue
+            except (EOFError, OSError):
+                pass
+            if w.proc.is_alive():
+                continue
+            index, w.job = w.job, None
+            pool.remove(w)
+            w.proc.join()
+            how = died_how(w.proc.exitcode)
+            w.conn.close()
+            deaths[index] = deaths.get(index, 0) + 1
+            if deaths[index] >= ATTEMPTS:
+                on_result(table[index], Lost(how))
+            else:
+                on_retry(table[index], how)
+                todo.appendleft((index, table[index]))

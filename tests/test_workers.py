@@ -1,0 +1,30 @@
+"""workers.py: a job that kills its worker is retried once, then given up alone; a job that
+raises is reported, not propagated; the other jobs are all done."""
+import os
+import signal
+
+from generator.workers import Crashed, Lost, run_jobs
+
+
+def _job(job):
+    name, marker = job
+    if name == "suicide" or (name == "once" and not os.path.exists(marker)):
+        open(marker, "w").close()
+        os.kill(os.getpid(), signal.SIGKILL)
+    if name == "bug":
+        raise ValueError("boom")
+    return name.upper()
+
+
+def test_a_dead_worker_costs_its_job_one_retry_and_the_others_nothing(tmp_path):
+    names = ["a", "suicide", "b", "once", "bug", "c", "d"]
+    jobs = [(n, str(tmp_path / n)) for n in names]
+    results, retries = {}, []
+    run_jobs(jobs, _job, 2, lambda job, r: results.setdefault(job[0], r),
+             lambda job, how: retries.append((job[0], how)))
+    assert results.keys() == set(names)
+    assert [results[n] for n in "abcd"] == ["A", "B", "C", "D"]
+    assert results["once"] == "ONCE"  # its first worker died; the second built it
+    assert isinstance(results["suicide"], Lost) and "SIGKILL" in results["suicide"].how
+    assert results["bug"] == Crashed("ValueError: boom")
+    assert sorted(r[0] for r in retries) == ["once", "suicide"] and all("SIGKILL" in r[1] for r in retries)
