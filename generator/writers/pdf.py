@@ -23,6 +23,7 @@ from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherRespons
 from ..annex import Annex
 from ..brand import Brand
 from ..diagnostics import InputError, error
+from ..signing import fields as signature_fields
 from . import html as html_writer
 from . import pdf_pages
 
@@ -125,9 +126,10 @@ def render(annex: Annex, *, reuse: bool = True) -> bytes:
             document = layout(html_writer.render(annex))
             if reuse:
                 pdf_pages.cache.keep(brand, matrix_html, document)
+        finisher = signature_fields.finisher(signature_fields.field_labels(annex))  # one empty field per party
         with source_date(day):
             return document.write_pdf(attachments=[attachment], pdf_identifier=annex.stamp.fingerprint[:32].encode(),
-                                      **options)
+                                      finisher=finisher, **options)
     except RefusedResource as exc:
         raise InputError([error(brand.folder, f"the template asked for a resource it may not load: {exc.args[0]}",
                                 hint="templates may only use files inside their brand folder")]) from None
