@@ -107,7 +107,8 @@ def _tag(pdf: pydyf.PDF, tree, key: int, widget, box: Box, page_ref: bytes) -> N
     objr = pydyf.Dictionary({"Type": "/OBJR", "Obj": widget.reference, "Pg": page_ref})
     pdf.add_object(objr)
     form = pydyf.Dictionary({"Type": "/StructElem", "S": "/Form", "P": mark.reference, "Pg": page_ref,
-                             "K": pydyf.Array([objr.reference]), "Alt": widget["TU"]})
+                             "K": objr.reference, "Alt": widget["TU"]})  # K a single OBJR, not an array:
+    # pyHanko's difference analysis recognises a field's widget in the structure tree as `Form.K.Obj`
     pdf.add_object(form)
     mark["K"].append(form.reference)
     widget["StructParent"] = key
