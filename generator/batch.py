@@ -137,7 +137,7 @@ def _raise_interrupt(signum, frame):
 
 
 def run_batch(customers_file: Path, *, jobs: Optional[int], formats: list[str], out_dir: Path, force: bool,
-              templates: Optional[Path], data_dir: Path) -> int:
+              templates: Optional[Path], data_dir: Path, signer=None) -> int:
     entries_in = read_customer_entries(customers_file)[0]  # the parsed file itself is not kept
     load_brand(templates)  # a bad brand folder fails the whole run, before any work
     from .writers import renderer
@@ -184,6 +184,9 @@ def run_batch(customers_file: Path, *, jobs: Optional[int], formats: list[str], 
     finally:
         signal.signal(signal.SIGTERM, previous_handler)
     report.close()
+    if signer is not None:  # `--sign`: a signed copy of each PDF, its SHA-256 in the manifest
+        from .signing.batch import sign_entries
+        results = sign_entries(out_dir, results, signer)
     totals = write_manifest(out_dir, results)
     print(f"{totals['written']} written, {totals['unchanged']} unchanged, {totals['failed']} failed "
           f"({totals['annexes']} annexes, {totals['customers']} customers) -> {out_dir}/manifest.json",
