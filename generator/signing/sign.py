@@ -153,8 +153,9 @@ def sign_bytes(data: bytes, signer, options: SignOptions, *, where: str = "annex
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.pdf_utils.misc import PdfError
     from pyhanko.sign import fields, signers
+    from .reader import open_reader
     try:
-        writer = IncrementalPdfFileWriter(io.BytesIO(data), strict=False)
+        writer = IncrementalPdfFileWriter(io.BytesIO(data), prev=open_reader(data))
     except (PdfError, ValueError) as exc:
         raise InputError([error(where, f"not a readable PDF: {exc}", hint="sign an annex PDF built by annex")],
                          unreadable=True) from None

@@ -183,10 +183,10 @@ def _filespec(reader) -> Optional[str]:
 
 def read_pdf(path: Path):
     from pyhanko.pdf_utils.misc import PdfError
-    from pyhanko.pdf_utils.reader import PdfFileReader
+    from .reader import open_reader
     try:
         data = path.read_bytes()
-        return data, PdfFileReader(io.BytesIO(data), strict=False)
+        return data, open_reader(data)
     except OSError as exc:
         raise InputError([error(path, f"cannot read: {exc.strerror}", hint="give the path of a signed annex PDF")],
                          unreadable=True) from None
