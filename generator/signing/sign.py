@@ -139,12 +139,13 @@ def _timestamper(options: SignOptions):
 
 
 def _validation_context(signer):
-    """For --ltv: fetch revocation data for the signer's chain (roots: the chain's self-signed
-    certificates); missing revocation information is tolerated, the chain is still stored."""
+    """For --ltv: fetch revocation data for the signer's and the time-stamp's chains (trusted:
+    the system's roots and the p12 chain's own root); missing revocation information is
+    tolerated (soft-fail), the certificates are still stored."""
     from pyhanko_certvalidator import ValidationContext
     chain = list(signer.cert_registry)
     roots = [c for c in chain if c.self_signed] or chain
-    return ValidationContext(trust_roots=roots, other_certs=chain, allow_fetching=True,
+    return ValidationContext(extra_trust_roots=roots, other_certs=chain, allow_fetching=True,
                              revocation_mode="soft-fail")
 
 
