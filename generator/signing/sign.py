@@ -21,6 +21,7 @@ from ..atomic import write_atomic
 from ..diagnostics import InputError, error
 
 PASSPHRASE_ENV = "ANNEX_P12_PASSPHRASE"
+SYSTEM_ROOTS = Path("/etc/ssl/certs/ca-certificates.crt")
 FONT = "fonts/LiberationSans-Regular.ttf"  # embedded in the appearance: PDF/A wants every font embedded
 STAMP_CHARS = " 0123456789-:.ACDEGIKMNOPRSTUWZabcdefghijklmnopqrstuvwxyz+"  # dates and time-zone names
 
@@ -145,8 +146,18 @@ def _validation_context(signer):
     from pyhanko_certvalidator import ValidationContext
     chain = list(signer.cert_registry)
     roots = [c for c in chain if c.self_signed] or chain
-    return ValidationContext(extra_trust_roots=roots, other_certs=chain, allow_fetching=True,
+    return ValidationContext(trust_roots=roots + _system_roots(), other_certs=chain, allow_fetching=True,
                              revocation_mode="soft-fail")
+
+
+def _system_roots() -> list:
+    """The system's trusted roots (Debian's ca-certificates bundle), for a public TSA's chain."""
+    from asn1crypto import pem, x509
+    try:
+        data = SYSTEM_ROOTS.read_bytes()
+    except OSError:
+        return []
+    return [x509.Certificate.load(der) for _t, _h, der in pem.unarmor(data, multiple=True)]
 
 
 def sign_bytes(data: bytes, signer, options: SignOptions, *, where: str = "annex") -> bytes:
