@@ -160,6 +160,23 @@ def _system_roots() -> list:
     return [x509.Certificate.load(der) for _t, _h, der in pem.unarmor(data, multiple=True)]
 
 
+def _keep_pdfa_metadata_consistent(writer) -> None:
+    """PDF/A wants the Info dictionary to agree with the XMP metadata. pyHanko rewrites both on
+    each update but not alike: XMP producer `pyHanko x` against Info producer `WeasyPrint 70;
+    pyHanko x`, and two readings of the clock for the modification date. So, in this update, the
+    Info producer becomes pyHanko's (which it then keeps) and the Info modification date goes
+    (optional; pyHanko only updates an existing one); the XMP keeps both."""
+    from pyhanko.pdf_utils import generic
+    from pyhanko.pdf_utils.metadata.model import VENDOR
+    try:
+        info = writer.trailer["/Info"]
+    except KeyError:
+        return
+    info["/Producer"] = generic.TextStringObject(VENDOR)
+    info.pop("/ModDate", None)
+    writer.update_container(info)
+
+
 def sign_bytes(data: bytes, signer, options: SignOptions, *, where: str = "annex") -> bytes:
     """The annex signed in one of its empty signature fields, as an incremental update."""
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
@@ -171,6 +188,7 @@ def sign_bytes(data: bytes, signer, options: SignOptions, *, where: str = "annex
     except (PdfError, ValueError) as exc:
         raise InputError([error(where, f"not a readable PDF: {exc}", hint="sign an annex PDF built by annex")],
                          unreadable=True) from None
+    _keep_pdfa_metadata_consistent(writer)
     empty = _empty_fields(writer.prev)
     field = options.field or (empty[-1] if empty else None)
     if field is None or field not in empty:

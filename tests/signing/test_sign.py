@@ -66,8 +66,12 @@ def test_pdfsig_finds_both_signatures_valid(signed):
 
 def test_the_signed_annex_is_still_pdfa_with_its_data(signed, annex_pdf):
     with pikepdf.open(signed[2]) as pdf, pikepdf.open(annex_pdf) as before:
-        meta = pdf.open_metadata()
+        meta, original = pdf.open_metadata(), before.open_metadata()
         assert meta.get("pdfaid:part") == "3" and meta.get("pdfaid:conformance") == "A"
+        for key in ("dc:title", "dc:creator", "pdf:Keywords", "xmp:CreateDate", "dc:language"):
+            assert meta.get(key) == original.get(key), key
+        info = pdf.docinfo  # PDF/A: the Info dictionary agrees with the XMP metadata
+        assert str(info["/Producer"]) == meta.get("pdf:Producer") and "/ModDate" not in info
         data = pdf.attachments["annex-data.json"].get_file().read_bytes()
         assert data == before.attachments["annex-data.json"].get_file().read_bytes()
         for field in pdf.Root.AcroForm.Fields:  # every appearance font embedded (PDF/A)
