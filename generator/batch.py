@@ -145,7 +145,7 @@ def _interrupt(signum, frame):
 
 
 def run_batch(customers_file: Path, *, jobs: Optional[int], formats: list[str], out_dir: Path, force: bool,
-              templates: Optional[Path], data_dir: Path) -> int:
+              templates: Optional[Path], data_dir: Path, signer=None) -> int:
     entries_in = read_customer_entries(customers_file)[0]  # the parsed file itself is not kept
     brand = load_brand(templates)  # a bad brand folder fails the whole run, before any work
     from .writers import check_brand
@@ -153,7 +153,7 @@ def run_batch(customers_file: Path, *, jobs: Optional[int], formats: list[str], 
     fontcoverage.covered(brand)
     with _locked_output(out_dir):
         return _run_locked(entries_in, jobs=jobs, formats=formats, out_dir=out_dir, force=force,
-                           templates=templates, data_dir=data_dir)
+                           templates=templates, data_dir=data_dir, signer=signer)
 
 
 def _locked_output(out_dir: Path) -> ExitStack:
@@ -179,7 +179,7 @@ def _locked_output(out_dir: Path) -> ExitStack:
 
 
 def _run_locked(entries_in, *, jobs: Optional[int], formats: list[str], out_dir: Path, force: bool,
-                templates: Optional[Path], data_dir: Path) -> int:
+                templates: Optional[Path], data_dir: Path, signer=None) -> int:
     swept = sweep_temporaries(out_dir)  # only under the lock: no other batch is writing here
     previous, warnings = load_previous(out_dir)
     results: list[Entry] = []
@@ -223,6 +223,9 @@ def _run_locked(entries_in, *, jobs: Optional[int], formats: list[str], out_dir:
             signal.signal(s, h)
     report.close()
     sweep_temporaries(out_dir)  # what a worker killed mid-write left (its job ran again)
+    if signer is not None:  # `--sign`: a signed copy of each PDF, its SHA-256 in the manifest
+        from .signing.batch import sign_entries
+        results = sign_entries(out_dir, results, signer)
     totals = write_manifest(out_dir, results)
     print(f"{totals['written']} written, {totals['unchanged']} unchanged, {totals['failed']} failed "
           f"({totals['annexes']} annexes, {totals['customers']} customers) -> {printable(out_dir)}/manifest.json",

@@ -135,20 +135,39 @@ def build(
     draft: bool = typer.Option(False, "--draft", help="allow a matrix that is not approved; watermark it"),
     review: bool = typer.Option(False, "--review", help="DOCX: protect it so that every edit is a tracked change"),
     data: Path = typer.Option(Path("data"), "--data", help="data folder for matrix ids"),
+    sign_p12: Optional[Path] = typer.Option(None, "--sign", metavar="SIGNER.p12",
+                                            help="also write <name>_signed.pdf, signed in the provider's field"),
+    passphrase_file: Optional[Path] = typer.Option(None, "--passphrase-file",
+                                                   help="file holding the .p12 passphrase (else ANNEX_P12_PASSPHRASE)"),
 ) -> None:
     """Build one annex as PDF and/or DOCX."""
     from .brand import load_brand
     from .build import build as build_files, load_checked_matrix, resolve_matrix
     from .readers.customers import pick_customer
     try:
+        signer = _signer(sign_p12, passphrase_file)
         cust = pick_customer(customer)[0] if customer else None
         path = resolve_matrix(matrix, lang=lang or (cust.lang if cust else None), data_dir=data)
         m = load_checked_matrix(path)
         written = build_files(m, cust, load_brand(templates), formats_of(fmt), out, draft=draft, review=review)
+        for w in written:
+            typer.echo(f"wrote {w.path} ({w.size:,} bytes, fingerprint {w.annex.stamp.short})")
+            if signer is not None and w.fmt == "pdf":
+                from .signing.batch import ensure_signed
+                signed, made = ensure_signed(w.path, signer)
+                typer.echo(f"{'signed' if made else 'kept (already signs these bytes)'} {signed}")
     except InputError as exc:
         fail(exc)
     for w in written:
         typer.echo(f"wrote {printable(w.path)} ({w.size:,} bytes, fingerprint {w.annex.stamp.short})")
+
+
+def _signer(p12: Optional[Path], passphrase_file: Optional[Path]):
+    """The signer of --sign, loaded before any work so that a bad key or passphrase stops at once."""
+    if p12 is None:
+        return None
+    from .signing.sign import load_signer, read_passphrase
+    return load_signer(p12, read_passphrase(passphrase_file))
 
 
 @app.command()
@@ -160,15 +179,66 @@ def batch(
     force: bool = typer.Option(False, "--force", help="regenerate even annexes that are unchanged"),
     templates: Optional[Path] = typer.Option(None, "--templates", help="brand folder"),
     data: Path = typer.Option(Path("data"), "--data", help="data folder holding the matrices"),
+    sign_p12: Optional[Path] = typer.Option(None, "--sign", metavar="SIGNER.p12",
+                                            help="also write each PDF's <name>_signed.pdf (provider's field)"),
+    passphrase_file: Optional[Path] = typer.Option(None, "--passphrase-file",
+                                                   help="file holding the .p12 passphrase (else ANNEX_P12_PASSPHRASE)"),
 ) -> None:
     """Build every customer's annexes, in parallel, with a manifest."""
     from .batch import run_batch
     try:
         code = run_batch(customers, jobs=jobs, formats=formats_of(fmt), out_dir=out, force=force,
-                         templates=templates, data_dir=data)
+                         templates=templates, data_dir=data, signer=_signer(sign_p12, passphrase_file))
     except InputError as exc:
         fail(exc)
     raise typer.Exit(code)
+
+
+@app.command()
+def sign(
+    pdf: Path = typer.Argument(..., metavar="ANNEX.pdf", help="the annex to sign"),
+    p12: Path = typer.Option(..., "--p12", metavar="SIGNER.p12", help="the signer's key and certificate chain"),
+    field: Optional[str] = typer.Option(None, "--field", help="signature field (party id; default: the last "
+                                                              "party's field still empty, i.e. the provider's first)"),
+    reason: Optional[str] = typer.Option(None, "--reason", help="reason for signing, recorded in the signature"),
+    location: Optional[str] = typer.Option(None, "--location", help="place of signing"),
+    timestamp: Optional[str] = typer.Option(None, "--timestamp", metavar="URL",
+                                            help="RFC 3161 time-stamping authority: PAdES B-T"),
+    ltv: bool = typer.Option(False, "--ltv", help="add validation data (certificates, revocation): PAdES B-LT"),
+    output: Optional[Path] = typer.Option(None, "-o", "--output", help="signed file (default: <name>_signed.pdf)"),
+    force: bool = typer.Option(False, "--force", help="replace the output file if it exists"),
+    passphrase_file: Optional[Path] = typer.Option(None, "--passphrase-file",
+                                                   help="file holding the .p12 passphrase (else ANNEX_P12_PASSPHRASE)"),
+) -> None:
+    """Sign an annex (PAdES) in one of its signature fields, as an incremental update."""
+    from .signing.sign import SignOptions, read_passphrase, sign_file
+    if ltv and not timestamp:
+        typer.echo("error: --ltv needs --timestamp URL (PAdES B-LT builds on a time-stamped B-T signature)", err=True)
+        raise typer.Exit(2)
+    options = SignOptions(field=field, reason=reason, location=location, timestamp_url=timestamp, ltv=ltv)
+    try:
+        target = sign_file(pdf, p12, read_passphrase(passphrase_file), options, output=output, force=force)
+    except InputError as exc:
+        fail(exc)
+    level = "B-LT" if ltv else "B-T" if timestamp else "B-B"
+    typer.echo(f"signed {target} (PAdES {level})")
+
+
+@app.command()
+def verify(
+    pdf: Path = typer.Argument(..., metavar="ANNEX.pdf", help="a signed annex"),
+    trust: List[Path] = typer.Option([], "--trust", metavar="ROOT.pem", help="trusted root certificate (repeatable)"),
+    data: Optional[Path] = typer.Option(None, "--data", help="data folder: check the annex is still current"),
+    as_json: bool = typer.Option(False, "--json", help="print the report as JSON"),
+) -> None:
+    """Check an annex's signatures and that it is what its embedded data says."""
+    from .signing.verify import render_text, verify as verify_file
+    try:
+        report = verify_file(pdf, trust=list(trust), data_dir=data)
+    except InputError as exc:
+        fail(exc)
+    sys.stdout.write(report.to_json() if as_json else render_text(report))
+    raise typer.Exit(0 if report.ok else 1)
 
 
 def main() -> None:

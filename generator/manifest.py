@@ -22,7 +22,7 @@ from .diagnostics import Diagnostic, error, warning
 MANIFEST_JSON = "manifest.json"
 MANIFEST_CSV = "manifest.csv"
 COLUMNS = ("customer", "matrix", "lang", "version", "format", "path", "size", "sha256", "fingerprint",
-           "template", "status", "error")
+           "template", "status", "error", "signed_sha256")
 
 
 @dataclass(frozen=True)
@@ -39,6 +39,7 @@ class Entry:
     template: str
     status: str  # written, unchanged, failed
     error: str = ""
+    signed_sha256: str = ""  # of `<name>_signed.pdf`, with `batch --sign`
 
     @property
     def key(self) -> tuple[str, str, str, str]:

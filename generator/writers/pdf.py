@@ -27,6 +27,7 @@ from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherRespons
 from ..annex import Annex
 from ..brand import Brand
 from ..diagnostics import InputError, error
+from ..signing import fields as signature_fields
 from . import html as html_writer
 from . import pdf_pages
 
@@ -180,15 +181,19 @@ def _render(annex: Annex, reuse: bool, layout, day: dt.datetime, attachment: Att
         document = layout(html_writer.render(annex))
         if reuse:
             pdf_pages.cache.keep(brand, matrix_html, document)
+    add_fields = signature_fields.finisher(signature_fields.field_labels(annex))  # one empty field per party
+
+    def finisher(document: Document, pdf) -> None:
+        add_fields(document, pdf)
+        unique_attachments(pdf)
     with source_date(day):
         return document.write_pdf(attachments=[attachment], pdf_identifier=annex.stamp.fingerprint[:32].encode(),
-                                  finisher=finish, **options)
+                                  finisher=finisher, **options)
 
 
-def finish(document: Document, pdf) -> None:
-    """Last touches on WeasyPrint's PDF objects before they are written: WeasyPrint 70 lists
-    each attachment twice in the catalog's /AF (once from the name tree, once as a file
-    specification), which PDF/A validators flag; keep each once, in order."""
+def unique_attachments(pdf) -> None:
+    """WeasyPrint 70 lists each attachment twice in the catalog's /AF (once from the name tree,
+    once as a file specification), which PDF/A validators flag: list each once."""
     if "AF" in pdf.catalog:
         specs = [obj.reference for obj in pdf.objects
                  if isinstance(obj, dict) and obj.get("Type") == "/Filespec" and hasattr(obj, "reference")]
