@@ -136,7 +136,7 @@ def build(
     from .readers.customers import pick_customer
     try:
         cust = pick_customer(customer)[0] if customer else None
-        path = resolve_matrix(matrix, lang=lang or (cust.lang if cust else None), data_dir=data)
+        path = resolve_matrix(matrix, lang=lang or (cust.lang if cust else None), data_dir=data, allow_path=True)
         m = load_checked_matrix(path)
         written = build_files(m, cust, load_brand(templates), formats_of(fmt), out, draft=draft, review=review)
     except InputError as exc:

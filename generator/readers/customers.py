@@ -68,14 +68,16 @@ def read_customer_entries(path: str | Path, *, text: Optional[str] = None
 def _entry(doc: YamlDocument, i: int, raw: object, problems: list[Diagnostic], seen: dict[str, int]) -> CustomerEntry:
     """One customer: the model if it is valid and its id is free, else every problem found."""
     raw_id = printable(raw.get("id", f"#{i + 1}")) if isinstance(raw, dict) else f"#{i + 1}"
-    matrices = tuple(printable(m) for m in raw.get("matrices", []) if isinstance(m, str)) \
-        if isinstance(raw, dict) and isinstance(raw.get("matrices"), list) else ()
+    listed = raw.get("matrices") if isinstance(raw, dict) else None
+    listed = listed if isinstance(listed, list) else []
+    matrices = tuple(dict.fromkeys(printable(m) for m in listed if isinstance(m, str)))
+    problems = problems + _repeated_matrices(doc, i, raw_id, listed)
     try:
         customer = Customer.model_validate(raw)
     except ValidationError as exc:
         diags = problems + diagnostics_from(exc, doc, Customer, prefix=("customers", i))
         return CustomerEntry(i, raw_id, None, tuple(diags), matrices)
-    problems = problems + _id_taken(doc, i, customer.id, seen) + _repeated_matrices(doc, i, customer)
+    problems = problems + _id_taken(doc, i, customer.id, seen)
     return CustomerEntry(i, raw_id, None if problems else customer, tuple(problems), matrices)
 
 
@@ -94,12 +96,15 @@ def _id_taken(doc: YamlDocument, i: int, cid: str, seen: dict[str, int]) -> list
                   hint="customer ids name output folders; make each unique, ignoring case")]
 
 
-def _repeated_matrices(doc: YamlDocument, i: int, customer: Customer) -> list[Diagnostic]:
+def _repeated_matrices(doc: YamlDocument, i: int, raw_id: str, listed: list) -> list[Diagnostic]:
+    """The same matrix twice would build (and count) the same annex twice."""
     out, first = [], {}
-    for j, mid in enumerate(customer.matrices):
+    for j, mid in enumerate(listed):
+        if not isinstance(mid, str):
+            continue
         if mid in first:
             loc = doc.where(("customers", i, "matrices", j))
-            out.append(error(doc.path, f"customer `{customer.id}`: matrix `{mid}` is listed twice",
+            out.append(error(doc.path, f"customer `{raw_id}`: matrix `{printable(mid)}` is listed twice",
                              line=loc.line, column=loc.column, field=f"customers[{i}].matrices[{j}]",
                              code="duplicate-matrix", related=(doc.where(("customers", i, "matrices", first[mid])),),
                              hint="list each matrix once"))
