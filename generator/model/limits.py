@@ -15,7 +15,8 @@ MAX_CSV_CELL = 128 * 1024  # one CSV cell, in characters (Python's csv field lim
 # one matrix
 MAX_SECTION_DEPTH = 6  # sections inside sections (1 = top level)
 MAX_SECTIONS = 500  # sections and subsections in all
-MAX_ACTIVITIES = 2_000  # activities in all sections
+MAX_ACTIVITIES = 1_000  # activities in all sections
+MAX_MATRIX_TEXT = 200_000  # characters of text in one matrix file (IaaS: 21,000); layout time follows it
 MAX_PARTIES = 8  # role columns
 MAX_LEGEND = 26  # legend entries (one per capital letter)
 MAX_PARAGRAPHS = 100  # paragraphs in one intro or notes list

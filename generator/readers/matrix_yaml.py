@@ -8,7 +8,7 @@ from pydantic import ValidationError
 
 from ..diagnostics import Diagnostic, InputError, error
 from ..model import Matrix
-from ..model.limits import MAX_ACTIVITIES, MAX_SECTION_DEPTH, MAX_SECTIONS
+from ..model.limits import MAX_ACTIVITIES, MAX_MATRIX_TEXT, MAX_SECTION_DEPTH, MAX_SECTIONS
 from ..yamlsource import YamlDocument, load_yaml
 from .modelerrors import diagnostics_from, field_name
 
@@ -43,10 +43,24 @@ def _sections(data: object, loc: tuple, depth: int = 1) -> Iterator[tuple[tuple,
                 yield from _sections(section, here, depth + 1)
 
 
+def _characters(data: object) -> int:
+    if isinstance(data, str):
+        return len(data)
+    if isinstance(data, dict):
+        return sum(_characters(v) for v in data.values())
+    if isinstance(data, list):
+        return sum(_characters(v) for v in data)
+    return 0
+
+
 def shape_problems(doc: YamlDocument) -> list[Diagnostic]:
-    """Section depth, section count and activity count over their limits, checked on the raw
-    data before the model is built (20,000 activities would cost gigabytes to lay out)."""
+    """Text, section depth, section count and activity count over their limits, checked on the
+    raw data before the model is built (20,000 activities would cost gigabytes to lay out)."""
     problems: list[Diagnostic] = []
+    total = _characters(doc.data)
+    if total > MAX_MATRIX_TEXT:
+        problems.append(error(doc.path, f"holds {total:,} characters of text, over the limit of {MAX_MATRIX_TEXT:,}",
+                              line=1, column=1, code="limit", hint=LIMITS_HINT + "; split the matrix"))
     count = activities = 0
     for loc, depth, section in _sections(doc.data, ()):
         count += 1

@@ -64,3 +64,10 @@ def test_long_text_is_located_and_not_echoed(tmp_path):
     (d,) = refused(tmp_path, f"- title: S\n  activities:\n  - {{id: a, text: {text}, roles: {{customer: RA}}}}\n")
     assert d.field == "sections[0].activities[0].text" and text not in d.message
     assert d.message == f"is {limits.MAX_TEXT + 1:,} characters long, over the limit of {limits.MAX_TEXT:,}"
+
+
+def test_text_in_all(tmp_path):
+    note = "n" * limits.MAX_PARAGRAPH
+    count = limits.MAX_MATRIX_TEXT // limits.MAX_PARAGRAPH + 1
+    (d,) = refused(tmp_path, f"- title: S\n  activities: [{ROW % 0}]\n  notes:\n" + f"  - {note}\n" * count)
+    assert d.code == "limit" and d.location.line == 1 and f"over the limit of {limits.MAX_MATRIX_TEXT:,}" in d.message
