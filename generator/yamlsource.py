@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import stat
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -181,8 +182,9 @@ def _syntax_error(path: str, exc: yaml.YAMLError, text: str) -> Any:
 def _reader_error(path: str, exc: Any, text: str) -> Any:
     before = text[: exc.position]
     line, column = before.count("\n") + 1, exc.position - (before.rfind("\n") + 1) + 1
-    what = describe(chr(exc.character)) if isinstance(exc.character, int) else repr(exc.character)
-    return error(path, f"control character {what} is not allowed in a data file", line=line, column=column,
+    ch = chr(exc.character) if isinstance(exc.character, int) else str(exc.character)[:1] or "?"
+    kind = "control character" if unicodedata.category(ch) == "Cc" else "character"
+    return error(path, f"{kind} {describe(ch)} is not allowed in a data file", line=line, column=column,
                  hint="remove it; it is invisible in an editor and has no place in an annex")
 
 

@@ -38,11 +38,12 @@ def read_csv_document(path: Path) -> tuple[YamlDocument, dict[int, list[Diagnost
     doc = YamlDocument(str(path), None)
     rows: list[dict] = []
     row_problems: dict[int, list[Diagnostic]] = {}
+    side_files: dict[Path, tuple] = {}  # each side file is read once, however many rows name it
     while (cells := _next_row(path, reader)) is not None:
         if not cells:
             continue  # a blank line
         i, line = len(rows), reader.line_num
-        item, problems = _row(path, doc, header, cells, ("customers", i), line)
+        item, problems = _row(path, doc, header, cells, ("customers", i), line, side_files)
         rows.append(item)
         if problems:
             row_problems[i] = problems
@@ -89,8 +90,8 @@ def _header(path: Path, header: list[str] | None) -> list[str]:
     return header
 
 
-def _row(path: Path, doc: YamlDocument, header: list[str], cells: list[str], loc: tuple,
-         line: int) -> tuple[dict, list[Diagnostic]]:
+def _row(path: Path, doc: YamlDocument, header: list[str], cells: list[str], loc: tuple, line: int,
+         side_files: dict[Path, tuple]) -> tuple[dict, list[Diagnostic]]:
     doc.positions[loc] = (line, 1)
     item: dict = {}
     problems: list[Diagnostic] = []
@@ -107,7 +108,7 @@ def _row(path: Path, doc: YamlDocument, header: list[str], cells: list[str], loc
         elif name == "matrices":
             item["matrices"] = [m.strip() for m in value.replace(",", ";").split(";") if m.strip()]
         elif name == "deviations":
-            deviations, problem = _side_file(path, value, line, column)
+            deviations, problem = _side_file(path, value, line, column, side_files)
             if problem:
                 problems.append(problem)
             else:
@@ -119,7 +120,8 @@ def _row(path: Path, doc: YamlDocument, header: list[str], cells: list[str], loc
     return item, problems
 
 
-def _side_file(csv_path: Path, value: str, line: int, column: int) -> tuple[object, Diagnostic | None]:
+def _side_file(csv_path: Path, value: str, line: int, column: int,
+               cache: dict[Path, tuple]) -> tuple[object, Diagnostic | None]:
     """The `deviations:` list of a side file, or the problem that fails this customer. The side
     file must be a regular file inside the CSV's folder, symbolic links resolved."""
     def problem(message: str, hint: str = "") -> tuple[None, Diagnostic]:
@@ -136,15 +138,20 @@ def _side_file(csv_path: Path, value: str, line: int, column: int) -> tuple[obje
         return problem("leaves the CSV's folder (`..`)")
     side = csv_path.parent / rel
     try:
-        inside = side.resolve().is_relative_to(csv_path.parent.resolve())
+        real = side.resolve()
+        inside = real.is_relative_to(csv_path.parent.resolve())
     except (OSError, RuntimeError):  # a symbolic link loop
         return problem("cannot be resolved (a loop of symbolic links?)")
     if not inside:
         return problem("leaves the CSV's folder through a symbolic link")
-    try:
-        data = load_yaml(side).data
-    except InputError as exc:
-        return None, exc.diagnostics[0]
+    if real not in cache:
+        try:
+            cache[real] = (load_yaml(side).data, None)
+        except InputError as exc:
+            cache[real] = (None, exc.diagnostics[0])
+    data, failure = cache[real]
+    if failure:
+        return None, failure
     if not isinstance(data, dict) or not isinstance(data.get("deviations"), list):
         return problem("must hold a `deviations:` list", "see data/customers/deviations/")
     return data["deviations"], None

@@ -162,3 +162,16 @@ def test_reported_ids_cannot_carry_terminal_escapes(tmp_path):
     f.write_text('customers:\n  - {id: "x\\e[2J", name: A, matrices: ["m\\e]0;"]}\n', encoding="utf-8")
     (entry,) = read_customer_entries(f)[0]
     assert entry.customer is None and entry.raw_id == "x\\x1b[2J" and entry.matrices == ("m\\x1b]0;",)
+
+
+def test_a_side_file_named_by_many_rows_is_read_once(tmp_path, monkeypatch):
+    """10,000 rows naming one 2 MiB side file must not mean 20 GB of reading."""
+    import generator.readers.customers_csv as module
+    calls = []
+    real_load = module.load_yaml
+    monkeypatch.setattr(module, "load_yaml", lambda p, **kw: calls.append(p) or real_load(p, **kw))
+    (tmp_path / "d.yaml").write_text("deviations: []\n", encoding="utf-8")
+    f = tmp_path / "c.csv"
+    f.write_text("id,name,deviations\n" + "".join(f"c{i},C,d.yaml\n" for i in range(50)), encoding="utf-8")
+    entries, _ = read_customer_entries(f)
+    assert len(entries) == 50 and all(e.customer is not None for e in entries) and len(calls) == 1
