@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from . import limits
 from .matrix import LANGUAGES, MatrixId, Strict
-from .text import FileName, Key, Name, Ref, RoleText, Text, line
+from .text import FileName, Key, Name, Ref, RoleText, Text, line, shown
 
 SAFE_ID = r"^[A-Za-z0-9_-]+$"
 
@@ -56,7 +56,7 @@ class Customer(Strict):
     @classmethod
     def _lang(cls, v):
         if v is not None and v not in LANGUAGES:
-            raise ValueError(f"'{v}' is not a supported language; use one of {', '.join(LANGUAGES)}")
+            raise ValueError(f"{shown(v)} is not a supported language; use one of {', '.join(LANGUAGES)}")
         return v
 
 

@@ -7,14 +7,14 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from ..diagnostics import Diagnostic, error
-from ..model.text import shown
+from ..model.text import printable, shown
 from ..yamlsource import YamlDocument
 
 
 def field_name(loc: tuple) -> str:
     out = ""
     for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+        out += f"[{part}]" if isinstance(part, int) else (f".{printable(part)}" if out else printable(part))
     return out
 
 
@@ -58,7 +58,7 @@ def diagnostics_from(exc: ValidationError, doc: YamlDocument, model: type[BaseMo
             hint = f"did you mean `{close[0]}`?" if close else (
                 f"allowed keys here: {', '.join(allowed)}" if allowed else "remove it")
             where = doc.where(loc, key=True)
-            out.append(error(doc.path, f"unknown key `{key}`", line=where.line, column=where.column,
+            out.append(error(doc.path, f"unknown key `{printable(key)}`", line=where.line, column=where.column,
                              field=name, hint=hint, code="unknown-key"))
             continue
         where = doc.where(loc)
