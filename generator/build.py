@@ -1,6 +1,8 @@
 """`annex build`: one matrix (and optionally one customer) into annex files."""
 from __future__ import annotations
 
+import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
@@ -9,30 +11,63 @@ from .annex import Annex, build_annex, output_name
 from .atomic import write_atomic
 from .brand import Brand
 from .diagnostics import InputError, error
-from .model import Customer, Matrix
+from .model import LANGUAGES, Customer, Matrix
+from .model.limits import MAX_ID
+from .model.matrix import ID_PATTERN
+from .model.text import printable, reserved_name_problem
 from .readers.matrix_yaml import read_matrix
 from .rules import Loaded, check_matrix
 from .writers import check_brand, renderer
 
 
-def resolve_matrix(ref: str, *, lang: Optional[str], data_dir: Path) -> Path:
-    """A matrix YAML path, or a matrix id looked up as data/matrices/<id>/<lang>.yaml."""
+def resolve_matrix(ref: str, *, lang: Optional[str], data_dir: Path, allow_path: bool = False) -> Path:
+    """The matrix file for `ref`: a matrix id looked up as <data>/matrices/<id>/<lang>.yaml.
+
+    Only the command line's own argument may also be a file path (`allow_path`): an id that
+    comes from a customer file is never taken as a path, so customer data cannot make annex
+    read a file of its choosing."""
     p = Path(ref)
-    if p.suffix in (".yaml", ".yml") or p.exists():
+    if allow_path and (p.suffix in (".yaml", ".yml") or p.exists()):
         return p
-    folder = data_dir / "matrices" / ref
-    if not folder.is_dir():
-        known = sorted(d.name for d in (data_dir / "matrices").glob("*") if d.is_dir())
-        raise InputError([error(ref, "is neither a matrix file nor a matrix id under "
-                                f"{data_dir / 'matrices'}", hint=f"known ids: {', '.join(known) or 'none'}")],
-                         unreadable=True)
+    return matrix_file(ref, lang=lang, data_dir=data_dir)
+
+
+def matrix_file(matrix_id: str, *, lang: Optional[str], data_dir: Path) -> Path:
+    """<data>/matrices/<id>/<lang>.yaml, refused unless its real path (symbolic links resolved)
+    stays inside <data>/matrices."""
+    root = data_dir / "matrices"
     lang = lang or "fr"
+    problem = _id_problem(matrix_id)
+    if problem:
+        raise InputError([error(printable(matrix_id), problem, hint="a matrix id is the name of a folder under "
+                                f"{root}, never a path")], unreadable=True)
+    folder = root / matrix_id
+    if not folder.is_dir():
+        known = sorted(d.name for d in root.glob("*") if d.is_dir()) if root.is_dir() else []
+        raise InputError([error(matrix_id, f"is neither a matrix file nor a matrix id under {root}",
+                                hint=f"known ids: {', '.join(known) or 'none'}")], unreadable=True)
     path = folder / f"{lang}.yaml"
-    if not path.exists():
+    if lang not in LANGUAGES or not path.exists():  # a language is a known code, never a path
         have = sorted(f.stem for f in folder.glob("*.yaml"))
-        raise InputError([error(path, f"matrix `{ref}` has no `{lang}` version",
+        raise InputError([error(folder, f"matrix `{matrix_id}` has no `{printable(lang)}` version",
                                 hint=f"languages available: {', '.join(have)}")], unreadable=True)
-    return path
+    try:
+        real = path.resolve(strict=True)
+        inside = real.is_relative_to(root.resolve(strict=True))
+    except (OSError, RuntimeError) as exc:
+        raise InputError([error(path, f"cannot be resolved: {exc}")], unreadable=True) from None
+    if not inside:
+        raise InputError([error(path, f"leaves {root} through a symbolic link (it is {real})",
+                                hint="matrices are read only from inside the data folder; copy the file there")],
+                         unreadable=True)
+    return path if real == Path(os.path.abspath(path)) else real
+
+
+def _id_problem(matrix_id: str) -> Optional[str]:
+    if len(matrix_id) > MAX_ID or not re.fullmatch(ID_PATTERN, matrix_id):
+        return (f"`{printable(matrix_id)}` is not a matrix id (lower-case letters, digits, '.', '_' and '-', "
+                f"at most {MAX_ID} characters)")
+    return reserved_name_problem(matrix_id)
 
 
 def load_checked_matrix(path: Path) -> Matrix:

@@ -147,7 +147,7 @@ def build(
     try:
         signer = _signer(sign_p12, passphrase_file)
         cust = pick_customer(customer)[0] if customer else None
-        path = resolve_matrix(matrix, lang=lang or (cust.lang if cust else None), data_dir=data)
+        path = resolve_matrix(matrix, lang=lang or (cust.lang if cust else None), data_dir=data, allow_path=True)
         m = load_checked_matrix(path)
         written = build_files(m, cust, load_brand(templates), formats_of(fmt), out, draft=draft, review=review)
         for w in written:

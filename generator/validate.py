@@ -8,6 +8,7 @@ from .diagnostics import InputError, Report, error
 from .readers.customers import read_customers
 from .readers.matrix_yaml import read_matrix
 from .rules import Loaded, check_matrix, check_roles, check_translations, group_by_matrix, legend_letters
+from .yamlsource import read_text
 
 DATA_SUFFIXES = (".yaml", ".yml", ".csv")
 
@@ -27,15 +28,19 @@ def collect_files(paths: list[str | Path], report: Report) -> list[Path]:
     return files
 
 
-def kind_of(path: Path) -> str:
-    """`customers`, `deviations` (a CSV's side file, checked through its CSV) or `matrix`."""
+def kind_of(path: Path, text: str | None = None) -> str:
+    """`customers`, `deviations` (a CSV's side file, checked through its CSV) or `matrix`.
+
+    `text` is the file as read by `yamlsource.read_text` (regular files only, size bounded);
+    without it, the file is read that way here."""
     if path.suffix.lower() == ".csv":
         return "customers"
-    try:
-        head = path.read_text(encoding="utf-8", errors="replace")[:20000]
-    except OSError:
-        return "matrix"
-    for line in head.splitlines():
+    if text is None:
+        try:
+            text = read_text(path, what="YAML file")
+        except InputError:
+            return "matrix"  # the reader reports why it cannot be read
+    for line in text[:20000].splitlines():
         if line.startswith("customers:"):
             return "customers"
         if line.startswith("deviations:"):
@@ -49,14 +54,15 @@ def validate_paths(paths: list[str | Path], *, relax: frozenset[str] = frozenset
     matrices: list[Loaded] = []
     customer_files = []
     for path in collect_files(paths, report):
-        kind = kind_of(path)
-        if kind == "deviations":
-            continue
         try:
+            text = None if path.suffix.lower() == ".csv" else read_text(path, what="YAML file")
+            kind = kind_of(path, text)
+            if kind == "deviations":
+                continue
             if kind == "customers":
-                customer_files.append(read_customers(path))
+                customer_files.append(read_customers(path, text=text))
             else:
-                matrix, doc = read_matrix(path)
+                matrix, doc = read_matrix(path, text=text)
                 matrices.append(Loaded(matrix, doc))
         except InputError as exc:
             report.extend(exc.diagnostics)
@@ -75,12 +81,15 @@ def validate_paths(paths: list[str | Path], *, relax: frozenset[str] = frozenset
 
 
 def _load_known_matrices(data_dir: Path, known: dict) -> None:
+    """The matrices customer files may name: found by id, as a batch finds them (a file that
+    is not regular or leaves the data folder is not a known matrix)."""
+    from .build import matrix_file
     root = data_dir / "matrices"
     if not root.is_dir():
         return
     for f in sorted(root.glob("*/*.yaml")):
         try:
-            m, doc = read_matrix(f)
+            m, doc = read_matrix(matrix_file(f.parent.name, lang=f.stem, data_dir=data_dir))
         except InputError:
             continue
         known.setdefault((m.id, m.lang), Loaded(m, doc))

@@ -8,6 +8,9 @@ and aliases (a few lines can expand to gigabytes), duplicate keys, non-UTF-8 byt
 """
 from __future__ import annotations
 
+import os
+import stat
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,8 +18,10 @@ from typing import Any
 import yaml
 
 from .diagnostics import InputError, Location, error
+from .model.limits import MAX_FILE_BYTES, MAX_NESTING
+from .model.text import describe, printable
 
-MAX_BYTES = 2 * 1024 * 1024  # a matrix of a few hundred rows is ~50 KiB
+MAX_BYTES = MAX_FILE_BYTES  # a matrix of a few hundred rows is ~50 KiB
 
 Path_ = tuple[Any, ...]
 
@@ -44,23 +49,12 @@ class YamlDocument:
 
 
 def read_text(path: str | Path, *, max_bytes: int = MAX_BYTES, what: str = "file") -> str:
-    """Read a UTF-8 text file, turning every way it can fail into a located diagnostic."""
+    """Read a UTF-8 text file, turning every way it can fail into a located diagnostic.
+
+    Only regular files are read (a FIFO, a device such as /dev/zero, a socket or a folder is
+    refused at once, never waited on), and the size limit holds on the bytes actually read."""
     p = Path(path)
-    try:
-        if p.is_dir():
-            raise InputError([error(p, f"is a folder, expected a {what}",
-                                    hint="name a file, or pass the folder to `annex validate`")], unreadable=True)
-        size = p.stat().st_size
-    except FileNotFoundError:
-        raise InputError([error(p, "no such file", hint="check the path and the current folder")],
-                         unreadable=True) from None
-    except OSError as exc:
-        raise InputError([error(p, f"cannot be read: {exc.strerror}")], unreadable=True) from None
-    if size > max_bytes:
-        raise InputError([error(p, f"is {size:,} bytes, over the limit of {max_bytes:,}",
-                                hint=f"a {what} is normally a few kilobytes; split it or check it is the right file")],
-                         unreadable=True)
-    raw = p.read_bytes()
+    raw = _read_regular(p, max_bytes, what)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -74,6 +68,53 @@ def read_text(path: str | Path, *, max_bytes: int = MAX_BYTES, what: str = "file
     return text
 
 
+_KINDS = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISCHR, "a character device"),
+          (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
+
+
+def _not_regular(p: Path, mode: int, what: str) -> InputError:
+    kind = next((name for test, name in _KINDS if test(mode)), "not a regular file")
+    hint = ("name a file, or pass the folder to `annex validate`" if stat.S_ISDIR(mode)
+            else "annex reads only regular files; save the data to a file and name that file")
+    return InputError([error(p, f"is {kind}, expected a {what}", hint=hint)], unreadable=True)
+
+
+def _read_regular(p: Path, max_bytes: int, what: str) -> bytes:
+    """At most `max_bytes` bytes of a regular file; the file is checked before and after opening
+    (O_NONBLOCK: opening a FIFO must not wait for a writer)."""
+    try:
+        mode = os.stat(p).st_mode
+        if not stat.S_ISREG(mode):
+            raise _not_regular(p, mode, what)
+        fd = os.open(p, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | getattr(os, "O_CLOEXEC", 0))
+    except FileNotFoundError:
+        raise InputError([error(p, "no such file", hint="check the path and the current folder")],
+                         unreadable=True) from None
+    except (OSError, ValueError) as exc:  # ValueError: a NUL byte in the name
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise InputError([error(p, f"cannot be read: {reason}")], unreadable=True) from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):  # replaced between stat and open
+            raise _not_regular(p, info.st_mode, what)
+        chunks, size = [], 0
+        while size <= max_bytes:
+            chunk = os.read(fd, min(1 << 20, max_bytes + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    except OSError as exc:
+        raise InputError([error(p, f"cannot be read: {exc.strerror}")], unreadable=True) from None
+    finally:
+        os.close(fd)
+    if size > max_bytes:
+        raise InputError([error(p, f"is {max(size, info.st_size):,} bytes, over the limit of {max_bytes:,}",
+                                hint=f"a {what} is normally a few kilobytes; split it or check it is the right file")],
+                         unreadable=True)
+    return b"".join(chunks)
+
+
 def load_yaml(path: str | Path, *, max_bytes: int = MAX_BYTES, text: str | None = None) -> YamlDocument:
     """Parse one YAML document into plain data with positions; raise InputError(unreadable)."""
     path = str(path)
@@ -83,8 +124,15 @@ def load_yaml(path: str | Path, *, max_bytes: int = MAX_BYTES, text: str | None 
         raise InputError([error(path, "is empty", line=1,
                                 hint="write the matrix or customer data in it, see README.md")], unreadable=True)
     problems = []
+    depth = 0
     try:
         for event in yaml.parse(text, Loader=yaml.SafeLoader):
+            if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+                depth += 1
+                if depth > MAX_NESTING:
+                    raise InputError([_too_deep(path, event)], unreadable=True)
+            elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+                depth -= 1
             anchor = getattr(event, "anchor", None)
             if isinstance(event, yaml.AliasEvent) or anchor is not None:
                 mark = event.start_mark
@@ -94,7 +142,7 @@ def load_yaml(path: str | Path, *, max_bytes: int = MAX_BYTES, text: str | None 
                                       hint="write the value out in full; anchors and aliases are refused "
                                            "because a few of them can expand to gigabytes"))
     except yaml.YAMLError as exc:
-        raise InputError([_syntax_error(path, exc)], unreadable=True) from None
+        raise InputError([_syntax_error(path, exc, text)], unreadable=True) from None
     if problems:
         raise InputError(problems, unreadable=True)
 
@@ -104,7 +152,7 @@ def load_yaml(path: str | Path, *, max_bytes: int = MAX_BYTES, text: str | None 
         doc = YamlDocument(path, None)
         doc.data = _plain(loader, root, (), doc, problems)
     except yaml.YAMLError as exc:
-        raise InputError([_syntax_error(path, exc)], unreadable=True) from None
+        raise InputError([_syntax_error(path, exc, text)], unreadable=True) from None
     finally:
         loader.dispose()
     if problems:
@@ -112,7 +160,16 @@ def load_yaml(path: str | Path, *, max_bytes: int = MAX_BYTES, text: str | None 
     return doc
 
 
-def _syntax_error(path: str, exc: yaml.YAMLError) -> Any:
+def _too_deep(path: str, event: yaml.Event) -> Any:
+    mark = event.start_mark
+    return error(path, f"lists and mappings are nested more than {MAX_NESTING} levels deep",
+                 line=mark.line + 1, column=mark.column + 1,
+                 hint="no matrix or customer file needs this much nesting; check the brackets")
+
+
+def _syntax_error(path: str, exc: yaml.YAMLError, text: str) -> Any:
+    if isinstance(exc, yaml.reader.ReaderError):  # a character YAML refuses: no mark, a position
+        return _reader_error(path, exc, text)
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     problem = getattr(exc, "problem", None) or str(exc)
     context = getattr(exc, "context", None)
@@ -120,6 +177,25 @@ def _syntax_error(path: str, exc: yaml.YAMLError) -> Any:
     return error(path, message, line=mark.line + 1 if mark else 0, column=mark.column + 1 if mark else 0,
                  hint="check indentation and quoting; a value with `: ` or starting with `*`, `&`, `[` "
                       "or `{` must be quoted")
+
+
+def _reader_error(path: str, exc: Any, text: str) -> Any:
+    before = text[: exc.position]
+    line, column = before.count("\n") + 1, exc.position - (before.rfind("\n") + 1) + 1
+    ch = chr(exc.character) if isinstance(exc.character, int) else str(exc.character)[:1] or "?"
+    kind = "control character" if unicodedata.category(ch) == "Cc" else "character"
+    return error(path, f"{kind} {describe(ch)} is not allowed in a data file", line=line, column=column,
+                 hint="remove it; it is invisible in an editor and has no place in an annex")
+
+
+def _scalar(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
+    """A scalar's value; what YAML recognises but cannot build (an impossible date such as
+    2025-02-30, an integer of thousands of digits) stays the text written, for the model to
+    refuse with the field named: one customer's bad date fails that customer alone."""
+    try:
+        return loader.construct_object(node)
+    except (ValueError, OverflowError):
+        return node.value
 
 
 def _plain(loader: yaml.SafeLoader, node: yaml.Node, loc: Path_, doc: YamlDocument, problems: list) -> Any:
@@ -131,12 +207,12 @@ def _plain(loader: yaml.SafeLoader, node: yaml.Node, loc: Path_, doc: YamlDocume
                 problems.append(error(doc.path, "a mapping key must be a plain word",
                                       line=key_node.start_mark.line + 1, column=key_node.start_mark.column + 1))
                 continue
-            key = loader.construct_object(key_node)
+            key = _scalar(loader, key_node)
             if not isinstance(key, str):
                 key = key_node.value
             if key in result:
                 first = doc.key_positions[loc + (key,)]
-                problems.append(error(doc.path, f"key `{key}` appears twice in the same mapping",
+                problems.append(error(doc.path, f"key `{printable(key)}` appears twice in the same mapping",
                                       line=key_node.start_mark.line + 1, column=key_node.start_mark.column + 1,
                                       related=(Location(doc.path, *first),),
                                       hint="remove one of them; YAML would silently keep only the last"))
@@ -146,4 +222,4 @@ def _plain(loader: yaml.SafeLoader, node: yaml.Node, loc: Path_, doc: YamlDocume
         return result
     if isinstance(node, yaml.SequenceNode):
         return [_plain(loader, item, loc + (i,), doc, problems) for i, item in enumerate(node.value)]
-    return loader.construct_object(node)
+    return _scalar(loader, node)

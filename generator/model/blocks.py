@@ -15,6 +15,9 @@ from typing import Annotated, Literal, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
 
+from . import limits
+from .text import Paragraph, Title
+
 CALLOUT_KINDS = ("note", "tip", "info", "warning", "danger", "caution")
 
 
@@ -25,7 +28,7 @@ class _Strict(BaseModel):
 class ListBlock(_Strict):
     """A bulleted or numbered list inside a callout or a quote; one inline string per item."""
 
-    items: list[str] = Field(min_length=1)
+    items: list[Paragraph] = Field(min_length=1, max_length=limits.MAX_PARAGRAPHS)
     ordered: bool = False
 
 
@@ -36,7 +39,7 @@ def _body_tag(value: object) -> str:
     return "block:text"
 
 
-BodyItem = Annotated[Union[Annotated[str, Tag("block:text")], Annotated[ListBlock, Tag("block:list")]],
+BodyItem = Annotated[Union[Annotated[Paragraph, Tag("block:text")], Annotated[ListBlock, Tag("block:list")]],
                      Discriminator(_body_tag)]
 
 
@@ -44,14 +47,15 @@ class Callout(_Strict):
     """An admonition (`:::warning[Title]` ... `:::`): contract terms the page sets apart."""
 
     kind: Literal["note", "tip", "info", "warning", "danger", "caution"]
-    title: Optional[str] = Field(None, description="as published; the annex prints the kind's name when absent")
-    body: list[BodyItem] = Field(default_factory=list, description="paragraphs (inline Markdown) and lists")
+    title: Optional[Title] = Field(None, description="as published; the annex prints the kind's name when absent")
+    body: list[BodyItem] = Field(default_factory=list, max_length=limits.MAX_PARAGRAPHS,
+                                 description="paragraphs (inline Markdown) and lists")
 
 
 class Quote(_Strict):
     """A blockquote (`> text`): its paragraphs and lists."""
 
-    quote: list[BodyItem] = Field(min_length=1)
+    quote: list[BodyItem] = Field(min_length=1, max_length=limits.MAX_PARAGRAPHS)
 
 
 def _block_tag(value: object) -> str:
@@ -62,6 +66,6 @@ def _block_tag(value: object) -> str:
     return "block:text"
 
 
-Block = Annotated[Union[Annotated[str, Tag("block:text")], Annotated[Callout, Tag("block:callout")],
+Block = Annotated[Union[Annotated[Paragraph, Tag("block:text")], Annotated[Callout, Tag("block:callout")],
                         Annotated[Quote, Tag("block:quote")]], Discriminator(_block_tag)]
 """A paragraph (a string of inline Markdown), a callout or a quote."""

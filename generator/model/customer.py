@@ -5,43 +5,49 @@ One customer file lists several customers (YAML, or CSV for sales ops); `FILE#ID
 from __future__ import annotations
 
 import datetime as dt
-from typing import Optional
+from typing import Annotated, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from .matrix import LANGUAGES, Strict
+from . import limits
+from .matrix import LANGUAGES, MatrixId, Strict
+from .text import FileName, Key, Name, Ref, RoleText, Text, line, shown
 
 SAFE_ID = r"^[A-Za-z0-9_-]+$"
 
 
+# the id names the customer's output folder: a safe file name on every system
+CustomerId = Annotated[line(limits.MAX_CUSTOMER_ID), FileName]
+
+
 class Signatory(Strict):
-    name: str = ""
-    title: str = ""
-    place: str = ""
+    name: Name = ""
+    title: Name = ""
+    place: Name = ""
 
 
 class Deviation(Strict):
     """Roles agreed with one customer for one activity, instead of the standard ones."""
 
-    activity: str = Field(description="activity id in the matrix")
-    roles: dict[str, Optional[str]] = Field(description="party id -> agreed role letters")
-    reason: str = Field(min_length=1, description="why; printed in the annex")
-    matrix: Optional[str] = Field(None, description="matrix id; needed when the customer has several")
+    activity: Key = Field(description="activity id in the matrix")
+    roles: dict[Key, Optional[RoleText]] = Field(description="party id -> agreed role letters")
+    reason: Text = Field(min_length=1, description="why; printed in the annex")
+    matrix: Optional[MatrixId] = Field(None, description="matrix id; needed when the customer has several")
 
 
 class Customer(Strict):
-    id: str = Field(pattern=SAFE_ID, max_length=64,
-                    description="a safe file name: letters, digits, '-' and '_'")
-    name: str = Field(min_length=1, description="legal name")
-    contract: Optional[str] = Field(None, description="contract reference")
-    annex: Optional[str] = Field(None, description="annex number in the contract, e.g. '3' or 'B'")
+    id: CustomerId = Field(pattern=SAFE_ID, description="a safe file name: letters, digits, '-' and '_'")
+    name: Name = Field(min_length=1, description="legal name")
+    contract: Optional[Ref] = Field(None, description="contract reference")
+    annex: Optional[Ref] = Field(None, description="annex number in the contract, e.g. '3' or 'B'")
     lang: Optional[str] = None
     locale: Optional[str] = Field(None, description="date format and document language, e.g. en_US, fr_CH, de_AT "
                                                     "(default: en_GB, fr_FR, de_DE, es_ES, it_IT)")
-    matrices: list[str] = Field(default_factory=list)
+    matrices: list[MatrixId] = Field(default_factory=list, max_length=limits.MAX_MATRICES_PER_CUSTOMER,
+                                     description="matrix ids, looked up under data/matrices/<id>/")
     effective_date: Optional[dt.date] = None
-    signatories: dict[str, Signatory] = Field(default_factory=dict)
-    deviations: list[Deviation] = Field(default_factory=list)
+    signatories: dict[Key, Signatory] = Field(default_factory=dict)
+    deviations: list[Deviation] = Field(default_factory=list, max_length=limits.MAX_DEVIATIONS)
 
     @field_validator("annex", mode="before")
     @classmethod
@@ -72,7 +78,7 @@ class Customer(Strict):
     @classmethod
     def _lang(cls, v):
         if v is not None and v not in LANGUAGES:
-            raise ValueError(f"'{v}' is not a supported language; use one of {', '.join(LANGUAGES)}")
+            raise ValueError(f"{shown(v)} is not a supported language; use one of {', '.join(LANGUAGES)}")
         return v
 
 

@@ -9,16 +9,20 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Iterator, Literal, Optional
+from typing import Annotated, Iterator, Literal, Optional
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
+from . import limits
 from .blocks import Block
 from .roles import RoleCell, parse_roles
+from .text import FileName, Key, Name, Paragraph, RoleText, Text, Title, shown
 
 SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$")
 ID_PATTERN = r"^[a-z0-9][a-z0-9._-]*$"
 LANGUAGES = ("fr", "en", "de", "es", "it")
+# a matrix id names a folder (data/matrices/<id>/) and the annex files
+MatrixId = Annotated[str, StringConstraints(pattern=ID_PATTERN, max_length=limits.MAX_ID), FileName]
 
 
 class Strict(BaseModel):
@@ -39,23 +43,24 @@ def semver_key(version: str) -> tuple:
 class Party(Strict):
     """A column of the matrix: who holds roles (the customer, the provider, a third party)."""
 
-    id: str = Field(pattern=ID_PATTERN, description="stable key used in `roles:` of every activity")
-    label: str = Field(min_length=1, description="name printed in the annex, e.g. 'Client'")
-    header: Optional[str] = Field(None, description="column header as published, e.g. 'Rôle Client'")
+    id: str = Field(pattern=ID_PATTERN, max_length=limits.MAX_ID,
+                    description="stable key used in `roles:` of every activity")
+    label: Name = Field(min_length=1, description="name printed in the annex, e.g. 'Client'")
+    header: Optional[Name] = Field(None, description="column header as published, e.g. 'Rôle Client'")
 
 
 class LegendEntry(Strict):
     """One role of the legend; the code is R, A, C or I in every language."""
 
     code: str = Field(pattern=r"^[A-Z]$")
-    label: str = Field(min_length=1, description="translated name, e.g. 'Réalise'")
-    description: str = Field("", description="inline Markdown, e.g. '**R**éalise le processus'")
+    label: Name = Field(min_length=1, description="translated name, e.g. 'Réalise'")
+    description: Text = Field("", description="inline Markdown, e.g. '**R**éalise le processus'")
 
 
 class Revision(Strict):
     version: str
     date: dt.date
-    summary: str = ""
+    summary: Text = ""
 
     @field_validator("version", mode="before")
     @classmethod
@@ -64,7 +69,7 @@ class Revision(Strict):
 
 
 class Approval(Strict):
-    by: str = Field(min_length=1, description="who approved this version")
+    by: Name = Field(min_length=1, description="who approved this version")
     date: dt.date
 
 
@@ -78,9 +83,9 @@ class Rules(Strict):
 class Activity(Strict):
     """A row: what is done, and which roles each party holds."""
 
-    id: str = Field(pattern=ID_PATTERN, description="stable id, identical in every language")
-    text: str = Field(min_length=1, description="inline Markdown, word for word as published")
-    roles: dict[str, Optional[str]] = Field(
+    id: str = Field(pattern=ID_PATTERN, max_length=limits.MAX_ID, description="stable id, identical in every language")
+    text: Text = Field(min_length=1, description="inline Markdown, word for word as published")
+    roles: dict[Key, Optional[RoleText]] = Field(
         description="party id -> role letters as read, e.g. {customer: RA, provider: CI}; empty allowed")
     before: list[Block] = Field(default_factory=list, description=(
         "notes, callouts or quotes the page has between the previous table and this row: the row starts "
@@ -106,10 +111,12 @@ class Activity(Strict):
 
 
 class Section(Strict):
-    title: str = Field(min_length=1)
-    intro: list[Block] = Field(default_factory=list, description="paragraphs, callouts, quotes before the table")
+    title: Title = Field(min_length=1)
+    intro: list[Block] = Field(default_factory=list, max_length=limits.MAX_PARAGRAPHS,
+                               description="paragraphs, callouts, quotes before the table")
     activities: list[Activity] = Field(default_factory=list)
-    notes: list[Block] = Field(default_factory=list, description="notes, callouts, quotes under the (last) table")
+    notes: list[Block] = Field(default_factory=list, max_length=limits.MAX_PARAGRAPHS,
+                               description="notes, callouts, quotes under the (last) table")
     sections: list["Section"] = Field(default_factory=list)
 
     def walk(self, depth: int = 1) -> Iterator[tuple[int, "Section"]]:
@@ -121,22 +128,22 @@ class Section(Strict):
 class Matrix(Strict):
     """One matrix in one language."""
 
-    id: str = Field(pattern=ID_PATTERN, description="matrix id, the folder name under data/matrices/")
+    id: MatrixId = Field(description="matrix id, the folder name under data/matrices/")
     lang: Literal["fr", "en", "de", "es", "it"]
-    title: str = Field(min_length=1)
-    service: Optional[str] = Field(None, description="service name printed in the title block")
+    title: Title = Field(min_length=1)
+    service: Optional[Name] = Field(None, description="service name printed in the title block")
     version: str = Field(description="semantic version, e.g. 1.2.0")
     status: Literal["draft", "approved"] = "draft"
     approval: Optional[Approval] = None
-    history: list[Revision] = Field(default_factory=list)
+    history: list[Revision] = Field(default_factory=list, max_length=limits.MAX_HISTORY)
     rules: Rules = Field(default_factory=Rules)
-    parties: list[Party] = Field(min_length=2)
-    legend_title: Optional[str] = Field(None, description="heading of the role legend as published")
-    legend_intro: list[Block] = Field(default_factory=list)
-    legend: list[LegendEntry] = Field(default_factory=list)
-    intro: list[Block] = Field(default_factory=list)
+    parties: list[Party] = Field(min_length=2, max_length=limits.MAX_PARTIES)
+    legend_title: Optional[Title] = Field(None, description="heading of the role legend as published")
+    legend_intro: list[Block] = Field(default_factory=list, max_length=limits.MAX_PARAGRAPHS)
+    legend: list[LegendEntry] = Field(default_factory=list, max_length=limits.MAX_LEGEND)
+    intro: list[Block] = Field(default_factory=list, max_length=limits.MAX_PARAGRAPHS)
     sections: list[Section] = Field(default_factory=list)
-    page: dict[str, str] = Field(default_factory=dict,
+    page: dict[Key, Text] = Field(default_factory=dict,
                                  description="other front-matter keys of the published page (slug, ...)")
 
     @field_validator("version", mode="before")
@@ -166,7 +173,7 @@ class Matrix(Strict):
 
 def _check_semver(v: str) -> str:
     if not isinstance(v, str) or not SEMVER.match(v):
-        raise ValueError(f"'{v}' is not a semantic version such as 1.0.0 (quote it in YAML: \"1.0.0\")")
+        raise ValueError(f"{shown(v)} is not a semantic version such as 1.0.0 (quote it in YAML: \"1.0.0\")")
     return v
 
 

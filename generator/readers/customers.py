@@ -14,6 +14,8 @@ from pydantic import ValidationError
 
 from ..diagnostics import Diagnostic, InputError, error
 from ..model import Customer
+from ..model.limits import MAX_CUSTOMERS
+from ..model.text import printable
 from ..yamlsource import YamlDocument, load_yaml
 from .modelerrors import diagnostics_from
 
@@ -29,14 +31,16 @@ class CustomerEntry:
     matrices: tuple[str, ...] = ()
 
 
-def read_customer_entries(path: str | Path) -> tuple[list[CustomerEntry], YamlDocument]:
+def read_customer_entries(path: str | Path, *, text: Optional[str] = None
+                          ) -> tuple[list[CustomerEntry], YamlDocument]:
     """Every customer of a file, each validated on its own; raise only if the file is unusable."""
     path = Path(path)
+    row_problems: dict[int, list[Diagnostic]] = {}
     if path.suffix.lower() == ".csv":
         from .customers_csv import read_csv_document
-        doc = read_csv_document(path)
+        doc, row_problems = read_csv_document(path)
     else:
-        doc = load_yaml(path)
+        doc = load_yaml(path, text=text)
     data = doc.data
     if not isinstance(data, dict) or not isinstance(data.get("customers"), list):
         raise InputError([error(doc.path, "a customer file must have a `customers:` list", line=1,
@@ -44,35 +48,73 @@ def read_customer_entries(path: str | Path) -> tuple[list[CustomerEntry], YamlDo
     extra = [k for k in data if k != "customers"]
     if extra:
         loc = doc.where((extra[0],), key=True)
-        raise InputError([error(doc.path, f"unknown key `{extra[0]}`", line=loc.line, column=loc.column,
+        raise InputError([error(doc.path, f"unknown key `{printable(extra[0])}`", line=loc.line, column=loc.column,
                                 hint="a customer file holds only `customers:`", code="unknown-key")])
+    if len(data["customers"]) > MAX_CUSTOMERS:
+        loc = doc.where(("customers", MAX_CUSTOMERS))
+        raise InputError([error(doc.path, f"more than {MAX_CUSTOMERS:,} customers in one file",
+                                line=loc.line, column=loc.column, code="limit",
+                                hint="split the file; the limits on input are listed in README.md (Data, Limits)")])
     entries: list[CustomerEntry] = []
     seen: dict[str, int] = {}
     for i, raw in enumerate(data["customers"]):
-        raw_id = str(raw.get("id", f"#{i + 1}")) if isinstance(raw, dict) else f"#{i + 1}"
-        matrices = tuple(str(m) for m in raw.get("matrices", []) if isinstance(m, str)) \
-            if isinstance(raw, dict) and isinstance(raw.get("matrices"), list) else ()
-        try:
-            customer = Customer.model_validate(raw)
-        except ValidationError as exc:
-            diags = diagnostics_from(exc, doc, Customer, prefix=("customers", i))
-            entries.append(CustomerEntry(i, raw_id, None, tuple(diags), matrices))
-            continue
-        problems: tuple[Diagnostic, ...] = ()
-        if customer.id in seen:
-            loc = doc.where(("customers", i, "id"))
-            problems = (error(doc.path, f"customer id `{customer.id}` is used twice", line=loc.line,
-                              column=loc.column, field=f"customers[{i}].id", code="duplicate-customer",
-                              related=(doc.where(("customers", seen[customer.id], "id")),),
-                              hint="customer ids name output folders; make each unique"),)
-        seen.setdefault(customer.id, i)
-        entries.append(CustomerEntry(i, raw_id, None if problems else customer, problems, matrices))
+        entry = _entry(doc, i, raw, row_problems.get(i, []), seen)
+        if entry.customer is not None:
+            seen.setdefault(entry.customer.id.lower(), i)
+        entries.append(entry)
     return entries, doc
 
 
-def read_customers(path: str | Path) -> tuple[list[Customer], YamlDocument]:
+def _entry(doc: YamlDocument, i: int, raw: object, problems: list[Diagnostic], seen: dict[str, int]) -> CustomerEntry:
+    """One customer: the model if it is valid and its id is free, else every problem found."""
+    raw_id = printable(raw.get("id", f"#{i + 1}")) if isinstance(raw, dict) else f"#{i + 1}"
+    listed = raw.get("matrices") if isinstance(raw, dict) else None
+    listed = listed if isinstance(listed, list) else []
+    matrices = tuple(dict.fromkeys(printable(m) for m in listed if isinstance(m, str)))
+    problems = problems + _repeated_matrices(doc, i, raw_id, listed)
+    try:
+        customer = Customer.model_validate(raw)
+    except ValidationError as exc:
+        diags = problems + diagnostics_from(exc, doc, Customer, prefix=("customers", i))
+        return CustomerEntry(i, raw_id, None, tuple(diags), matrices)
+    problems = problems + _id_taken(doc, i, customer.id, seen)
+    return CustomerEntry(i, raw_id, None if problems else customer, tuple(problems), matrices)
+
+
+def _id_taken(doc: YamlDocument, i: int, cid: str, seen: dict[str, int]) -> list[Diagnostic]:
+    """Ids name output folders: two ids that differ only by case are one folder on Windows and macOS."""
+    first = seen.get(cid.lower())
+    if first is None:
+        return []
+    other = doc.data["customers"][first]["id"]
+    loc = doc.where(("customers", i, "id"))
+    message = (f"customer id `{cid}` is used twice" if other == cid else
+               f"customer id `{cid}` differs from `{other}` only by case: both would write to one folder "
+               "on a case-insensitive file system (Windows, macOS)")
+    return [error(doc.path, message, line=loc.line, column=loc.column, field=f"customers[{i}].id",
+                  code="duplicate-customer", related=(doc.where(("customers", first, "id")),),
+                  hint="customer ids name output folders; make each unique, ignoring case")]
+
+
+def _repeated_matrices(doc: YamlDocument, i: int, raw_id: str, listed: list) -> list[Diagnostic]:
+    """The same matrix twice would build (and count) the same annex twice."""
+    out, first = [], {}
+    for j, mid in enumerate(listed):
+        if not isinstance(mid, str):
+            continue
+        if mid in first:
+            loc = doc.where(("customers", i, "matrices", j))
+            out.append(error(doc.path, f"customer `{raw_id}`: matrix `{printable(mid)}` is listed twice",
+                             line=loc.line, column=loc.column, field=f"customers[{i}].matrices[{j}]",
+                             code="duplicate-matrix", related=(doc.where(("customers", i, "matrices", first[mid])),),
+                             hint="list each matrix once"))
+        first.setdefault(mid, j)
+    return out
+
+
+def read_customers(path: str | Path, *, text: Optional[str] = None) -> tuple[list[Customer], YamlDocument]:
     """Every customer of a file; raise InputError with every problem found."""
-    entries, doc = read_customer_entries(path)
+    entries, doc = read_customer_entries(path, text=text)
     problems = [d for e in entries for d in e.problems]
     if problems:
         raise InputError(problems)

@@ -7,13 +7,14 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from ..diagnostics import Diagnostic, error
+from ..model.text import printable, shown
 from ..yamlsource import YamlDocument
 
 
 def field_name(loc: tuple) -> str:
     out = ""
     for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+        out += f"[{part}]" if isinstance(part, int) else (f".{printable(part)}" if out else printable(part))
     return out
 
 
@@ -59,7 +60,7 @@ def diagnostics_from(exc: ValidationError, doc: YamlDocument, model: type[BaseMo
             hint = f"did you mean `{close[0]}`?" if close else (
                 f"allowed keys here: {', '.join(allowed)}" if allowed else "remove it")
             where = doc.where(loc, key=True)
-            out.append(error(doc.path, f"unknown key `{key}`", line=where.line, column=where.column,
+            out.append(error(doc.path, f"unknown key `{printable(key)}`", line=where.line, column=where.column,
                              field=name, hint=hint, code="unknown-key"))
             continue
         where = doc.where(loc)
@@ -67,18 +68,33 @@ def diagnostics_from(exc: ValidationError, doc: YamlDocument, model: type[BaseMo
             hint = f"add `{loc[-1]}:` here"
             message = "is required but missing"
         else:
-            message = err["msg"].removeprefix("Value error, ")
-            given = err.get("input")
-            if kind not in ("value_error",) and given is not None and not isinstance(given, (dict, list)):
-                message += f" (got {given!r})"
+            message = _message(err)
             hint = _hint(kind, loc)
         out.append(error(doc.path, message, line=where.line, column=where.column, field=name, hint=hint,
                          code="invalid-value"))
     return out
 
 
+def _message(err: dict) -> str:
+    """pydantic's message, with the value quoted short and limits said as limits."""
+    kind, given, ctx = err["type"], err.get("input"), err.get("ctx") or {}
+    if kind == "string_too_long" and isinstance(given, str):
+        return f"is {len(given):,} characters long, over the limit of {ctx.get('max_length', 0):,}"
+    if kind == "too_long" and isinstance(given, (list, dict)):
+        return f"has {len(given):,} items, over the limit of {ctx.get('max_length', 0):,}"
+    message = err["msg"].removeprefix("Value error, ")
+    if kind != "value_error" and given is not None and not isinstance(given, (dict, list)):
+        message += f" (got {shown(given)})"
+    return message
+
+
 def _hint(kind: str, loc: tuple) -> str:
     last = loc[-1] if loc else ""
+    if kind in ("string_too_long", "too_long"):
+        return "the limits on input are listed in README.md (Data, Limits); shorten or split it"
+    if kind == "string_pattern_mismatch" and (last == "matrix" or len(loc) >= 2 and loc[-2] == "matrices"):
+        return ("write a matrix id (lower-case letters, digits, '.', '_', '-': the folder name under "
+                "data/matrices/), never a path")
     if kind.startswith("date"):
         return "write the date as YYYY-MM-DD"
     if kind == "string_pattern_mismatch" and last == "id":

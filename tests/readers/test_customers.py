@@ -93,3 +93,85 @@ def test_unknown_matrix(tmp_path):
     f.write_text("customers:\n  - {id: acme, name: ACME, matrices: [nope]}\n", encoding="utf-8")
     (d,) = validate_paths([f], data_dir=DATA).errors
     assert d.code == "unknown-matrix" and d.location.line == 2
+
+
+def test_csv_repeated_column_is_refused_with_both_places(tmp_path):
+    f = tmp_path / "c.csv"
+    f.write_text("id,name,lang,name\nok,Fine,fr,Other\n", encoding="utf-8")
+    with pytest.raises(InputError) as exc:
+        read_customer_entries(f)
+    (d,) = exc.value.diagnostics
+    assert d.code == "duplicate-column" and (d.location.line, d.location.column) == (1, 4)
+    assert d.related[0].column == 2
+
+
+def test_csv_blank_lines_short_rows_and_extra_cells(tmp_path):
+    f = tmp_path / "c.csv"
+    f.write_text("id,name,lang\n\nok,Fine\nbad,Bad,fr,surplus\n", encoding="utf-8")
+    entries, _ = read_customer_entries(f)
+    assert entries[0].customer.lang is None
+    (d,) = entries[1].problems
+    assert d.code == "unknown-key" and (d.location.line, d.location.column) == (4, 4)
+
+
+def test_csv_side_file_in_a_subfolder_is_read_and_one_outside_fails_its_customer_alone(tmp_path):
+    (tmp_path / "devs").mkdir()
+    (tmp_path / "devs" / "a.yaml").write_text(
+        "deviations:\n  - {activity: assurer-sauvegarde-donnees, roles: {customer: A, provider: R}, reason: x}\n",
+        encoding="utf-8")
+    f = tmp_path / "c.csv"
+    f.write_text("id,name,deviations\na,A,devs/a.yaml\nb,B,../a.yaml\nc,C,devs/missing.yaml\n", encoding="utf-8")
+    entries, _ = read_customer_entries(f)
+    assert entries[0].customer.deviations[0].activity == "assurer-sauvegarde-donnees"
+    (d,) = entries[1].problems
+    assert d.code == "deviations-file" and (d.location.line, d.location.column) == (3, 3) and "`..`" in d.message
+    (d,) = entries[2].problems
+    assert d.location.path.endswith("missing.yaml") and d.message == "no such file"
+
+
+def test_ids_that_differ_only_by_case_are_duplicates(tmp_path):
+    f = tmp_path / "c.yaml"
+    f.write_text("customers:\n  - {id: Acme, name: A}\n  - {id: ACME, name: B}\n  - {id: other, name: C}\n",
+                 encoding="utf-8")
+    entries, _ = read_customer_entries(f)
+    assert [e.customer is not None for e in entries] == [True, False, True]
+    (d,) = entries[1].problems
+    assert d.code == "duplicate-customer" and "only by case" in d.message and d.related[0].line == 2
+
+
+def test_a_matrix_listed_twice_is_refused_even_beside_other_problems(tmp_path):
+    f = tmp_path / "c.yaml"
+    f.write_text("customers:\n  - {id: a, name: '', matrices: [x, y, x]}\n", encoding="utf-8")
+    (entry,) = read_customer_entries(f)[0]
+    assert {d.field for d in entry.problems} == {"customers[0].matrices[2]", "customers[0].name"}
+    assert entry.matrices == ("x", "y")
+
+
+def test_too_many_customers(tmp_path, monkeypatch):
+    monkeypatch.setattr("generator.readers.customers.MAX_CUSTOMERS", 2)
+    f = tmp_path / "c.yaml"
+    f.write_text("customers:\n" + "".join(f"  - {{id: c{i}, name: C}}\n" for i in range(3)), encoding="utf-8")
+    with pytest.raises(InputError) as exc:
+        read_customer_entries(f)
+    (d,) = exc.value.diagnostics
+    assert d.code == "limit" and d.location.line == 4 and "more than 2 customers" in d.message
+
+
+def test_reported_ids_cannot_carry_terminal_escapes(tmp_path):
+    f = tmp_path / "c.yaml"
+    f.write_text('customers:\n  - {id: "x\\e[2J", name: A, matrices: ["m\\e]0;"]}\n', encoding="utf-8")
+    (entry,) = read_customer_entries(f)[0]
+    assert entry.customer is None and entry.raw_id == "x\\x1b[2J" and entry.matrices == ("m\\x1b]0;",)
+
+
+def test_a_side_file_named_by_many_rows_is_read_once(tmp_path, monkeypatch):
+    """10,000 rows naming one 2 MiB side file must not mean 20 GB of reading."""
+    import generator.readers.customers_csv as module
+    calls = []
+    real_load = module.load_yaml
+    monkeypatch.setattr(module, "load_yaml", lambda p, **kw: calls.append(p) or real_load(p, **kw))
+    (tmp_path / "d.yaml").write_text("deviations: []\n", encoding="utf-8")
+    f = tmp_path / "c.csv"
+    f.write_text("id,name,deviations\n" + "".join(f"c{i},C,d.yaml\n" for i in range(50)), encoding="utf-8")
+    entries, _ = read_customer_entries(f)
+    assert len(entries) == 50 and all(e.customer is not None for e in entries) and len(calls) == 1
