@@ -8,7 +8,9 @@ spell checker work as in any native document. Raw XML lives in docx_xml.py.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import io
+import re
 import zipfile
 from functools import lru_cache
 
@@ -100,6 +102,15 @@ def role_runs(cell: RoleCell) -> list[tuple[str, str | None]]:
     if cell.marks:
         runs.append(("".join(cell.marks), None))
     return runs
+
+
+def row_bookmark(activity_id: str) -> str:
+    """The bookmark that ties a matrix row to its activity id through Word and LibreOffice edits
+    (readers/review_docx.py): a letter first, letters, digits and `_` only, 40 characters at most
+    (Word's limits), readable, and unique by a hash of the whole id."""
+    digest = hashlib.sha256(activity_id.encode("utf-8")).hexdigest()[:8]
+    slug = re.sub(r"[^A-Za-z0-9]+", "_", activity_id).strip("_")[:29]
+    return f"a_{slug}_{digest}"
 
 
 class Writer:
@@ -260,7 +271,7 @@ class Writer:
                     else:
                         runs = self.roles(roles)
                     cells.append(self.cell(runs, center=True, fill=fill))
-                rows.append(xml.XRow(cells))
+                rows.append(xml.XRow(cells, bookmark=row_bookmark(row.activity.id)))
             self.table(rows, [CONTENT_WIDTH - n * PARTY_WIDTH] + [PARTY_WIDTH] * n)
         for note in s.notes:
             self.para(note, "Annex Note")
