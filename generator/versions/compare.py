@@ -97,8 +97,8 @@ def match_sections(old: dict[SectionKey, Section], new: dict[SectionKey, Section
             shared = len(ids & {a.id for a in nsec.activities})
             if shared > score:
                 best, score = nk, shared
-        if best is None:  # an empty section renamed in place: same parent, same position
-            best = next((nk for nk in new if nk not in taken and nk[:-1] == ok[:-1]
+        if best is None and not osec.activities:  # a section of subsections only, renamed in place
+            best = next((nk for nk in new if nk not in taken and not new[nk].activities and nk[:-1] == ok[:-1]
                          and list(new).index(nk) == list(old).index(ok)), None)
         if best is not None:
             pairs[ok] = best
