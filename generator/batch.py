@@ -40,6 +40,7 @@ class Job:
     templates: Optional[str]
     previous: tuple[Entry, ...]  # last manifest's entries for this customer and matrix
     force: bool
+    since: Optional[str] = None  # --since: also write the change notice against this version
 
 
 @lru_cache(maxsize=64)
@@ -100,6 +101,10 @@ def run_job(job: Job) -> list[Entry]:
                                  error=f"internal error: {type(exc).__name__}: {exc}"))
             continue
         entries.append(Entry(**base, size=len(data), sha256=hashlib.sha256(data).hexdigest(), status="written"))
+    if job.since:
+        from .versions.batch_notice import write_notices
+        entries += write_notices(c, matrix, annex.brand, job.formats, out_dir, Path(job.data_dir), job.since,
+                                 tuple(e for e in job.previous if e.format.startswith("notice-")))
     if "pdf" in job.formats:
         _freeze_long_lived()
     return entries
@@ -138,7 +143,7 @@ def _raise_interrupt(signum, frame):
 
 
 def run_batch(customers_file: Path, *, jobs: Optional[int], formats: list[str], out_dir: Path, force: bool,
-              templates: Optional[Path], data_dir: Path) -> int:
+              templates: Optional[Path], data_dir: Path, since: Optional[str] = None) -> int:
     entries_in = read_customer_entries(customers_file)[0]  # the parsed file itself is not kept
     brand = load_brand(templates)  # a bad brand folder fails the whole run, before any work
     from .writers import check_brand
@@ -160,8 +165,8 @@ def run_batch(customers_file: Path, *, jobs: Optional[int], formats: list[str], 
         for mid in c.matrices:
             prev = tuple(p for k, p in previous.items() if k[0] == c.id and k[1] == mid)
             planned.append(Job(c, mid, tuple(formats), str(out_dir), str(data_dir),
-                               str(templates) if templates else None, prev, force))
-    total = len(planned) * len(formats) + len(results)
+                               str(templates) if templates else None, prev, force, since))
+    total = len(planned) * len(formats) * (2 if since else 1) + len(results)  # --since: a notice per annex
     report = Reporter(total, stream=sys.stderr)
     if swept:
         report.log(f"removed {swept} temporary file(s) left by an interrupted run")

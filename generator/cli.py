@@ -154,12 +154,14 @@ def batch(
     force: bool = typer.Option(False, "--force", help="regenerate even annexes that are unchanged"),
     templates: Optional[Path] = typer.Option(None, "--templates", help="brand folder"),
     data: Path = typer.Option(Path("data"), "--data", help="data folder holding the matrices"),
+    since: Optional[str] = typer.Option(None, "--since", metavar="VERSION",
+                                        help="also write each annex's change notice against this matrix version"),
 ) -> None:
     """Build every customer's annexes, in parallel, with a manifest."""
     from .batch import run_batch
     try:
         code = run_batch(customers, jobs=jobs, formats=formats_of(fmt), out_dir=out, force=force,
-                         templates=templates, data_dir=data)
+                         templates=templates, data_dir=data, since=since)
     except InputError as exc:
         fail(exc)
     raise typer.Exit(code)
