@@ -88,8 +88,8 @@ def to_text(diff: Diff) -> str:
             for line in value.splitlines() if value else []:
                 lines.append(f"  {mark} {line}")
         if c.deviation:
-            lines.append(f"    not affecting customer {diff.customer.id if diff.customer else ''}: "
-                         f"deviation {c.deviation} keeps the agreed roles".replace("  ", " "))
+            who = f"customer {diff.customer.id}" if diff.customer else "the customer"
+            lines.append(f"    not affecting {who}: deviation {c.deviation} keeps the agreed roles")
     if not diff.changes:
         lines.append("no changes")
     return "\n".join(lines) + "\n"
@@ -154,9 +154,9 @@ class Notice:
 def _row(number: int, c: Change, L: Labels, names: dict[str, str]) -> NoticeRow:
     note = ""
     if c.deviation:
-        note = L.not_affecting.format(number=c.deviation, reason=c.reason)
+        note = L.not_affecting.format(number=c.deviation, reason=c.reason.rstrip("."))
     elif c.kind == "deviation-orphaned":
-        note = L.orphaned.format(reason=c.reason)
+        note = L.orphaned.format(reason=c.reason.rstrip("."))
     subject = c.text or (c.activity if c.kind == "deviation-orphaned" else "")
     return NoticeRow(number, L.kinds[c.kind], c.section, subject, _value(c.before, names) or L.none,
                      _value(c.after, names) or L.none, note, c.affects_customer)
