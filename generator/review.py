@@ -110,7 +110,27 @@ def review_import(path: Path, *, customer: Optional[Customer], data_dir: Path, a
         raise InputError([error(path, "holds no matrix row annex can recognise (no activity bookmarks)",
                                 hint="rebuild the review DOCX with this version of annex")], unreadable=True)
     deviations, more, counts = to_deviations(path, matrix, rows, customer)
-    return Outcome(ident, matrix, deviations, findings + more, counts)
+    return Outcome(ident, matrix, deviations, findings + more + stale(path, ident, matrix, customer), counts)
+
+
+def stale(path: Path, ident: Identity, matrix: Matrix, customer: Optional[Customer]) -> list[Diagnostic]:
+    """A warning when the customer file changed since the DOCX was made: the reviewed document
+    and the file the output will be merged into no longer describe the same annex."""
+    if customer is None or not ident.fingerprint:
+        return []
+    from .annex import build_annex
+    from .brand import load_brand
+    try:
+        made = {build_annex(matrix, customer, load_brand(), review=r, draft=matrix.status != "approved").stamp.fingerprint
+                for r in (True, False)}
+    except InputError:
+        made = set()
+    if ident.fingerprint in made:
+        return []
+    return [warning(path, f"was made from other inputs than the current matrix and customer `{customer.id}` "
+                          f"(fingerprint {ident.fingerprint[:12]})", code="review-stale",
+                    hint="the customer file (or brand) changed since the review copy was built; check the "
+                         "deviations before merging")]
 
 
 def deviations_yaml(outcome: Outcome, source: Path) -> str:

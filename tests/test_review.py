@@ -235,3 +235,17 @@ def test_every_matrix_row_has_its_bookmark():
     ids = [a.id for _, a in load_matrix("fr").activities()]
     assert {row_bookmark(i) for i in ids} <= names and len({row_bookmark(i) for i in ids}) == len(ids)
     assert all(len(row_bookmark(i)) <= 40 and row_bookmark(i)[0].isalpha() for i in ids)
+
+
+def test_warns_when_the_customer_file_changed_since_the_review_copy(tmp_path):
+    path = tmp_path / "r.docx"
+    path.write_bytes(review_docx())
+    r, _ = read_back(path, "--customer", HORIZON)
+    assert r.returncode == 0 and "review-stale" not in r.stderr
+    everyone = yaml.safe_load(CUSTOMERS.read_text(encoding="utf-8"))["customers"]
+    horizon = next(c for c in everyone if c["id"] == "banque-horizon")
+    horizon["contract"] = "CT-2025-0999"
+    changed = tmp_path / "customers.yaml"
+    changed.write_text(yaml.safe_dump({"customers": [horizon]}, allow_unicode=True), encoding="utf-8")
+    r, _ = read_back(path, "--customer", f"{changed}#banque-horizon")
+    assert r.returncode == 0 and "review-stale" in r.stderr

@@ -34,7 +34,6 @@ DELETED = {qn("w:del"), qn("w:moveFrom")}
 TEXT = (qn("w:t"), qn("w:delText"))
 # what the writer puts in a role cell beside the letters: non-breaking spaces and a dash for none
 _ROLE_NOISE = re.compile(r"[\u00a0\u2002\u2009\u202f–—-]+")
-_DEVIATION_MARK = re.compile(r"\s*\[[^\[\]]*\d+\]\s*$")
 
 
 @dataclass(frozen=True)
@@ -173,8 +172,10 @@ def read_review(path: Path, matrix: Matrix, document, *, accepted: bool = True) 
     legend = {e.code for e in matrix.legend} or {"R", "A", "C", "I"}
     rows: list[RowRead] = []
     findings: list[Diagnostic] = []
-    used_comments: set[str] = set()
     heading, paragraph = "", 0
+    from ..i18n import labels
+    # the writer appends " [Dérogation 2]" to a deviating row's text: not legal's wording
+    mark = re.compile(rf"\s*\[{re.escape(labels(matrix.lang).deviation_mark)} \d+\]\s*$")
 
     def place(what: str) -> str:
         return f"section « {heading} », {what}" if heading else what
@@ -191,14 +192,10 @@ def read_review(path: Path, matrix: Matrix, document, *, accepted: bool = True) 
                                       hint="annex text comes from the matrix; agree wording changes with the "
                                            "provider, or reject the change", code="review-outside-roles"))
             for cid in comment_ids(child):
-                used_comments.add(cid)
                 findings.append(warning(path, f"{place(f'paragraph {paragraph}')}: comment not on a matrix row, "
                                         f"not used: « {_short(comments.get(cid, ''))} »", code="review-comment"))
         elif child.tag == qn("w:tbl"):
-            found = _read_table(path, child, anchors, parties, legend, comments, accepted, place, findings)
-            for row in found:
-                used_comments.update(row.comment_ids)
-            rows.extend(found)
+            rows += _read_table(path, child, anchors, parties, legend, comments, accepted, place, findings, mark)
     return rows, findings
 
 
@@ -207,7 +204,7 @@ def _short(text: str, n: int = 60) -> str:
     return text if len(text) <= n else text[:n - 1] + "…"
 
 
-def _read_table(path, table, anchors, parties, legend, comments, accepted, place, findings) -> list[RowRead]:
+def _read_table(path, table, anchors, parties, legend, comments, accepted, place, findings, mark) -> list[RowRead]:
     """One table: a matrix table (its rows carry activity bookmarks) or another one."""
     trs = table.findall(qn("w:tr"))
     names = [[b.get(qn("w:name")) for b in tr.iter(qn("w:bookmarkStart"))] for tr in trs]
@@ -235,13 +232,14 @@ def _read_table(path, table, anchors, parties, legend, comments, accepted, place
                                   hint="new activities come from a new matrix version; remove the row",
                                   code="review-row-added"))
             continue
-        row = _read_row(path, tr, tr_pr, known, parties, legend, comments, accepted, place, findings)
+        row = _read_row(path, tr, tr_pr, known, parties, legend, comments, accepted, place, findings, mark)
         if row is not None:
             out.append(row)
     return out
 
 
-def _read_row(path, tr, tr_pr, known, parties, legend, comments, accepted, place, findings) -> Optional[RowRead]:
+def _read_row(path, tr, tr_pr, known, parties, legend, comments, accepted, place, findings, mark
+              ) -> Optional[RowRead]:
     section, activity = known
     where = place(f"activity `{activity.id}`")
     for tag, state in ((qn("w:del"), "deleted"), (qn("w:ins"), "inserted")):
@@ -255,7 +253,7 @@ def _read_row(path, tr, tr_pr, known, parties, legend, comments, accepted, place
         findings.append(error(path, f"{where}: the row has {len(cells)} cells instead of {1 + len(parties)}",
                               code="review-cells", hint="keep one activity cell and one role cell per party"))
         return None
-    text = _DEVIATION_MARK.sub("", text_of(cells[0], accepted=accepted)).strip()
+    text = mark.sub("", text_of(cells[0], accepted=accepted)).strip()
     if " ".join(text.split()) != " ".join(plain(activity.text).split()):
         findings.append(error(path, f"{where}: activity wording edited: « {_short(plain(activity.text), 80)} » -> "
                               f"« {_short(text, 80)} »", code="review-wording",
