@@ -135,10 +135,13 @@ class NoticeDocx:
             for r in n.rows:
                 subject = xml.XCell([xml.XPara(w.runs(r.subject), w.ids["Annex Cell"]),
                                      xml.XPara([xml.XRun(r.where)], w.ids["Annex Small"])])
-                after = [xml.XPara([xml.XRun(line, change="ins") for line in [r.after]], w.ids["Annex Cell"])]
+                # nothing before (an addition) or after (a removal) is a plain dash, not a change
+                after = [xml.XPara([xml.XRun(r.after, change=None if r.after == L.none else "ins")],
+                                   w.ids["Annex Cell"])]
                 if r.note:
                     after.append(xml.XPara([xml.XRun(r.note, italic=True)], w.ids["Annex Small"]))
-                before = xml.XPara([xml.XRun(r.before, change="del")], w.ids["Annex Cell"])
+                before = xml.XPara([xml.XRun(r.before, change=None if r.before == L.none else "del")],
+                                   w.ids["Annex Cell"])
                 rows.append(xml.XRow([w.cell([xml.XRun(str(r.number))]), w.cell([xml.XRun(r.kind)]), subject,
                                       xml.XCell([before]), xml.XCell(after)]))
             w.table(rows, [500, 1900, 3000, 2147, 2148])
