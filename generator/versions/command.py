@@ -19,14 +19,16 @@ def notice_name(diff: Diff, ext: str) -> str:
     return f"{diff.new.id}_{diff.new.lang}_v{diff.old.version}-to-v{diff.new.version}.{ext}"
 
 
-def load_pair(old_ref: str, new_ref: str, *, lang: Optional[str], data_dir: Path) -> tuple[Side, Side]:
-    """Both sides, in one language: an annex PDF's language is the default for the other side."""
+def load_pair(old_ref: str, new_ref: str, *, lang: Optional[str], data_dir: Path,
+              default_lang: Optional[str] = None) -> tuple[Side, Side]:
+    """Both sides, in one language: --lang, else an annex PDF's, else `default_lang` (the
+    customer's), else fr."""
     pdf_lang = None
     for ref in (new_ref, old_ref):
         if ref.lower().endswith(".pdf") and lang is None:
             pdf_lang = load_side(ref, lang=None, data_dir=data_dir).matrix.lang
             break
-    old = load_side(old_ref, lang=lang or pdf_lang, data_dir=data_dir)
+    old = load_side(old_ref, lang=lang or pdf_lang or default_lang, data_dir=data_dir)
     new = load_side(new_ref, lang=lang or pdf_lang or old.matrix.lang, data_dir=data_dir)
     if old.matrix.id != new.matrix.id:
         raise InputError([error(new.label, f"is matrix `{new.matrix.id}`, but {old.label} is matrix `{old.matrix.id}`",
@@ -39,11 +41,13 @@ def load_pair(old_ref: str, new_ref: str, *, lang: Optional[str], data_dir: Path
 
 def make_diff(old_ref: str, new_ref: str, *, lang: Optional[str], customer_ref: Optional[str],
               data_dir: Path) -> Diff:
-    """The comparison, with the customer of --customer, else the one an annex PDF was made for."""
+    """The comparison, with the customer of --customer (whose language is the default, as for
+    `annex build`), else the one an annex PDF was made for."""
     from ..readers.customers import pick_customer
-    old, new = load_pair(old_ref, new_ref, lang=lang, data_dir=data_dir)
-    if customer_ref:
-        customer = pick_customer(customer_ref)[0]
+    chosen = pick_customer(customer_ref)[0] if customer_ref else None
+    old, new = load_pair(old_ref, new_ref, lang=lang, data_dir=data_dir, default_lang=chosen.lang if chosen else None)
+    if chosen:
+        customer = chosen
         deviations = tuple(deviations_for(customer, new.matrix))
     else:
         side = new if new.customer else old
