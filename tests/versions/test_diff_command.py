@@ -148,3 +148,10 @@ def test_default_output_name_for_a_notice(tmp_path):
               "--customer", HORIZON, cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     assert (tmp_path / "output" / "banque-horizon" / "s3-object-storage_fr_v1.1.0-to-v1.1.0.docx").is_file()
+
+
+def test_matrix_ids_default_to_the_customers_language():
+    r = annex("diff", "s3-object-storage", "s3-object-storage", "--customer", f"{CUSTOMERS}#northwind-logistics",
+              "--format", "md")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith("# Change notice – IaaS Responsibility Matrix") and "No changes." in r.stdout
