@@ -48,9 +48,10 @@ def check_customer(path: Path, ident: Identity, customer: Optional[Customer]) ->
                                 hint=f"pass --customer FILE#{ident.customer}")], unreadable=True)
 
 
-def to_deviations(path: Path, matrix: Matrix, rows: list[RowRead], customer: Optional[Customer]
-                  ) -> tuple[list[dict], list[Diagnostic], dict[str, int]]:
-    """Rows whose roles differ from the standard become deviations, with a reason."""
+def to_deviations(path: Path, matrix: Matrix, rows: list[RowRead], customer: Optional[Customer],
+                  reasons: dict[str, str]) -> tuple[list[dict], list[Diagnostic], dict[str, int]]:
+    """Rows whose roles differ from the standard become deviations, with a reason: the Word
+    comment on the row, else the deviations table's (as legal left it), else the customer file's."""
     from .annex import deviations_for
     from .rules import check_roles, legend_letters
     parties = [p.id for p in matrix.parties]
@@ -69,7 +70,7 @@ def to_deviations(path: Path, matrix: Matrix, rows: list[RowRead], customer: Opt
                                               "customer's deviation is dropped", code="review-dropped"))
             continue
         entry: dict = {"activity": row.activity.id, "roles": dict(row.roles)}
-        reason = " ".join(row.comments) or (before.reason if before else "")
+        reason = " ".join(row.comments) or reasons.get(row.activity.id) or (before.reason if before else "")
         if reason:
             entry["reason"] = reason
         else:
@@ -105,11 +106,11 @@ def review_import(path: Path, *, customer: Optional[Customer], data_dir: Path, a
                          unreadable=True)
     check_customer(path, ident, customer)
     matrix = current_matrix(path, ident, data_dir)
-    rows, findings = read_review(path, matrix, document, accepted=accepted)
+    rows, findings, reasons = read_review(path, matrix, document, accepted=accepted)
     if not rows:
         raise InputError([error(path, "holds no matrix row annex can recognise (no activity bookmarks)",
                                 hint="rebuild the review DOCX with this version of annex")], unreadable=True)
-    deviations, more, counts = to_deviations(path, matrix, rows, customer)
+    deviations, more, counts = to_deviations(path, matrix, rows, customer, reasons)
     return Outcome(ident, matrix, deviations, findings + more + stale(path, ident, matrix, customer), counts)
 
 

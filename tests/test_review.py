@@ -249,3 +249,27 @@ def test_warns_when_the_customer_file_changed_since_the_review_copy(tmp_path):
     changed.write_text(yaml.safe_dump({"customers": [horizon]}, allow_unicode=True), encoding="utf-8")
     r, _ = read_back(path, "--customer", f"{changed}#banque-horizon")
     assert r.returncode == 0 and "review-stale" in r.stderr
+
+
+def test_reasons_come_back_from_the_deviations_table_without_the_customer_file(tmp_path):
+    """The review copy prints each deviation's reason; legal may rewrite it there (tracked)."""
+    def rewrite_reason(doc):
+        name = row_bookmark("assurer-sauvegarde-donnees", "d")
+        mark = next(m for m in doc.element.body.iter(qn("w:bookmarkStart")) if m.get(qn("w:name")) == name)
+        reason_cell = next(mark.iterancestors(qn("w:tr"))).findall(qn("w:tc"))[4]
+        p = reason_cell.find(qn("w:p"))
+        stamp = 'w:author="Legal" w:date="2025-02-10T09:00:00Z"'
+        deleted = parse_xml(f'<w:del {nsdecls("w")} w:id="9100" {stamp}/>')
+        for run in p.findall(qn("w:r")):
+            for t in run.findall(qn("w:t")):
+                t.tag = qn("w:delText")
+            deleted.append(run)
+        p.append(deleted)
+        p.append(parse_xml(f'<w:ins {nsdecls("w")} w:id="9101" {stamp}><w:r><w:t>Avenant n° 2.</w:t></w:r></w:ins>'))
+    path = tmp_path / "r.docx"
+    path.write_bytes(edited(review_docx(), rewrite_reason))
+    r, out = read_back(path)  # no --customer
+    assert r.returncode == 0, r.stderr
+    devs = by_activity(out["deviations"])
+    assert devs["assurer-sauvegarde-donnees"]["reason"] == "Avenant n° 2."
+    assert "Tests de restauration trimestriels" in devs["realiser-tests-periodiques-restauration-donnees"]["reason"]

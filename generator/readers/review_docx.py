@@ -160,13 +160,18 @@ def role_cell(text: str):
 
 # ---- reading ----
 
-def read_review(path: Path, matrix: Matrix, document, *, accepted: bool = True) -> tuple[list[RowRead], list[Diagnostic]]:
-    """Every bookmarked matrix row with its roles, and every edit that cannot be a deviation."""
+def read_review(path: Path, matrix: Matrix, document, *, accepted: bool = True
+                ) -> tuple[list[RowRead], list[Diagnostic], dict[str, str]]:
+    """Every bookmarked matrix row with its roles, every edit that cannot be a deviation, and the
+    reasons of the deviations table (activity id -> reason, as legal left them)."""
     from ..writers.docx import row_bookmark
     anchors: dict[str, tuple[str, Activity]] = {}
+    reason_anchors: dict[str, str] = {}
     for _, section in matrix.walk():
         for a in section.activities:
             anchors[row_bookmark(a.id)] = (section.title, a)
+            reason_anchors[row_bookmark(a.id, "d")] = a.id
+    reasons: dict[str, str] = {}
     comments = comments_of(document)
     parties = [p.id for p in matrix.parties]
     legend = {e.code for e in matrix.legend} or {"R", "A", "C", "I"}
@@ -194,9 +199,36 @@ def read_review(path: Path, matrix: Matrix, document, *, accepted: bool = True) 
             for cid in comment_ids(child):
                 findings.append(warning(path, f"{place(f'paragraph {paragraph}')}: comment not on a matrix row, "
                                         f"not used: « {_short(comments.get(cid, ''))} »", code="review-comment"))
+        elif child.tag == qn("w:tbl") and _read_reasons(path, child, reason_anchors, accepted, place, findings,
+                                                        reasons):
+            continue
         elif child.tag == qn("w:tbl"):
             rows += _read_table(path, child, anchors, parties, legend, comments, accepted, place, findings, mark)
-    return rows, findings
+    return rows, findings, reasons
+
+
+def _read_reasons(path, table, anchors: dict[str, str], accepted, place, findings, reasons) -> bool:
+    """The deviations table (its rows carry `d_` bookmarks): a reason legal rewrote there is kept;
+    any other edit in it is reported. False when the table is another one."""
+    trs = table.findall(qn("w:tr"))
+    marked = [(tr, next((anchors[b.get(qn("w:name"))] for b in tr.iter(qn("w:bookmarkStart"))
+                         if b.get(qn("w:name")) in anchors), None)) for tr in trs]
+    if not any(aid for _, aid in marked):
+        return False
+    for tr, aid in marked:
+        cells = tr.findall(qn("w:tc"))
+        if aid and len(cells) == 5:
+            reasons[aid] = " ".join(text_of(cells[4], accepted=accepted).split())
+            others = cells[:4]
+        else:
+            others = [tr]
+        if any(has_changes(c) for c in others):
+            where = f"activity `{aid}`" if aid else "a row"
+            findings.append(error(path, f"{place(f'deviations table, {where}')}: edited outside the reason "
+                                  f"(« {_short(text_of(tr, accepted=False))} » -> « {_short(text_of(tr))} »)",
+                                  hint="agreed roles are read from the matrix rows; change them there",
+                                  code="review-outside-roles"))
+    return True
 
 
 def _short(text: str, n: int = 60) -> str:
