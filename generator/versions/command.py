@@ -52,7 +52,9 @@ def make_diff(old_ref: str, new_ref: str, *, lang: Optional[str], customer_ref: 
     else:
         side = new if new.customer else old
         customer, deviations = side.customer, side.deviations
-    return compare(old.matrix, new.matrix, customer, deviations)
+    # what the customer signed before, when the old side is their annex PDF
+    before = old.deviations if old.customer and customer and old.customer.id == customer.id else None
+    return compare(old.matrix, new.matrix, customer, deviations, before)
 
 
 def render_diff(diff: Diff, fmt: str, templates: Optional[Path] = None) -> bytes:

@@ -19,7 +19,8 @@ from ..model import Activity, Customer, Deviation, Matrix, Section, parse_roles
 # change kinds, in the order a reader meets them in a notice
 KINDS = ("version", "status", "approval", "title", "parties", "legend", "intro", "section-added",
          "section-removed", "section-renamed", "activity-added", "activity-removed", "activity-moved",
-         "activity-reworded", "roles", "section-intro", "notes", "deviation-orphaned")
+         "activity-reworded", "roles", "section-intro", "notes", "deviation-added", "deviation-removed",
+         "deviation-changed", "deviation-orphaned")
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,8 @@ class Change:
                "affects_customer": self.affects_customer}
         if self.deviation:
             out["overridden_by_deviation"] = {"number": self.deviation, "reason": self.reason}
+        elif self.kind.startswith("deviation-"):
+            out["reason"] = self.reason
         return out
 
 
@@ -176,8 +179,9 @@ def _activity_changes(old: Matrix, new: Matrix, section_map: dict[SectionKey, Se
 
 
 def compare(old: Matrix, new: Matrix, customer: Optional[Customer] = None,
-            deviations: tuple[Deviation, ...] = ()) -> Diff:
-    """Every change from `old` to `new`; with deviations, the changes they override are marked."""
+            deviations: tuple[Deviation, ...] = (), old_deviations: Optional[tuple[Deviation, ...]] = None) -> Diff:
+    """Every change from `old` to `new`; with deviations, the changes they override are marked;
+    with the deviations the customer had before (a signed annex PDF's), their changes too."""
     changes: list[Change] = []
     for kind, value in MATRIX_FIELDS:
         if value(old) != value(new):
@@ -195,6 +199,8 @@ def compare(old: Matrix, new: Matrix, customer: Optional[Customer] = None,
     for ok, nk in section_map.items():
         for block in SECTION_BLOCKS:
             changes.extend(block(osecs[ok], nsecs[nk], where(nk)))
+    if old_deviations is not None:
+        changes += _deviation_changes(old, new, old_deviations, deviations)
     changes = _mark_overridden(changes, deviations, new)
     order = {k: i for i, k in enumerate(KINDS)}
     positions = _positions(new, old)
@@ -226,3 +232,27 @@ def _mark_overridden(changes: list[Change], deviations: tuple[Deviation, ...], n
             out.append(Change("deviation-orphaned", activity=d.activity, before=dict(d.roles), after=None,
                               reason=d.reason))
     return out
+
+
+def _deviation_changes(old: Matrix, new: Matrix, before: tuple[Deviation, ...], after: tuple[Deviation, ...]
+                       ) -> Iterator[Change]:
+    """Deviations agreed, given up or renegotiated between the two annexes: the customer's roles
+    change as surely as when the matrix changes."""
+    parties = list(dict.fromkeys([p.id for p in old.parties] + [p.id for p in new.parties]))
+    where_new = {a.id: (k, a) for k, s in flat_sections(new).items() for a in s.activities}
+
+    def roles(d: Deviation) -> dict[str, str]:
+        return {p: str(parse_roles(d.roles.get(p))) for p in parties}
+    olds, news = {d.activity: d for d in before}, {d.activity: d for d in after}
+    for aid, d in news.items():
+        key, a = where_new.get(aid, ((), None))
+        text = a.text if a else ""
+        if aid not in olds:
+            yield Change("deviation-added", where(key), aid, text, before=None, after=roles(d), reason=d.reason)
+        elif roles(olds[aid]) != roles(d) or olds[aid].reason != d.reason:
+            yield Change("deviation-changed", where(key), aid, text, before=roles(olds[aid]), after=roles(d),
+                         reason=d.reason)
+    for aid, d in olds.items():
+        if aid not in news and aid in where_new:  # a deviation on a removed activity went with it
+            key, a = where_new[aid]
+            yield Change("deviation-removed", where(key), aid, a.text, before=roles(d), after=None, reason=d.reason)

@@ -151,12 +151,14 @@ class Notice:
                 "new_matrix": self.diff.new.model_dump(mode="json")}
 
 
-def _row(number: int, c: Change, L: Labels, names: dict[str, str]) -> NoticeRow:
+def _row(number: int, c: Change, L: Labels, names: dict[str, str], lang: str) -> NoticeRow:
     note = ""
     if c.deviation:
         note = L.not_affecting.format(number=c.deviation, reason=c.reason.rstrip("."))
     elif c.kind == "deviation-orphaned":
         note = L.orphaned.format(reason=c.reason.rstrip("."))
+    elif c.kind.startswith("deviation-"):
+        note = f"{L.reason}{' :' if lang == 'fr' else ':'} {c.reason}"  # French spaces its colons
     subject = c.text or (c.activity if c.kind == "deviation-orphaned" else "")
     return NoticeRow(number, L.kinds[c.kind], c.section, subject, _value(c.before, names) or L.none,
                      _value(c.after, names) or L.none, note, c.affects_customer)
@@ -165,7 +167,7 @@ def _row(number: int, c: Change, L: Labels, names: dict[str, str]) -> NoticeRow:
 def make_notice(diff: Diff, *, template_version: str = "") -> Notice:
     L = notice_labels(diff.new.lang)
     names = party_labels(diff)
-    rows = tuple(_row(i, c, L, names) for i, c in enumerate(diff.changes, start=1))
+    rows = tuple(_row(i, c, L, names, diff.new.lang) for i, c in enumerate(diff.changes, start=1))
     customer = diff.customer
     day = effective_date(diff.new, customer)
     if customer and customer.effective_date and diff.new.approval and diff.new.approval.date > customer.effective_date:

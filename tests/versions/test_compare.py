@@ -132,3 +132,23 @@ def test_json_shape_is_stable_and_ordered(pair):
     assert to_json(diff) == to_json(compare(*pair))  # deterministic
     order = [KINDS.index(c["kind"]) for c in payload["changes"]]
     assert order == sorted(order)
+
+
+def test_deviation_changes_between_two_annexes(pair):
+    """With the deviations the customer signed (an annex PDF's), those agreed, given up or
+    renegotiated since are changes too."""
+    old, new = pair
+    kept = Deviation(activity="creer-objets", roles={"customer": "A", "provider": "R"}, reason="Avenant 1.")
+    renegotiated = Deviation(activity="creer-objets", roles={"customer": "A", "provider": "RC"}, reason="Avenant 2.")
+    given_up = Deviation(activity="gerer-securite-logique-objets", roles={"customer": "A", "provider": "R"},
+                         reason="Option.")
+    added = Deviation(activity="assurer-sauvegarde-donnees", roles={"customer": "A", "provider": "R"}, reason="B.")
+    diff = compare(old, new, None, (renegotiated, added), old_deviations=(kept, given_up))
+    found = {c.kind: c for c in diff.changes if c.kind.startswith("deviation-")}
+    assert set(found) == {"deviation-added", "deviation-removed", "deviation-changed"}
+    assert found["deviation-changed"].before == {"customer": "A", "provider": "R"}
+    assert found["deviation-changed"].after == {"customer": "A", "provider": "RC"}
+    assert found["deviation-removed"].activity == "gerer-securite-logique-objets"
+    assert found["deviation-added"].as_json()["reason"] == "B."
+    assert not [c for c in compare(old, new, None, (kept,), old_deviations=(kept,)).changes
+                if c.kind.startswith("deviation-")]
