@@ -155,3 +155,19 @@ def test_matrix_ids_default_to_the_customers_language():
               "--format", "md")
     assert r.returncode == 0, r.stderr
     assert r.stdout.startswith("# Change notice – IaaS Responsibility Matrix") and "No changes." in r.stdout
+
+
+def test_signed_annex_against_renegotiated_deviations(tmp_path, signed_pdf):
+    import yaml
+    everyone = yaml.safe_load(CUSTOMERS.read_text(encoding="utf-8"))["customers"]
+    horizon = next(c for c in everyone if c["id"] == "banque-horizon")
+    horizon["deviations"] = horizon["deviations"][:1]  # the restore tests are given up
+    changed = tmp_path / "customers.yaml"
+    changed.write_text(yaml.safe_dump({"customers": [horizon]}, allow_unicode=True), encoding="utf-8")
+    r = annex("diff", str(signed_pdf), "s3-object-storage", "--customer", f"{changed}#banque-horizon",
+              "--format", "json")
+    assert r.returncode == 0, r.stderr
+    changes = json.loads(r.stdout)["changes"]
+    assert [(c["kind"], c["activity"]) for c in changes] == [
+        ("deviation-removed", "realiser-tests-periodiques-restauration-donnees")]
+    assert changes[0]["before"] == {"customer": "AI", "provider": "R"} and changes[0]["after"] is None
