@@ -17,13 +17,13 @@ import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator, Optional
+from typing import Optional
 
 from docx.oxml.ns import qn
 from lxml import etree
 
-from ..diagnostics import Diagnostic, InputError, Location, error, warning
-from ..model import Activity, Customer, Matrix, format_roles, parse_roles, plain
+from ..diagnostics import Diagnostic, InputError, error, warning
+from ..model import Activity, Matrix, format_roles, parse_roles, plain
 
 MAX_DOCX = 32 * 1024 * 1024
 MAX_EXPANDED = 256 * 1024 * 1024
@@ -55,14 +55,6 @@ class RowRead:
     roles: dict[str, Optional[str]]  # party id -> canonical letters, None for no role
     comments: list[str] = field(default_factory=list)  # texts of the Word comments anchored on the row
     comment_ids: list[str] = field(default_factory=list)
-
-
-@dataclass
-class Review:
-    identity: Identity
-    matrix: Matrix
-    rows: list[RowRead]
-    findings: list[Diagnostic]
 
 
 def refuse(path: Path, message: str, hint: str, *, unreadable: bool = True) -> InputError:
