@@ -41,6 +41,7 @@ class Job:
     templates: Optional[str]
     previous: tuple[Entry, ...]  # last manifest's entries for this customer and matrix
     force: bool
+    since: Optional[str] = None  # --since: also write the change notice against this version
 
 
 @lru_cache(maxsize=64)
@@ -97,6 +98,10 @@ def run_job(job: Job) -> list[Entry]:
                                  error=internal_error(f"{type(exc).__name__}: {exc}")))
             continue
         entries.append(Entry(**base, size=len(data), sha256=hashlib.sha256(data).hexdigest(), status="written"))
+    if job.since:
+        from .versions.batch_notice import write_notices
+        entries += write_notices(c, matrix, annex.brand, job.formats, out_dir, Path(job.data_dir), job.since,
+                                 tuple(e for e in job.previous if e.format.startswith("notice-")))
     if "pdf" in job.formats:
         _freeze_long_lived()
     return entries
@@ -145,7 +150,7 @@ def _interrupt(signum, frame):
 
 
 def run_batch(customers_file: Path, *, jobs: Optional[int], formats: list[str], out_dir: Path, force: bool,
-              templates: Optional[Path], data_dir: Path, signer=None) -> int:
+              templates: Optional[Path], data_dir: Path, signer=None, since: Optional[str] = None) -> int:
     entries_in = read_customer_entries(customers_file)[0]  # the parsed file itself is not kept
     brand = load_brand(templates)  # a bad brand folder fails the whole run, before any work
     from .writers import check_brand
@@ -153,7 +158,7 @@ def run_batch(customers_file: Path, *, jobs: Optional[int], formats: list[str], 
     fontcoverage.covered(brand)
     with _locked_output(out_dir):
         return _run_locked(entries_in, jobs=jobs, formats=formats, out_dir=out_dir, force=force,
-                           templates=templates, data_dir=data_dir, signer=signer)
+                           templates=templates, data_dir=data_dir, signer=signer, since=since)
 
 
 def _locked_output(out_dir: Path) -> ExitStack:
@@ -179,7 +184,7 @@ def _locked_output(out_dir: Path) -> ExitStack:
 
 
 def _run_locked(entries_in, *, jobs: Optional[int], formats: list[str], out_dir: Path, force: bool,
-                templates: Optional[Path], data_dir: Path, signer=None) -> int:
+                templates: Optional[Path], data_dir: Path, signer=None, since: Optional[str] = None) -> int:
     swept = sweep_temporaries(out_dir)  # only under the lock: no other batch is writing here
     previous, warnings = load_previous(out_dir)
     results: list[Entry] = []
@@ -195,8 +200,9 @@ def _run_locked(entries_in, *, jobs: Optional[int], formats: list[str], out_dir:
         for mid in c.matrices:
             prev = tuple(p for k, p in previous.items() if k[0] == c.id and k[1] == mid)
             planned.append(Job(c, mid, tuple(formats), str(out_dir), str(data_dir),
-                               str(templates) if templates else None, prev, force))
-    report = Reporter(len(planned) * len(formats) + len(results), stream=sys.stderr)
+                               str(templates) if templates else None, prev, force, since))
+    total = len(planned) * len(formats) * (2 if since else 1) + len(results)  # --since: a notice per annex
+    report = Reporter(total, stream=sys.stderr)
     if swept:
         report.log(f"removed {swept} temporary file(s) left by an interrupted run")
     for w in warnings:

@@ -183,12 +183,55 @@ def batch(
                                             help="also write each PDF's <name>_signed.pdf (provider's field)"),
     passphrase_file: Optional[Path] = typer.Option(None, "--passphrase-file",
                                                    help="file holding the .p12 passphrase (else ANNEX_P12_PASSPHRASE)"),
+    since: Optional[str] = typer.Option(None, "--since", metavar="VERSION",
+                                        help="also write each annex's change notice against this matrix version"),
 ) -> None:
     """Build every customer's annexes, in parallel, with a manifest."""
     from .batch import run_batch
     try:
         code = run_batch(customers, jobs=jobs, formats=formats_of(fmt), out_dir=out, force=force,
-                         templates=templates, data_dir=data, signer=_signer(sign_p12, passphrase_file))
+                         templates=templates, data_dir=data, signer=_signer(sign_p12, passphrase_file), since=since)
+    except InputError as exc:
+        fail(exc)
+    raise typer.Exit(code)
+
+
+@app.command()
+def diff(
+    old: str = typer.Argument(..., metavar="OLD", help="matrix YAML file, matrix id, or annex PDF (its embedded data)"),
+    new: str = typer.Argument(..., metavar="NEW", help="matrix YAML file, matrix id, or annex PDF"),
+    lang: Optional[str] = typer.Option(None, "--lang", help="language of matrix ids (default: an annex PDF's, else fr)"),
+    customer: Optional[str] = typer.Option(None, "--customer", metavar="FILE#ID",
+                                           help="mark the changes this customer's deviations override"),
+    fmt: str = typer.Option("text", "--format", help="text, json, or a change notice: md, pdf, docx"),
+    output: Optional[Path] = typer.Option(None, "-o", "--output", help="file to write (default: stdout; "
+                                          "pdf/docx: output/[CUSTOMER/]ID_LANG_vOLD-to-vNEW.EXT)"),
+    templates: Optional[Path] = typer.Option(None, "--templates", help="brand folder for the change notice"),
+    data: Path = typer.Option(Path("data"), "--data", help="data folder for matrix ids"),
+) -> None:
+    """What changed between two versions of a matrix, or a change notice to sign."""
+    from .versions.command import diff_command
+    try:
+        code = diff_command(old, new, lang=lang, customer_ref=customer, fmt=fmt, output=output, data_dir=data,
+                            templates=templates)
+    except InputError as exc:
+        fail(exc)
+    raise typer.Exit(code)
+
+
+@app.command("review-import")
+def review_import(
+    reviewed: Path = typer.Argument(..., metavar="REVIEWED.docx", help="the review DOCX as legal sent it back"),
+    customer: Optional[str] = typer.Option(None, "--customer", metavar="FILE#ID",
+                                           help="the customer's file: its deviations give reasons and are compared"),
+    output: Optional[Path] = typer.Option(None, "-o", "--output", help="YAML file to write (default: stdout)"),
+    rejected: bool = typer.Option(False, "--rejected", help="read the roles with pending tracked changes rejected"),
+    data: Path = typer.Option(Path("data"), "--data", help="data folder holding the matrices"),
+) -> None:
+    """Read the roles legal negotiated in a review DOCX back into a `deviations:` list."""
+    from .review import review_import_command
+    try:
+        code = review_import_command(reviewed, customer_ref=customer, output=output, data_dir=data, rejected=rejected)
     except InputError as exc:
         fail(exc)
     raise typer.Exit(code)

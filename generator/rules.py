@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Iterator
 
 from .diagnostics import Diagnostic, Location, error, warning
@@ -270,5 +271,6 @@ def _compare(ref: Loaded, other: Loaded) -> list[Diagnostic]:
 def group_by_matrix(items: list[Loaded]) -> dict[str, list[Loaded]]:
     groups: dict[str, list[Loaded]] = defaultdict(list)
     for item in items:
-        groups[item.matrix.id].append(item)
+        # one set of translations per folder: a matrix kept elsewhere (data/examples/) is another version
+        groups[f"{item.matrix.id} {Path(item.doc.path).parent}"].append(item)
     return groups

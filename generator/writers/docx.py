@@ -8,7 +8,9 @@ spell checker work as in any native document. Raw XML lives in docx_xml.py.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import io
+import re
 import zipfile
 from functools import lru_cache
 
@@ -100,6 +102,16 @@ def role_runs(cell: RoleCell) -> list[tuple[str, str | None]]:
     if cell.marks:
         runs.append(("".join(cell.marks), None))
     return runs
+
+
+def row_bookmark(activity_id: str, kind: str = "a") -> str:
+    """The bookmark that ties a row to its activity id through Word and LibreOffice edits
+    (readers/review_docx.py), `a_` on a matrix row, `d_` on a row of the deviations table: a
+    letter first, letters, digits and `_` only, 40 characters at most (Word's limits), readable,
+    and unique by a hash of the whole id."""
+    digest = hashlib.sha256(activity_id.encode("utf-8")).hexdigest()[:8]
+    slug = re.sub(r"[^A-Za-z0-9]+", "_", activity_id).strip("_")[:29]
+    return f"{kind}_{slug}_{digest}"
 
 
 class Writer:
@@ -296,7 +308,7 @@ class Writer:
                 else:
                     runs = self.roles(roles)
                 cells.append(self.cell(runs, center=True, fill=fill))
-            out.append(xml.XRow(cells))
+            out.append(xml.XRow(cells, bookmark=row_bookmark(row.activity.id)))
         return self.table(out, [CONTENT_WIDTH - n * PARTY_WIDTH] + [PARTY_WIDTH] * n)
 
     def deviations(self) -> None:
@@ -311,7 +323,8 @@ class Writer:
             activity = xml.XCell([xml.XPara(self.runs(d.activity.text), self.ids["Annex Cell"]),
                                   xml.XPara([xml.XRun(d.section)], self.ids["Annex Small"])])
             rows.append(xml.XRow([self.cell([xml.XRun(str(d.number))]), activity, by_party(d.standard),
-                                  by_party(d.agreed), self.cell([xml.XRun(d.reason)])]))
+                                  by_party(d.agreed), self.cell([xml.XRun(d.reason)])],
+                                 bookmark=row_bookmark(d.activity.id, "d")))
         self.table(rows, [500, 3000, 1900, 1900, CONTENT_WIDTH - 7300])
 
     def signoff(self, *, new_page: bool = False) -> None:

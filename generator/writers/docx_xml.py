@@ -193,6 +193,7 @@ class XRow:
     cells: list[XCell]
     header: bool = False
     height: int | None = None  # twips, at least
+    bookmark: str | None = None  # names the row (around its first paragraph), for review-import
 
 
 def _run_xml(run: XRun) -> str:
@@ -212,13 +213,17 @@ def _run_xml(run: XRun) -> str:
     return body
 
 
-def _para_xml(para: XPara, author: str, date: str, ids: list[int]) -> str:
+def _para_xml(para: XPara, author: str, date: str, ids: list[int], bookmark: str | None = None) -> str:
     props = ""
     if para.style:
         props += f'<w:pStyle{attr("w:val", para.style)}/>'
     if para.center:
         props += '<w:jc w:val="center"/>'
     out = [f"<w:p>{f'<w:pPr>{props}</w:pPr>' if props else ''}"]
+    if bookmark:  # annotation ids (bookmarks, changes) share one counter: unique in the document
+        ids[0] += 1
+        mark = ids[0]
+        out.append(f'<w:bookmarkStart{attr("w:id", mark)}{attr("w:name", bookmark)}/>')
     open_change = None
     for run in para.runs:
         if run.change != open_change:
@@ -232,6 +237,8 @@ def _para_xml(para: XPara, author: str, date: str, ids: list[int]) -> str:
         out.append(_run_xml(run))
     if open_change:
         out.append(f"</w:{open_change}>")
+    if bookmark:
+        out.append(f'<w:bookmarkEnd{attr("w:id", mark)}/>')
     out.append("</w:p>")
     return "".join(out)
 
@@ -267,7 +274,8 @@ def build_table(rows: list[XRow], widths: list[int], *, style: str, first_row: b
             if cell.fill:
                 tc_pr += f'<w:shd w:val="clear" w:color="auto"{attr("w:fill", hex_color(cell.fill))}/>'
             out.append(f"<w:tc><w:tcPr>{tc_pr}</w:tcPr>")
-            out += [_para_xml(p, author, date, ids) for p in (cell.paras or [XPara()])]
+            out += [_para_xml(p, author, date, ids, row.bookmark if (cell is row.cells[0] and i == 0) else None)
+                    for i, p in enumerate(cell.paras or [XPara()])]
             out.append("</w:tc>")
         out.append("</w:tr>")
     out.append("</w:tbl>")

@@ -125,22 +125,28 @@ def render(annex: Annex, part: str = "all", matrix_pages: int = 0) -> str:
     what every customer of a matrix, language and deviations shares; "frame" is the rest, with
     `matrix_pages` empty pages where the matrix goes."""
     assert part in PARTS, part
+    return render_template(TEMPLATE, annex, part=part, matrix_pages=matrix_pages)
+
+
+def render_template(name: str, annex: Annex, **extra) -> str:
+    """A brand template rendered with the annex (and `extra`, plain data) in the sandbox; every
+    template error becomes a located InputError."""
     brand = annex.brand
     palette = brand.config.colors if brand.config else Colors()  # checked colours: #RRGGBB, readable
     fonts = brand.get("fonts", {}) or {}
     try:
-        template = environment(brand).get_template(TEMPLATE)
+        template = environment(brand).get_template(name)
         # plain data only: a template must not be handed objects with file-system handles
         return template.render(annex=annex_view(annex), labels=plain(annex.labels), palette=plain(palette),
                                font_family=str(fonts.get("family", "sans-serif")),
                                font_files=plain({k: v for k, v in (fonts.get("files") or {}).items() if v}),
-                               fallback_fonts=fallback_fonts(brand),
-                               logo=plain(brand.get("logo")), part=part, matrix_pages=matrix_pages)
+                               fallback_fonts=fallback_fonts(brand), logo=plain(brand.get("logo")),
+                               **{key: plain(value) for key, value in extra.items()})
     except SecurityError as exc:
-        raise InputError([error(brand.folder / TEMPLATE, f"template refused by the sandbox: {exc}",
+        raise InputError([error(brand.folder / name, f"template refused by the sandbox: {exc}",
                                 hint="templates may only use the annex data they are given")]) from None
     except TemplateError as exc:
         line = getattr(exc, "lineno", 0) or 0
-        name = getattr(exc, "filename", None) or str(brand.folder / TEMPLATE)
-        raise InputError([error(name, f"template error: {exc}", line=line,
-                                hint="fix the template; see templates/default/annex.html.j2")]) from None
+        where = getattr(exc, "filename", None) or str(brand.folder / name)
+        raise InputError([error(where, f"template error: {exc}", line=line,
+                                hint=f"fix the template; see templates/default/{name}")]) from None

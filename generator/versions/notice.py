@@ -1,0 +1,142 @@
+"""The change notice as PDF and DOCX, branded like the annex it amends.
+
+Both formats start from the annex of the new version for the same customer (signatories,
+provider, brand, wording), with its stamp replaced by the notice's: `<id> · v<old> → v<new> ·
+lang · date · fingerprint`, the fingerprint being the SHA-256 of the notice's canonical JSON
+(render.Notice.payload), which the PDF carries as `annex-notice.json` like an annex carries
+its data. The PDF is PDF/A-3a through the annex's own stylesheet, fonts and resource fetcher;
+in the DOCX each change is a tracked change (before deleted, after inserted), so legal reviews
+it in Word's review pane.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import io
+
+from ..annex import Annex, Stamp, build_annex
+from ..brand import Brand
+from ..diagnostics import InputError, error
+from ..fingerprint import canonical_json
+from ..i18n import long_date
+from .render import Notice
+
+TEMPLATE = "notice.html.j2"
+ATTACHMENT_NAME = "annex-notice.json"
+
+
+def notice_annex(notice: Notice, brand: Brand) -> Annex:
+    """The new version's annex for the notice's customer, wearing the notice's stamp and wording.
+    Deviations are left out: the notice lists changes, and a deviation on a removed activity
+    must not stop it (it is one of the changes)."""
+    d = notice.diff
+    customer = notice.customer.model_copy(update={"deviations": []}) if notice.customer else None
+    annex = build_annex(d.new, customer, brand, draft=d.new.status != "approved")
+    stamp = Stamp(d.new.id, f"{d.old.version} → v{d.new.version}", notice.lang, notice.effective_date,
+                  notice.fingerprint)
+    return dataclasses.replace(annex, labels=notice.labels, stamp=stamp, deviations=(), review=False)
+
+
+def _view(notice: Notice) -> dict:
+    return {"title": notice.title, "intro": notice.intro, "stamp_text": notice.stamp_text,
+            "short": notice.fingerprint[:12], "old_version": notice.diff.old.version,
+            "new_version": notice.diff.new.version, "effective_date": notice.effective_date,
+            "effective_date_text": long_date(notice.effective_date, notice.lang), "rows": notice.rows}
+
+
+def render_html(notice: Notice, annex: Annex) -> str:
+    from ..writers import html as html_writer
+    return html_writer.render_template(TEMPLATE, annex, notice=_view(notice))
+
+
+def render_pdf(notice: Notice, brand: Brand) -> bytes:
+    from weasyprint import HTML, Attachment
+
+    from ..writers import pdf
+    annex = notice_annex(notice, brand)
+    fetcher = pdf.BrandFetcher(brand)
+    day = dt.datetime.combine(notice.effective_date, dt.time(), tzinfo=dt.timezone.utc)
+    attachment = Attachment(string=canonical_json(notice.payload()), name=ATTACHMENT_NAME, relationship="Data",
+                            description=f"Canonical JSON of the change notice (SHA-256 {notice.fingerprint})",
+                            created=day, modified=day, url_fetcher=fetcher)
+    options = {"pdf_variant": pdf.PDF_VARIANT, "uncompressed_pdf": False}
+    try:
+        with pdf.resource_errors(brand):
+            document = HTML(string=render_html(notice, annex), base_url=pdf.base_url(brand), url_fetcher=fetcher
+                            ).render(stylesheets=[pdf.stylesheet(brand)], font_config=pdf.font_config(brand), **options)
+            with pdf.source_date(day):
+                return document.write_pdf(attachments=[attachment], pdf_identifier=notice.fingerprint[:32].encode(),
+                                          **options)
+    except pdf.RefusedResource as exc:
+        raise InputError([error(brand.folder, f"the template asked for a resource it may not load: {exc.args[0]}",
+                                hint="templates may only use files inside their brand folder")]) from None
+
+
+class NoticeDocx:
+    """The annex DOCX writer's building blocks (styles, tables, header, sign-off, properties)
+    around a notice body."""
+
+    def __init__(self, notice: Notice, brand: Brand):
+        from ..writers.docx import Writer
+        self.notice = notice
+        self.w = Writer(notice_annex(notice, brand))
+
+    def write(self) -> bytes:
+        from ..writers import docx_xml as xml
+        w, n, L = self.w, self.notice, self.notice.labels
+        a = w.a
+        for child in list(w.body):
+            if child.tag != xml.qn("w:sectPr"):
+                w.body.remove(child)
+        xml.set_language(w.doc, a.lang)
+        w.header_footer()
+        w.para(L.notice + (f" – {L.annex} {a.annex_number}" if a.annex_number else ""), "Annex Kicker", inline=False)
+        w.para(a.matrix.title, "Title", inline=False)
+        facts = [(L.service, a.matrix.service or a.matrix.title)]
+        if a.customer:
+            facts.append((L.customer, a.customer.name))
+            if a.customer.contract:
+                facts.append((L.contract, a.customer.contract))
+        facts += [(L.provider, a.provider), (L.from_version, n.diff.old.version), (L.to_version, n.diff.new.version),
+                  (L.effective_date, long_date(n.effective_date, n.lang))]
+        w.table([xml.XRow([w.cell([xml.XRun(k, italic=True)]), w.cell([xml.XRun(v, bold=True)])]) for k, v in facts],
+                [2721, 9695 - 2721], first_row=False, banded=False)
+        w.para(n.intro, inline=False)
+        w.heading(L.changes, 1)
+        if n.rows:
+            rows = [w.header_row(["#", L.change, L.activity, L.before, L.after], center_from=5)]
+            for r in n.rows:
+                subject = xml.XCell([xml.XPara(w.runs(r.subject), w.ids["Annex Cell"]),
+                                     xml.XPara([xml.XRun(r.where)], w.ids["Annex Small"])])
+                # nothing before (an addition) or after (a removal) is a plain dash, not a change
+                after = [xml.XPara([xml.XRun(r.after, change=None if r.after == L.none else "ins")],
+                                   w.ids["Annex Cell"])]
+                if r.note:
+                    after.append(xml.XPara([xml.XRun(r.note, italic=True)], w.ids["Annex Small"]))
+                before = xml.XPara([xml.XRun(r.before, change=None if r.before == L.none else "del")],
+                                   w.ids["Annex Cell"])
+                rows.append(xml.XRow([w.cell([xml.XRun(str(r.number))]), w.cell([xml.XRun(r.kind)]), subject,
+                                      xml.XCell([before]), xml.XCell(after)]))
+            w.table(rows, [500, 1900, 3000, 2147, 2148])
+        else:
+            w.para(L.no_changes, inline=False)
+        w.signoff()
+        w.properties()
+        core = w.doc.core_properties
+        core.title = n.title[:255]
+        core.keywords = f"RACI, {a.matrix.id}, v{n.diff.old.version}, v{n.diff.new.version}, {a.lang}"
+        core.version = n.diff.new.version
+        # AnnexDocument tells review-import this is a notice, not an annex to read roles back from
+        xml.set_custom_properties(w.doc, {"AnnexMatrixId": a.matrix.id, "AnnexMatrixVersion": n.diff.new.version,
+                                          "AnnexFromVersion": n.diff.old.version, "AnnexLanguage": a.lang,
+                                          "AnnexFingerprint": n.fingerprint, "AnnexDocument": "change-notice",
+                                          "AnnexCustomer": a.customer.id if a.customer else ""})
+        out = io.BytesIO()
+        w.doc.save(out)
+        return xml.deterministic_zip(out.getvalue())
+
+
+def render(notice: Notice, brand: Brand, fmt: str) -> bytes:
+    if fmt == "pdf":
+        return render_pdf(notice, brand)
+    return NoticeDocx(notice, brand).write()
