@@ -14,8 +14,9 @@ from typing import Optional
 
 from . import __version__, fontcoverage
 from .brand import Brand
-from .diagnostics import InputError, error
+from .diagnostics import InputError, Location, error
 from .fingerprint import canonical_json, fingerprint
+from .rules import check_deviations
 from .i18n import Labels, labels, language_tag, locale_for, long_date
 from .model import (Activity, Callout, Customer, Deviation, LegendEntry, Matrix, Party, Quote, RoleCell, Signatory,
                     parse_roles)
@@ -218,19 +219,6 @@ def deviations_for(customer: Optional[Customer], matrix: Matrix) -> list[Deviati
     return [d for d in customer.deviations if d.matrix == matrix.id or (d.matrix is None and single)]
 
 
-def _deviation_problems(matrix: Matrix, customer: Customer, d: Deviation) -> list:
-    """A deviation must keep the RACI rules of the matrix it changes."""
-    from .diagnostics import Location
-    from .rules import check_roles, legend_letters
-    parties = [p.id for p in matrix.parties]
-    where = Location(f"customer {customer.id}")
-    found = check_roles(dict(d.roles), parties, legend_letters(matrix), lambda *_a, **_k: where,
-                        field=f"deviations[{d.activity}]", one_accountable=matrix.rules.one_accountable,
-                        responsible_required=matrix.rules.responsible_required, path=where.path,
-                        subject=f"deviation on `{d.activity}`", every_party=False)
-    return [f for f in found if f.is_error]
-
-
 def build_annex(matrix: Matrix, customer: Optional[Customer], brand: Brand, *, draft: bool = False,
                 review: bool = False) -> Annex:
     """Decide everything an annex says; raise InputError if the inputs cannot make one."""
@@ -242,18 +230,12 @@ def build_annex(matrix: Matrix, customer: Optional[Customer], brand: Brand, *, d
     cat = labels(lang)
     party_ids = [p.id for p in matrix.parties]
     devs = deviations_for(customer, matrix)
-    by_activity: dict[str, Deviation] = {}
     problems = []
-    for d in devs:
-        if matrix.activity(d.activity) is None:
-            problems.append(error(f"customer {customer.id}", f"deviation on unknown activity `{d.activity}` of "
-                                  f"matrix `{matrix.id}`", hint="use an activity id from the matrix file"))
-        elif d.activity in by_activity:
-            problems.append(error(f"customer {customer.id}", f"two deviations on activity `{d.activity}`",
-                                  hint="keep one deviation per activity"))
-        else:
-            problems.extend(_deviation_problems(matrix, customer, d))
-        by_activity[d.activity] = d
+    if customer:  # the checker `validate` runs: errors refuse the annex, warnings are the matrix's choice
+        here = Location(f"customer {customer.id}")
+        problems = [d for d in check_deviations(customer, lambda mid: matrix if mid == matrix.id else None,
+                                                lambda *_a, **_k: here, path=here.path) if d.is_error]
+    by_activity = {d.activity: d for d in devs}
     if problems:
         raise InputError(problems)
 

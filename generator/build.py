@@ -16,7 +16,7 @@ from .model.limits import MAX_ID
 from .model.matrix import ID_PATTERN
 from .model.text import printable, reserved_name_problem
 from .readers.matrix_yaml import read_matrix
-from .rules import Loaded, check_matrix
+from .rules import Loaded, check_matrix, check_translations
 from .writers import check_brand, renderer
 
 
@@ -71,12 +71,32 @@ def _id_problem(matrix_id: str) -> Optional[str]:
 
 
 def load_checked_matrix(path: Path) -> Matrix:
-    """Read a matrix and refuse it if it breaks a rule: an annex is never built from a bad one."""
+    """Read a matrix and refuse it if it breaks a rule, with the checks `validate` runs: its own
+    rules, and its agreement with the other languages of the matrix kept beside it
+    (`<lang>.yaml` in the same folder). An annex is never built from a bad matrix, nor from a
+    translation that says other roles than the reference language."""
     matrix, doc = read_matrix(path)
-    errors = [d for d in check_matrix(Loaded(matrix, doc)) if d.is_error]
+    loaded = Loaded(matrix, doc)
+    problems = check_matrix(loaded)
+    group = [loaded] + [sibling for sibling in _translations(path, matrix) if sibling.matrix.id == matrix.id]
+    problems += [d for d in check_translations(group) if d.location.path == doc.path]
+    errors = [d for d in problems if d.is_error]
     if errors:
         raise InputError(errors)
     return matrix
+
+
+def _translations(path: Path, matrix: Matrix) -> list[Loaded]:
+    """The other languages of the matrix in `path`'s folder, as `validate data/` reads them."""
+    out = []
+    for lang in LANGUAGES:
+        other = path.parent / f"{lang}.yaml"
+        if lang != matrix.lang and other.is_file():
+            try:
+                out.append(Loaded(*read_matrix(other)))
+            except InputError:
+                continue  # its own build and `validate` report it; it says nothing about this one
+    return out
 
 
 @dataclass(frozen=True)

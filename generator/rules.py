@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator, Optional
 
 from .diagnostics import Diagnostic, Location, error, warning
-from .model import Activity, Matrix, Section
+from .model import Activity, Customer, Matrix, Section
 from .model.matrix import semver_key
 from .model.roles import STANDARD_LETTERS, parse_roles
 from .yamlsource import YamlDocument
@@ -96,6 +96,58 @@ def check_roles(roles: dict, parties: list[str], legend: set[str], where, *, fie
     return out
 
 
+def rule_levels(matrix: Matrix, relax: frozenset[str] = frozenset()) -> tuple[str, str]:
+    """How strictly `one_accountable` and `responsible_required` apply: the matrix's `rules:`,
+    lowered to warnings by `--warn` (relax)."""
+    one_a = "warning" if "one-accountable" in relax else matrix.rules.one_accountable
+    one_r = "warning" if "responsible-required" in relax else matrix.rules.responsible_required
+    return one_a, one_r
+
+
+def check_deviations(customer: Customer, matrix_of: Callable[[str], Optional[Matrix]],
+                     where: Callable[..., Location], *, path: str, field: str = "",
+                     relax: frozenset[str] = frozenset()) -> list[Diagnostic]:
+    """The customer's deviations against the matrices they change: the one checker that
+    `validate`, `build` and `batch` run. `matrix_of(id)` gives a matrix, or None to skip the
+    deviations of a matrix the caller does not check (unknown ids are the caller's report);
+    `where(loc, key=False)` places a path under the customer."""
+    out: list[Diagnostic] = []
+    seen: dict[tuple[str, str], int] = {}
+    single = len(customer.matrices) <= 1
+    for k, dev in enumerate(customer.deviations):
+        dpath, dfield = ("deviations", k), f"{field}deviations[{k}]"
+        mid = dev.matrix or (customer.matrices[0] if single and customer.matrices else None)
+        if mid is None:
+            loc = where(dpath)
+            out.append(error(path, f"customer `{customer.id}`: deviation {k + 1} does not say which matrix it changes",
+                             line=loc.line, column=loc.column, field=f"{dfield}.matrix", code="deviation-matrix",
+                             hint="add `matrix: MATRIX-ID`"))
+            continue
+        matrix = matrix_of(mid)
+        if matrix is None:
+            continue
+        if matrix.activity(dev.activity) is None:
+            loc = where(dpath + ("activity",))
+            out.append(error(path, f"customer `{customer.id}`: deviation on unknown activity `{dev.activity}` of "
+                                   f"matrix `{mid}`", line=loc.line, column=loc.column, field=f"{dfield}.activity",
+                             code="deviation-activity", hint="use an activity id from the matrix file (`id:` of the row)"))
+            continue
+        if (mid, dev.activity) in seen:
+            loc = where(dpath + ("activity",))
+            out.append(error(path, f"customer `{customer.id}`: two deviations on activity `{dev.activity}`",
+                             line=loc.line, column=loc.column, field=f"{dfield}.activity", code="deviation-twice",
+                             related=(where(("deviations", seen[(mid, dev.activity)], "activity")),),
+                             hint="keep one deviation per activity"))
+            continue
+        seen[(mid, dev.activity)] = k
+        one_a, one_r = rule_levels(matrix, relax)
+        out.extend(check_roles(dict(dev.roles), [p.id for p in matrix.parties], legend_letters(matrix),
+                               lambda loc, key=False, _p=dpath: where(_p + loc, key=key), field=dfield,
+                               one_accountable=one_a, responsible_required=one_r, path=path,
+                               subject=f"customer `{customer.id}`, deviation on `{dev.activity}`", every_party=False))
+    return out
+
+
 def _legend_order(ch: str) -> int:
     return STANDARD_LETTERS.index(ch) if ch in STANDARD_LETTERS else len(STANDARD_LETTERS)
 
@@ -159,8 +211,7 @@ def check_matrix(loaded: Loaded, *, relax: frozenset[str] = frozenset()) -> list
     parties = [p.id for p in m.parties]
     legend = legend_letters(m)
     ids: dict[str, tuple] = {}
-    one_a = "warning" if "one-accountable" in relax else m.rules.one_accountable
-    one_r = "warning" if "responsible-required" in relax else m.rules.responsible_required
+    one_a, one_r = rule_levels(m, relax)
     for spath, _, section in walk_with_paths(m):
         if not section.activities and not section.sections:
             loc = at(spath + ("title",))

@@ -7,7 +7,7 @@ from pathlib import Path
 from .diagnostics import InputError, Report, error
 from .readers.customers import read_customers
 from .readers.matrix_yaml import read_matrix
-from .rules import Loaded, check_matrix, check_roles, check_translations, group_by_matrix, legend_letters
+from .rules import Loaded, check_deviations, check_matrix, check_translations, group_by_matrix
 from .yamlsource import read_text
 
 DATA_SUFFIXES = (".yaml", ".yml", ".csv")
@@ -107,33 +107,11 @@ def check_customers(customers, doc, known: dict, *, relax: frozenset[str] = froz
                 out.append(error(doc.path, f"customer `{c.id}`: unknown matrix `{mid}`", line=loc.line,
                                  column=loc.column, field=f"customers[{i}].matrices[{j}]", code="unknown-matrix",
                                  hint=f"known matrices: {', '.join(sorted(ids)) or 'none found'}"))
-        for k, dev in enumerate(c.deviations):
-            dpath = base + ("deviations", k)
-            mid = dev.matrix or (c.matrices[0] if len(c.matrices) == 1 else None)
-            loc = doc.where(dpath)
-            if mid is None:
-                out.append(error(doc.path, f"customer `{c.id}`: deviation {k + 1} does not say which matrix it changes",
-                                 line=loc.line, column=loc.column, field=f"customers[{i}].deviations[{k}].matrix",
-                                 hint="add `matrix: MATRIX-ID`", code="deviation-matrix"))
-                continue
-            lang = c.lang or "fr"
-            loaded = known.get((mid, lang)) or next((v for (m, _), v in sorted(known.items()) if m == mid), None)
-            if loaded is None:
-                continue  # unknown matrix reported above
-            matrix = loaded.matrix
-            if matrix.activity(dev.activity) is None:
-                aloc = doc.where(dpath + ("activity",))
-                out.append(error(doc.path, f"customer `{c.id}`: deviation on unknown activity `{dev.activity}` "
-                                           f"of matrix `{mid}`", line=aloc.line, column=aloc.column,
-                                 field=f"customers[{i}].deviations[{k}].activity", code="deviation-activity",
-                                 hint="use an activity id from the matrix file (`id:` of the row)"))
-                continue
-            parties = [p.id for p in matrix.parties]
-            out.extend(check_roles(dict(dev.roles), parties, legend_letters(matrix),
-                                   lambda l, key=False, _p=dpath: doc.where(_p + l, key=key),
-                                   field=f"customers[{i}].deviations[{k}]",
-                                   one_accountable="warning" if "one-accountable" in relax else "error",
-                                   responsible_required="warning" if "responsible-required" in relax else "error",
-                                   path=doc.path, subject=f"customer `{c.id}`, deviation on `{dev.activity}`",
-                                   every_party=False))
+        lang = c.lang or "fr"
+
+        def matrix_of(mid: str, _lang: str = lang):
+            loaded = known.get((mid, _lang)) or next((v for (m, _), v in sorted(known.items()) if m == mid), None)
+            return loaded.matrix if loaded else None  # an unknown matrix is reported above
+        out.extend(check_deviations(c, matrix_of, lambda loc, key=False, _b=base: doc.where(_b + loc, key=key),
+                                    path=doc.path, field=f"customers[{i}].", relax=relax))
     return out
