@@ -272,7 +272,7 @@ def build_annex(matrix: Matrix, customer: Optional[Customer], brand: Brand, *, d
         "format": FORMAT_VERSION,
         "generator": __version__,
         "template": brand.version,
-        "options": {"draft": draft, "review": review},
+        "options": {"draft": draft},  # the review copy is a way to print these inputs, not another input
         "effective_date": day.isoformat(),
         "matrix": matrix.model_dump(mode="json"),
         "customer": customer.model_dump(mode="json", exclude={"deviations"}) if customer else None,
@@ -310,6 +310,8 @@ def _tables(section, rows: list[Row], cat: Labels) -> tuple[TableView, ...]:
     return tuple(tables)
 
 
-def output_name(annex: Annex, ext: str) -> str:
-    """`<matrix-id>_<lang>_v<version>.<ext>` (DESIGN.md); the customer folder is the caller's."""
-    return f"{annex.matrix.id}_{annex.lang}_v{annex.matrix.version}.{ext}"
+def output_name(annex: Annex, fmt: str) -> str:
+    """`<matrix-id>_<lang>_v<version>.pdf`, `.docx`, or `_review.docx` for the review copy; the
+    customer folder is the caller's."""
+    from .writers import SUFFIXES
+    return f"{annex.matrix.id}_{annex.lang}_v{annex.matrix.version}{SUFFIXES.get(fmt, '.' + fmt)}"

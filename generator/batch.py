@@ -100,7 +100,7 @@ def run_job(job: Job) -> list[Entry]:
         entries.append(Entry(**base, size=len(data), sha256=hashlib.sha256(data).hexdigest(), status="written"))
     if job.since:
         from .versions.batch_notice import write_notices
-        entries += write_notices(c, matrix, annex.brand, job.formats, out_dir, Path(job.data_dir), job.since,
+        entries += write_notices(c, matrix, annex.brand, notice_formats(job.formats), out_dir, Path(job.data_dir), job.since,
                                  tuple(e for e in job.previous if e.format.startswith("notice-")))
     if "pdf" in job.formats:
         _freeze_long_lived()
@@ -147,6 +147,11 @@ def _interrupt(signum, frame):
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     raise KeyboardInterrupt
+
+
+def notice_formats(formats) -> tuple[str, ...]:
+    """The formats a change notice is written in (`--since`): PDF and DOCX, not the review copy."""
+    return tuple(f for f in formats if f in ("pdf", "docx"))
 
 
 def run_batch(customers_file: Path, *, jobs: Optional[int], formats: list[str], out_dir: Path, force: bool,
@@ -201,7 +206,7 @@ def _run_locked(entries_in, *, jobs: Optional[int], formats: list[str], out_dir:
             prev = tuple(p for k, p in previous.items() if k[0] == c.id and k[1] == mid)
             planned.append(Job(c, mid, tuple(formats), str(out_dir), str(data_dir),
                                str(templates) if templates else None, prev, force, since))
-    total = len(planned) * len(formats) * (2 if since else 1) + len(results)  # --since: a notice per annex
+    total = len(planned) * (len(formats) + (len(notice_formats(formats)) if since else 0)) + len(results)
     report = Reporter(total, stream=sys.stderr)
     if swept:
         report.log(f"removed {swept} temporary file(s) left by an interrupted run")

@@ -117,6 +117,8 @@ def write_annex(annex: Annex, fmt: str, out_dir: Path) -> Written:
 
 def build(matrix: Matrix, customer: Optional[Customer], brand: Brand, formats: list[str], out_dir: Path, *,
           draft: bool = False, review: bool = False) -> list[Written]:
+    """The annex in each format; `review` adds the review DOCX (`_review.docx`) to them."""
+    formats = formats + ["review"] if review and "review" not in formats else formats
     check_brand(formats, brand)
-    annex = build_annex(matrix, customer, brand, draft=draft, review=review)
+    annex = build_annex(matrix, customer, brand, draft=draft)
     return [write_annex(annex, fmt, out_dir) for fmt in formats]

@@ -133,7 +133,8 @@ def build(
     out: Path = typer.Option(Path("output"), "-o", "--output", help="output folder"),
     templates: Optional[Path] = typer.Option(None, "--templates", help="brand folder (default: templates/default)"),
     draft: bool = typer.Option(False, "--draft", help="allow a matrix that is not approved; watermark it"),
-    review: bool = typer.Option(False, "--review", help="DOCX: protect it so that every edit is a tracked change"),
+    review: bool = typer.Option(False, "--review", help="also write the review DOCX (<name>_review.docx): protected "
+                                "so that every edit is a tracked change, deviations as tracked changes"),
     data: Path = typer.Option(Path("data"), "--data", help="data folder for matrix ids"),
     sign_p12: Optional[Path] = typer.Option(None, "--sign", metavar="SIGNER.p12",
                                             help="also write <name>_signed.pdf, signed in the provider's field"),
@@ -185,11 +186,13 @@ def batch(
                                                    help="file holding the .p12 passphrase (else ANNEX_P12_PASSPHRASE)"),
     since: Optional[str] = typer.Option(None, "--since", metavar="VERSION",
                                         help="also write each annex's change notice against this matrix version"),
+    review: bool = typer.Option(False, "--review", help="also write each annex's review DOCX (<name>_review.docx)"),
 ) -> None:
     """Build every customer's annexes, in parallel, with a manifest."""
     from .batch import run_batch
+    formats = formats_of(fmt) + (["review"] if review else [])
     try:
-        code = run_batch(customers, jobs=jobs, formats=formats_of(fmt), out_dir=out, force=force,
+        code = run_batch(customers, jobs=jobs, formats=formats, out_dir=out, force=force,
                          templates=templates, data_dir=data, signer=_signer(sign_p12, passphrase_file), since=since)
     except InputError as exc:
         fail(exc)

@@ -47,3 +47,28 @@ def test_a_draft_matrix_is_refused_without_draft(tmp_path):
 def test_bad_input_is_a_usage_error_with_a_message(args, message):
     result = annex(*args)
     assert result.returncode == 2 and message in result.stderr and "Traceback" not in result.stderr
+
+
+def test_the_review_docx_has_a_name_of_its_own_beside_the_plain_one(tmp_path):
+    result = annex("build", "s3-object-storage", "--customer", f"{CUSTOMERS}#banque-horizon", "--format", "docx",
+                   "--review", "-o", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    folder = tmp_path / "banque-horizon"
+    assert sorted(p.name for p in folder.iterdir()) == ["s3-object-storage_fr_v1.0.0.docx",
+                                                        "s3-object-storage_fr_v1.0.0_review.docx"]
+    from docx import Document
+    plain, review = (Document(str(folder / name)) for name in sorted(p.name for p in folder.iterdir()))
+    protection = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}documentProtection"
+    assert plain.settings.element.find(protection) is None and review.settings.element.find(protection) is not None
+
+
+def test_batch_review_lists_the_review_docx_in_the_manifest(tmp_path):
+    import json
+    result = annex("batch", str(CUSTOMERS), "--format", "docx", "--review", "-j", "1", "-o", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    entries = json.loads((tmp_path / "manifest.json").read_text(encoding="utf-8"))["annexes"]
+    review = [e for e in entries if e["format"] == "review"]
+    plain = [e for e in entries if e["format"] == "docx"]
+    assert review and len(review) == len(plain)
+    assert all(e["path"].endswith("_review.docx") and (tmp_path / e["path"]).is_file() for e in review)
+    assert {e["path"] for e in review}.isdisjoint({e["path"] for e in plain})

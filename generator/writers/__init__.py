@@ -3,14 +3,20 @@
 the commands find them."""
 from __future__ import annotations
 
+from dataclasses import replace
 from importlib import import_module
 from typing import Callable
 
-FORMATS = {"pdf": "generator.writers.pdf", "docx": "generator.writers.docx"}
+FORMATS = {"pdf": "generator.writers.pdf", "docx": "generator.writers.docx",
+           "review": "generator.writers.docx"}  # the DOCX protected for review, deviations as tracked changes
+SUFFIXES = {"pdf": ".pdf", "docx": ".docx", "review": "_review.docx"}  # what each format adds to the file name
 
 
 def renderer(fmt: str) -> Callable:
-    return import_module(FORMATS[fmt]).render
+    render = import_module(FORMATS[fmt]).render
+    if fmt == "review":
+        return lambda annex: render(replace(annex, review=True))
+    return render
 
 
 def check_brand(formats: list[str], brand) -> None:
