@@ -103,6 +103,7 @@ class PartySummary:
 class SignatoryView:
     party: Party
     signatory: Signatory
+    heading: str  # `Pour Banque Horizon SA`: the customer's legal name, the provider's name, else the party
 
 
 @dataclass(frozen=True)
@@ -158,6 +159,36 @@ class Annex:
     def language_tag(self) -> str:
         """`en-GB`: the language of the PDF (/Lang), the HTML and the DOCX (w:lang)."""
         return language_tag(self.locale)
+
+    @property
+    def running_title(self) -> str:
+        """`Annexe 4` (or `Annexe`): the kicker of the title block and the right of the header."""
+        return f"{self.labels.annex} {self.annex_number}".strip()
+
+    @property
+    def running_header(self) -> str:
+        """The left of every page's header: the customer and contract, else the matrix title."""
+        c = self.customer
+        if c is None:
+            return self.matrix.title
+        return c.name + (f" · {self.labels.contract} {c.contract}" if c.contract else "")
+
+    @property
+    def facts(self) -> tuple[tuple[str, str], ...]:
+        """The title block's rows, (label, value), in order."""
+        L, c = self.labels, self.customer
+        rows = [(L.service, self.matrix.service or self.matrix.title)]
+        if c:
+            rows.append((L.customer, c.name))
+            if c.contract:
+                rows.append((L.contract, c.contract))
+        rows += [(L.provider, self.provider), (L.matrix_version, self.stamp.version),
+                 (L.effective_date, self.effective_date_text), (L.status, f"{self.status_text} — {self.approval_text}")]
+        return tuple(rows)
+
+    @property
+    def legend_title(self) -> str:
+        return self.matrix.legend_title or self.labels.legend_title
 
     @property
     def annex_number(self) -> str:
@@ -219,6 +250,16 @@ def deviations_for(customer: Optional[Customer], matrix: Matrix) -> list[Deviati
     return [d for d in customer.deviations if d.matrix == matrix.id or (d.matrix is None and single)]
 
 
+def _signing_name(party: Party, matrix: Matrix, customer: Optional[Customer], brand: Brand) -> str:
+    """Who signs for a party: the customer's legal name for the first party (the customer's
+    column), the provider's name for the last, the party's label otherwise."""
+    if customer and party.id == matrix.parties[0].id:
+        return customer.name
+    if party.id == matrix.parties[-1].id:
+        return brand.name or party.label
+    return party.label
+
+
 def build_annex(matrix: Matrix, customer: Optional[Customer], brand: Brand, *, draft: bool = False,
                 review: bool = False) -> Annex:
     """Decide everything an annex says; raise InputError if the inputs cannot make one."""
@@ -265,7 +306,8 @@ def build_annex(matrix: Matrix, customer: Optional[Customer], brand: Brand, *, d
 
     legend = tuple(matrix.legend) or tuple(
         LegendEntry(code=code, label=label, description=desc) for code, (label, desc) in cat.standard_legend.items())
-    signatories = tuple(SignatoryView(p, (customer.signatories.get(p.id) if customer else None) or Signatory())
+    signatories = tuple(SignatoryView(p, (customer.signatories.get(p.id) if customer else None) or Signatory(),
+                                      cat.fmt("for_party", party=_signing_name(p, matrix, customer, brand)))
                         for p in matrix.parties)
     day = effective_date(matrix, customer)
     payload = {

@@ -152,15 +152,13 @@ def build(
         m = load_checked_matrix(path)
         written = build_files(m, cust, load_brand(templates), formats_of(fmt), out, draft=draft, review=review)
         for w in written:
-            typer.echo(f"wrote {w.path} ({w.size:,} bytes, fingerprint {w.annex.stamp.short})")
+            typer.echo(f"wrote {printable(w.path)} ({w.size:,} bytes, fingerprint {w.annex.stamp.short})")
             if signer is not None and w.fmt == "pdf":
                 from .signing.batch import ensure_signed
                 signed, made = ensure_signed(w.path, signer)
-                typer.echo(f"{'signed' if made else 'kept (already signs these bytes)'} {signed}")
+                typer.echo(f"{'signed' if made else 'kept (already signs these bytes)'} {printable(signed)}")
     except InputError as exc:
         fail(exc)
-    for w in written:
-        typer.echo(f"wrote {printable(w.path)} ({w.size:,} bytes, fingerprint {w.annex.stamp.short})")
 
 
 def _signer(p12: Optional[Path], passphrase_file: Optional[Path]):

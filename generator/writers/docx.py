@@ -222,9 +222,7 @@ class Writer:
         section = self.doc.sections[0]
         header = section.header.paragraphs[0]
         xml.right_tab(header, CONTENT_WIDTH)
-        text = (f"{a.customer.name}" + (f" · {L.contract} {a.customer.contract}" if a.customer.contract else "")
-                if a.customer else a.matrix.title)
-        header.add_run("\t" + text)
+        header.add_run(f"{a.running_header}\t{a.running_title}")  # as the PDF: who and which annex
         if a.draft:
             banner = section.header.add_paragraph()
             xml.paragraph_style(banner, self.ids["Annex Banner"])
@@ -242,24 +240,17 @@ class Writer:
             footer.add_run(after)
 
     def title_block(self) -> None:
-        a, L = self.a, self.L
-        self.para(f"{L.annex} {a.annex_number}".strip(), "Annex Kicker", inline=False)
+        a = self.a
+        self.para(a.running_title, "Annex Kicker", inline=False)
         self.para(a.matrix.title, "Title", inline=False)
-        facts = [(L.service, a.matrix.service or a.matrix.title)]
-        if a.customer:
-            facts.append((L.customer, a.customer.name))
-            if a.customer.contract:
-                facts.append((L.contract, a.customer.contract))
-        facts += [(L.provider, a.provider), (L.matrix_version, a.stamp.version),
-                  (L.effective_date, a.effective_date_text), (L.status, f"{a.status_text} — {a.approval_text}")]
         rows = [xml.XRow([self.cell([xml.XRun(label, italic=True)]), self.cell([xml.XRun(value, bold=True)])])
-                for label, value in facts]
+                for label, value in a.facts]
         self.table(rows, [2721, CONTENT_WIDTH - 2721], first_row=False, banded=False)
         self.para()
 
     def legend(self) -> None:
         a, L = self.a, self.L
-        self.heading(a.matrix.legend_title or L.legend_title, 1)
+        self.heading(a.legend_title, 1)
         for b in a.legend_intro:
             self.block(b)
         rows = [self.header_row([L.legend_code, L.legend_label, L.legend_description], center_from=3)]
@@ -332,21 +323,16 @@ class Writer:
         self.heading(L.signoff_title, 1, new_page=new_page)
         self.para(L.signoff_intro, inline=False).paragraph_format.keep_with_next = True
         colon = " : " if a.lang == "fr" else ": "
-        columns = []
-        for s in a.signatories:
-            who = (a.customer.name if a.customer and s.party.id == a.parties[0].id
-                   else a.provider if s is a.signatories[-1] else s.party.label)
-            values = {"name": s.signatory.name, "function": s.signatory.title, "place": s.signatory.place, "date": ""}
-            lines = [xml.XPara([xml.XRun(L.for_party.format(party=who), bold=True)], self.ids["Annex Cell"])]
-            lines += [xml.XPara([xml.XRun(L[key] + colon, italic=True), xml.XRun(value or "")], self.ids["Annex Cell"])
-                      for key, value in values.items()]
-            columns.append(lines)
-        n = len(columns)
-        width = CONTENT_WIDTH // n
-        rows = [xml.XRow([xml.XCell(lines) for lines in columns]),
-                xml.XRow([xml.XCell([xml.XPara([xml.XRun(L.signature, italic=True)], self.ids["Annex Small"])],
-                                    box=self.box) for _ in columns], height=1588)]
-        self.table(rows, [width] * n, first_row=False, banded=False)
+        cell = self.ids["Annex Cell"]
+        # one row per line, as in the PDF: the parties' lines and boxes stay level
+        rows = [xml.XRow([xml.XCell([xml.XPara([xml.XRun(s.heading, bold=True)], cell)]) for s in a.signatories])]
+        for key, label in (("name", L.name), ("title", L.function), ("place", L.place), ("date", L.date)):
+            rows.append(xml.XRow([xml.XCell([xml.XPara([xml.XRun(label + colon, italic=True),
+                                                        xml.XRun(getattr(s.signatory, key) if key != "date" else "")],
+                                                       cell)]) for s in a.signatories]))
+        rows.append(xml.XRow([xml.XCell([xml.XPara([xml.XRun(L.signature, italic=True)], self.ids["Annex Small"])],
+                                        box=self.box) for _ in a.signatories], height=1588))
+        self.table(rows, [CONTENT_WIDTH // len(a.signatories)] * len(a.signatories), first_row=False, banded=False)
         self.para(f"{a.approval_text} · {a.stamp_text}", "Annex Small", inline=False)
 
     def properties(self) -> None:
