@@ -37,9 +37,22 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
        "base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 
 
+@dataclass(frozen=True)
+class Person:
+    """Who asks, copied out of the database session (error pages render after it closed)."""
+    id: int
+    name: str
+    role: str
+    lang: str
+
+    @classmethod
+    def of(cls, user: User) -> "Person":
+        return cls(user.id, user.name, user.role, user.lang)
+
+
 @dataclass
 class Auth:
-    user: User
+    user: Person
     session: Optional[WebSession]  # None for an API token or a user signed in by the proxy
     csrf: str = ""
 
@@ -77,7 +90,7 @@ def _signed_in(request: Request, db: Session) -> Optional[Auth]:
     token = request.cookies.get(cookie_name(settings))
     found = session_of(db, token) if token else None
     if found:
-        return Auth(found[1], found[0], found[0].csrf)
+        return Auth(Person.of(found[1]), found[0], found[0].csrf)
     if settings.trusted_user_header:
         # single sign-on: the reverse proxy authenticated the user and set this header (it must
         # strip the header from what clients send); forms then carry a token bound to the name
@@ -85,7 +98,7 @@ def _signed_in(request: Request, db: Session) -> Optional[Auth]:
         user = db.scalar(select(User).where(User.name == name)) if name else None
         if user is not None and user.active:
             mac = hmac.new(request.app.state.secret, f"sso:{user.name}".encode(), "sha256").hexdigest()
-            return Auth(user, None, mac)
+            return Auth(Person.of(user), None, mac)
     return None
 
 
@@ -125,7 +138,7 @@ def api_user(role: str = "sales"):
                            "an administrator creates one with `annex token create NAME`")
         if not role_at_least(user.role, role):
             raise ApiError(403, f"role `{user.role}` may not do this", f"it needs the role `{role}` or above")
-        request.state.auth = Auth(user, None)
+        request.state.auth = Auth(Person.of(user), None)
         return request.state.auth
     return dependency
 
@@ -165,14 +178,19 @@ def create_app(settings: Settings) -> FastAPI:
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     _handlers(app)
     _headers(app)
-    from . import admin, api, legal, pages
-    for module in (pages, api, admin, legal):
-        app.include_router(module.router)
+    for router in routers():
+        app.include_router(router)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict:
         return {"ok": True}
     return app
+
+
+def routers() -> list:
+    """Every router of the service (tests walk them: each route must check who asks)."""
+    from . import admin, api, legal, pages
+    return [pages.router, api.router, admin.router, legal.router]
 
 
 def _headers(app: FastAPI) -> None:

@@ -57,6 +57,7 @@ class CustomerRow(Base):
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     name: Mapped[str] = mapped_column(String(255), index=True)
     contract: Mapped[Optional[str]] = mapped_column(String(255), index=True, nullable=True)
+    search: Mapped[str] = mapped_column(String(600), default="")  # registry.search_key of id, name, contract
     data: Mapped[dict[str, Any]] = mapped_column(JSON)  # the customer YAML fields, as validated
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     updated_by: Mapped[str] = mapped_column(String(64))

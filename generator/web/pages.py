@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from ..model.matrix import LANGUAGES
 from .accounts import check_password, close_session, open_session
 from .app import Auth, Refused, cookie_name, db_session, form_user, new_login_token, page_user, render
-from .db import CustomerRow, IssuedAnnex, audit
+from .db import CustomerRow, IssuedAnnex, User, audit
 from .forms import check_customer, customer_data, known_matrices
 from .generate import known_matrices as matrix_folders, matrix_status
 from .registry import history, register, save_customer, search_customers
@@ -278,7 +278,7 @@ async def save_account(request: Request, auth: Auth = Depends(form_user()),
     lang = str((await request.form()).get("lang") or "")
     if lang not in LANGUAGES:
         raise Refused(400, "bad_request", "lang")
-    user = db.merge(auth.user)
+    user = db.get(User, auth.user.id)
     user.lang = lang
     audit(db, user.name, "account", user.name, f"lang={lang}")
     return RedirectResponse("/account", status_code=303)

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 from typing import Optional
 
-from sqlalchemy import func, or_, select
+import unicodedata
+
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..model import Customer
@@ -11,13 +13,20 @@ from .db import CustomerRow, IssuedAnnex, audit, utcnow
 from .generate import Result
 
 
+def search_key(*parts: Optional[str]) -> str:
+    """Lower case without accents: `Électricité` is found by `electricite`, on SQLite (whose
+    lower() knows only ASCII) as on PostgreSQL."""
+    text = unicodedata.normalize("NFKD", " ".join(p for p in parts if p))
+    return "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
+
+
 def search_customers(db: Session, q: str, limit: int = 50) -> list[CustomerRow]:
+    """Customers whose id, name or contract holds `q` (all when `q` is empty), by name."""
     query = select(CustomerRow).order_by(CustomerRow.name).limit(limit)
-    q = q.strip()
-    if q:
-        like = f"%{q.lower()}%"
-        query = query.where(or_(func.lower(CustomerRow.name).like(like), func.lower(CustomerRow.contract).like(like),
-                                func.lower(CustomerRow.id).like(like)))
+    key = search_key(q.strip())
+    if key:
+        escaped = key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        query = query.where(CustomerRow.search.like(f"%{escaped}%", escape="\\"))
     return list(db.scalars(query))
 
 
@@ -34,6 +43,7 @@ def save_customer(db: Session, customer: Customer, actor: str) -> tuple[Customer
     elif row.data == data:
         return row, False
     row.name, row.contract, row.data = customer.name, customer.contract, data
+    row.search = search_key(customer.id, customer.name, customer.contract)
     row.updated_at, row.updated_by = utcnow(), actor
     audit(db, actor, "customer-create" if created else "customer-update", customer.id)
     return row, created

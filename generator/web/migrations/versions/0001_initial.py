@@ -42,6 +42,7 @@ def upgrade() -> None:
         sa.Column("id", sa.String(64), primary_key=True),
         sa.Column("name", sa.String(255), nullable=False, index=True),
         sa.Column("contract", sa.String(255), nullable=True, index=True),
+        sa.Column("search", sa.String(600), nullable=False),
         sa.Column("data", sa.JSON, nullable=False),
         sa.Column("updated_at", sa.DateTime, nullable=False),
         sa.Column("updated_by", sa.String(64), nullable=False),
