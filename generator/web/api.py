@@ -106,3 +106,24 @@ def get_file(aid: int, fmt: str, request: Request, auth: Auth = Depends(api_user
     audit(db, auth.user.name, "download", f"annex {aid}", fmt)
     return Response(data, media_type=MEDIA[fmt],
                     headers={"Content-Disposition": f'attachment; filename="{annex.customer_id}_{entry["name"]}"'})
+
+
+class AuditOut(BaseModel):
+    id: int
+    at: str
+    actor: str
+    action: str
+    subject: str
+    detail: str
+
+
+@router.get("/audit", response_model=list[AuditOut], tags=["admin"])
+def audit_log(since: int = 0, auth: Auth = Depends(api_user("admin")),
+              db: Session = Depends(db_session)) -> list[AuditOut]:
+    """The audit log after event `since`, oldest first (at most 1,000): for an archive or a SIEM."""
+    from sqlalchemy import select
+
+    from .db import AuditEvent
+    rows = db.scalars(select(AuditEvent).where(AuditEvent.id > since).order_by(AuditEvent.id).limit(1000))
+    return [AuditOut(id=e.id, at=e.at.isoformat() + "Z", actor=e.actor, action=e.action, subject=e.subject,
+                     detail=e.detail) for e in rows]

@@ -83,7 +83,8 @@ def _run(req: Request) -> Result:
     brand = load_brand(req.templates)
     formats = list(req.formats)
     check_brand(formats, brand)
-    annex = build_annex(matrix, customer, brand, draft=not req.issue)
+    # a preview of a draft matrix gets the watermark; an approved one previews as it will be issued
+    annex = build_annex(matrix, customer, brand, draft=not req.issue and matrix.status != "approved")
     store = Store(Path(req.store_dir))
     result = Result(matrix.id, annex.lang, matrix.version, annex.stamp.fingerprint, annex.draft)
     for fmt in formats:
