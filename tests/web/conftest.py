@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import DATA
+from tests.conftest import CUSTOMERS as CUSTOMERS_FILE, DATA  # noqa: F401 (re-exported)
 
 PASSWORD = "correct horse battery"
 USERS = {"sam": "sales", "leo": "legal", "ada": "admin"}
