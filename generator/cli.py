@@ -6,6 +6,7 @@ never a traceback.
 """
 from __future__ import annotations
 
+import os
 import sys
 from enum import Enum
 from pathlib import Path
@@ -190,6 +191,8 @@ def serve(
     db: Optional[str] = typer.Option(None, "--db", help="SQLAlchemy URL (default: ANNEX_DB, else SQLite in the data folder)"),
     workers: Optional[int] = typer.Option(None, "--workers", help="annex worker processes (default: CPUs, at most 4)"),
     data: Path = typer.Option(Path("data"), "--data", help="data folder holding the matrices"),
+    store: Optional[Path] = typer.Option(None, "--store", envvar="ANNEX_STORE",
+                                         help="folder of generated files (default: <data>/web/files)"),
     templates: Optional[Path] = typer.Option(None, "--templates", help="brand folder"),
     insecure_cookies: bool = typer.Option(False, "--insecure-cookies",
                                           help="session cookies without Secure, for plain http on a developer machine"),
@@ -201,13 +204,13 @@ def serve(
     from .web import Settings, create_app
     from .web.generate import cpu_workers
     _open_db(db, data)  # fail early, with a message, on a bad URL
-    settings = Settings(data_dir=data, db_url=_db_url(db, data), templates=templates,
+    settings = Settings(data_dir=data, db_url=_db_url(db, data), store_dir=store, templates=templates,
                         workers=cpu_workers() if workers is None else workers,
                         secure_cookies=not insecure_cookies, trusted_user_header=trusted_user_header,
                         warm=(("s3-object-storage", "fr"),) if (data / "matrices" / "s3-object-storage").is_dir() else ())
     typer.echo(f"annex serving on http://{host}:{port} (database {settings.db_url.split('@')[-1]})", err=True)
     uvicorn.run(create_app(settings), host=host, port=port, proxy_headers=True, forwarded_allow_ips="127.0.0.1",
-                log_level="warning")
+                log_level=os.environ.get("ANNEX_LOG_LEVEL", "warning"))
 
 
 user_app = typer.Typer(help="Users of the web service.", no_args_is_help=True)

@@ -34,13 +34,13 @@ def _users_page(request: Request, db: Session, status: int = 200, **extra) -> Re
 
 
 @router.get("/users")
-def users(request: Request, auth: Auth = Depends(page_user("admin")), db: Session = Depends(db_session)) -> Response:
+def users(request: Request, auth: Auth = Depends(page_user("admin")), db: Session = Depends(db_session, scope="function")) -> Response:
     return _users_page(request, db)
 
 
 @router.post("/users")
 async def create_user(request: Request, auth: Auth = Depends(form_user("admin")),
-                      db: Session = Depends(db_session)) -> Response:
+                      db: Session = Depends(db_session, scope="function")) -> Response:
     form = await request.form()
     try:
         await run_in_threadpool(add_user, db, str(form.get("name") or ""), str(form.get("password") or ""),
@@ -52,7 +52,7 @@ async def create_user(request: Request, auth: Auth = Depends(form_user("admin"))
 
 @router.post("/users/{uid}")
 async def change_user(request: Request, uid: int, auth: Auth = Depends(form_user("admin")),
-                      db: Session = Depends(db_session)) -> Response:
+                      db: Session = Depends(db_session, scope="function")) -> Response:
     form = await request.form()
     user = db.get(User, uid)
     role = str(form.get("role") or "")
@@ -75,7 +75,7 @@ def all_customers(db: Session) -> list[dict]:
 
 
 @router.get("/customers/export.yaml")
-def export_yaml(auth: Auth = Depends(page_user("admin")), db: Session = Depends(db_session)) -> Response:
+def export_yaml(auth: Auth = Depends(page_user("admin")), db: Session = Depends(db_session, scope="function")) -> Response:
     text = yaml.safe_dump({"customers": all_customers(db)}, allow_unicode=True, sort_keys=False)
     audit(db, auth.user.name, "export", "customers", "yaml")
     return Response(text, media_type="application/yaml; charset=utf-8",
@@ -83,7 +83,7 @@ def export_yaml(auth: Auth = Depends(page_user("admin")), db: Session = Depends(
 
 
 @router.get("/customers/export.csv")
-def export_csv(auth: Auth = Depends(page_user("admin")), db: Session = Depends(db_session)) -> Response:
+def export_csv(auth: Auth = Depends(page_user("admin")), db: Session = Depends(db_session, scope="function")) -> Response:
     """The CSV columns of the README; deviations need a side file, so they travel in the YAML only."""
     rows = all_customers(db)
     parties = sorted({p for r in rows for p in (r.get("signatories") or {})})
@@ -105,7 +105,7 @@ def export_csv(auth: Auth = Depends(page_user("admin")), db: Session = Depends(d
 
 @router.post("/customers/import")
 async def import_customers(request: Request, auth: Auth = Depends(form_user("admin")),
-                           db: Session = Depends(db_session)) -> Response:
+                           db: Session = Depends(db_session, scope="function")) -> Response:
     form = await request.form()
     upload = form.get("file")
     if upload is None or not hasattr(upload, "read"):
@@ -159,6 +159,6 @@ class _Renumbered:
 
 
 @router.get("/audit")
-def audit_page(request: Request, auth: Auth = Depends(page_user("admin")), db: Session = Depends(db_session)) -> Response:
+def audit_page(request: Request, auth: Auth = Depends(page_user("admin")), db: Session = Depends(db_session, scope="function")) -> Response:
     events = list(db.scalars(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(500)))
     return render(request, "admin_audit.html", events=events)

@@ -54,7 +54,7 @@ def _out(request: Request, a: IssuedAnnex) -> AnnexOut:
              responses={401: {"description": "no valid token"}, 403: {"description": "role may not issue"},
                         422: {"description": "the customer or matrix breaks a rule (CLI messages)"}})
 def create_annex(body: AnnexRequest, request: Request, auth: Auth = Depends(api_user("sales")),
-                 db: Session = Depends(db_session)) -> AnnexOut:
+                 db: Session = Depends(db_session, scope="function")) -> AnnexOut:
     """Issue an annex for a customer (created or updated from the given fields) and register it."""
     settings = request.app.state.settings
     checked = check_customer(dict(body.customer), YamlDocument("customer", None), settings.data_dir)
@@ -77,14 +77,14 @@ def create_annex(body: AnnexRequest, request: Request, auth: Auth = Depends(api_
 
 @router.get("/annexes", response_model=list[AnnexOut])
 def list_annexes(request: Request, customer: Optional[str] = None, auth: Auth = Depends(api_user("sales")),
-                 db: Session = Depends(db_session)) -> list[AnnexOut]:
+                 db: Session = Depends(db_session, scope="function")) -> list[AnnexOut]:
     """The register, newest first; `customer=ID` keeps one customer's annexes."""
     return [_out(request, a) for a in history(db, customer)]
 
 
 @router.get("/annexes/{aid}", response_model=AnnexOut)
 def get_annex(aid: int, request: Request, auth: Auth = Depends(api_user("sales")),
-              db: Session = Depends(db_session)) -> AnnexOut:
+              db: Session = Depends(db_session, scope="function")) -> AnnexOut:
     annex = db.get(IssuedAnnex, aid)
     if annex is None:
         raise ApiError(404, f"no annex {aid}", "list them with GET /api/annexes")
@@ -94,7 +94,7 @@ def get_annex(aid: int, request: Request, auth: Auth = Depends(api_user("sales")
 @router.get("/annexes/{aid}/files/{fmt}", response_class=Response,
             responses={200: {"content": {MEDIA["pdf"]: {}, MEDIA["docx"]: {}}}})
 def get_file(aid: int, fmt: str, request: Request, auth: Auth = Depends(api_user("sales")),
-             db: Session = Depends(db_session)) -> Response:
+             db: Session = Depends(db_session, scope="function")) -> Response:
     """The PDF or DOCX of an issued annex."""
     annex = db.get(IssuedAnnex, aid)
     if annex is None or fmt not in (annex.files or {}):
@@ -119,7 +119,7 @@ class AuditOut(BaseModel):
 
 @router.get("/audit", response_model=list[AuditOut], tags=["admin"])
 def audit_log(since: int = 0, auth: Auth = Depends(api_user("admin")),
-              db: Session = Depends(db_session)) -> list[AuditOut]:
+              db: Session = Depends(db_session, scope="function")) -> list[AuditOut]:
     """The audit log after event `since`, oldest first (at most 1,000): for an archive or a SIEM."""
     from sqlalchemy import select
 

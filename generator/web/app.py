@@ -74,6 +74,8 @@ def cookie_name(settings: Settings) -> str:
 
 
 def db_session(request: Request):
+    """One transaction per request, committed before the response is sent (use it with
+    scope="function"): a browser that follows a redirect at once must find what was saved."""
     db: Session = request.app.state.sessionmaker()
     try:
         yield db
@@ -104,7 +106,7 @@ def _signed_in(request: Request, db: Session) -> Optional[Auth]:
 
 def page_user(role: str = "sales"):
     """A page for signed-in users of at least `role`; others go to sign-in, or get 403."""
-    def dependency(request: Request, db: Session = Depends(db_session)) -> Auth:
+    def dependency(request: Request, db: Session = Depends(db_session, scope="function")) -> Auth:
         auth = _signed_in(request, db)
         if auth is None:
             raise NeedLogin()
@@ -130,7 +132,7 @@ def form_user(role: str = "sales"):
 
 def api_user(role: str = "sales"):
     """An API call with `Authorization: Bearer TOKEN` of a user of at least `role`."""
-    def dependency(request: Request, db: Session = Depends(db_session)) -> Auth:
+    def dependency(request: Request, db: Session = Depends(db_session, scope="function")) -> Auth:
         scheme, _, token = request.headers.get("authorization", "").partition(" ")
         user = user_for_token(db, token.strip()) if scheme.lower() == "bearer" and token.strip() else None
         if user is None:

@@ -90,7 +90,7 @@ async def _upload(request: Request) -> tuple[dict, bytes]:
 
 @router.post("/review")
 async def review(request: Request, auth: Auth = Depends(form_user("legal")),
-                 db: Session = Depends(db_session)) -> Response:
+                 db: Session = Depends(db_session, scope="function")) -> Response:
     form, data = await _upload(request)
     row = db.get(CustomerRow, str(form.get("customer") or ""))
     if row is None:
@@ -110,7 +110,7 @@ async def review(request: Request, auth: Auth = Depends(form_user("legal")),
 
 @router.post("/signed")
 async def signed(request: Request, auth: Auth = Depends(form_user("legal")),
-                 db: Session = Depends(db_session)) -> Response:
+                 db: Session = Depends(db_session, scope="function")) -> Response:
     form, data = await _upload(request)
     try:
         annex = db.get(IssuedAnnex, int(str(form.get("annex") or "0")))

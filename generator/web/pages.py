@@ -42,7 +42,7 @@ def _login_cookie(request: Request, response: Response, token: str) -> None:
 
 
 @router.post("/login")
-async def login(request: Request, db: Session = Depends(db_session)) -> Response:
+async def login(request: Request, db: Session = Depends(db_session, scope="function")) -> Response:
     form = await request.form()
     name, password = str(form.get("name") or ""), str(form.get("password") or "")
     next_ = _safe_next(str(form.get("next") or "/"))
@@ -77,7 +77,7 @@ def _login_again(request: Request, status: int, key: str, next_: str) -> Respons
 
 
 @router.post("/logout")
-def logout(request: Request, auth: Auth = Depends(form_user()), db: Session = Depends(db_session)) -> Response:
+def logout(request: Request, auth: Auth = Depends(form_user()), db: Session = Depends(db_session, scope="function")) -> Response:
     close_session(db, request.cookies.get(cookie_name(request.app.state.settings), ""))
     audit(db, auth.user.name, "logout", "session")
     response = RedirectResponse("/login", status_code=303)
@@ -92,7 +92,7 @@ def home(auth: Auth = Depends(page_user())) -> Response:
 
 @router.get("/customers")
 def customers(request: Request, q: str = "", auth: Auth = Depends(page_user()),
-              db: Session = Depends(db_session)) -> Response:
+              db: Session = Depends(db_session, scope="function")) -> Response:
     return render(request, "customers.html", q=q, rows=search_customers(db, q))
 
 
@@ -123,7 +123,7 @@ def new_customer(request: Request, auth: Auth = Depends(page_user())) -> Respons
 
 @router.get("/customers/{cid}/edit")
 def edit_customer(request: Request, cid: str, auth: Auth = Depends(page_user()),
-                  db: Session = Depends(db_session)) -> Response:
+                  db: Session = Depends(db_session, scope="function")) -> Response:
     row = _customer(db, cid)
     return _form_page(request, _values_of(row.data), {}, cid)
 
@@ -142,7 +142,7 @@ def _values_of(data: dict) -> dict:
 @router.post("/customers/new")
 @router.post("/customers/{cid}/edit")
 async def save_customer_form(request: Request, cid: Optional[str] = None, auth: Auth = Depends(form_user()),
-                             db: Session = Depends(db_session)) -> Response:
+                             db: Session = Depends(db_session, scope="function")) -> Response:
     values = form_values(await request.form())
     if cid is not None:
         _customer(db, cid)
@@ -183,7 +183,7 @@ def _choices(request: Request) -> list[dict]:
 
 @router.get("/customers/{cid}")
 def customer_page(request: Request, cid: str, auth: Auth = Depends(page_user()),
-                  db: Session = Depends(db_session)) -> Response:
+                  db: Session = Depends(db_session, scope="function")) -> Response:
     row = _customer(db, cid)
     return render(request, "customer.html", row=row, choices=_choices(request), history=history(db, cid))
 
@@ -198,7 +198,7 @@ def _target(form, row: CustomerRow) -> tuple[str, str]:
 
 @router.post("/customers/{cid}/preview")
 async def preview(request: Request, cid: str, auth: Auth = Depends(form_user()),
-                  db: Session = Depends(db_session)) -> Response:
+                  db: Session = Depends(db_session, scope="function")) -> Response:
     form = await request.form()
     row = _customer(db, cid)
     matrix, lang = _target(form, row)
@@ -211,7 +211,7 @@ async def preview(request: Request, cid: str, auth: Auth = Depends(form_user()),
 
 @router.post("/customers/{cid}/issue")
 async def issue(request: Request, cid: str, auth: Auth = Depends(form_user()),
-                db: Session = Depends(db_session)) -> Response:
+                db: Session = Depends(db_session, scope="function")) -> Response:
     form = await request.form()
     row = _customer(db, cid)
     matrix, lang = _target(form, row)
@@ -225,7 +225,7 @@ async def issue(request: Request, cid: str, auth: Auth = Depends(form_user()),
 
 @router.get("/annexes/{aid}")
 def annex_page(request: Request, aid: int, auth: Auth = Depends(page_user()),
-               db: Session = Depends(db_session)) -> Response:
+               db: Session = Depends(db_session, scope="function")) -> Response:
     annex = db.get(IssuedAnnex, aid)
     if annex is None:
         raise Refused(404, "not_found")
@@ -234,7 +234,7 @@ def annex_page(request: Request, aid: int, auth: Auth = Depends(page_user()),
 
 @router.get("/annexes/{aid}/{fmt}")
 def annex_file(request: Request, aid: int, fmt: str, auth: Auth = Depends(page_user()),
-               db: Session = Depends(db_session)) -> Response:
+               db: Session = Depends(db_session, scope="function")) -> Response:
     return issued_file(request, db, auth, aid, fmt)
 
 
@@ -274,7 +274,7 @@ def account(request: Request, auth: Auth = Depends(page_user())) -> Response:
 
 @router.post("/account")
 async def save_account(request: Request, auth: Auth = Depends(form_user()),
-                       db: Session = Depends(db_session)) -> Response:
+                       db: Session = Depends(db_session, scope="function")) -> Response:
     lang = str((await request.form()).get("lang") or "")
     if lang not in LANGUAGES:
         raise Refused(400, "bad_request", "lang")
