@@ -210,6 +210,7 @@ def serve(
                         warm=(("s3-object-storage", "fr"),) if (data / "matrices" / "s3-object-storage").is_dir() else ())
     typer.echo(f"annex serving on http://{host}:{port} (database {settings.db_url.split('@')[-1]})", err=True)
     uvicorn.run(create_app(settings), host=host, port=port, proxy_headers=True, forwarded_allow_ips="127.0.0.1",
+                timeout_graceful_shutdown=10,
                 log_level=os.environ.get("ANNEX_LOG_LEVEL", "warning"))
 
 

@@ -13,6 +13,16 @@ PASSWORD = "correct horse battery"
 USERS = {"sam": "sales", "leo": "legal", "ada": "admin"}
 
 
+@pytest.fixture(autouse=True)
+def cheap_argon2(monkeypatch):
+    """Argon2 at its lowest cost: the tests sign in hundreds of times; the service keeps
+    argon2-cffi's defaults (test_accounts.py checks them)."""
+    from argon2 import PasswordHasher
+
+    from generator.web import accounts
+    monkeypatch.setattr(accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+
+
 @pytest.fixture(scope="session")
 def postgres():
     from .pg import Cluster

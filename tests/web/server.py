@@ -52,8 +52,8 @@ class Server:
     def stop(self) -> None:
         if self.proc is None:
             return
-        try:
-            os.killpg(self.proc.pid, signal.SIGTERM)
+        try:  # the server first: it stops its worker processes itself
+            self.proc.send_signal(signal.SIGTERM)
             self.proc.wait(20)
         except subprocess.TimeoutExpired:
             pass
