@@ -103,8 +103,8 @@ async def review(request: Request, auth: Auth = Depends(form_user("legal")),
         if hooks.review_import is None:
             raise NotAvailable("review-import (issue 15)")
         proposed = hooks.review_import(data, row.data)
-    except NotAvailable as exc:
-        raise Refused(501, "not_available", str(exc))
+    except NotAvailable as exc:  # answered, not raised: the upload stays in the audit log
+        return render(request, "error.html", 501, message_key="not_available", detail=str(exc))
     return render(request, "legal.html", proposed=proposed, customer=row)
 
 
@@ -126,10 +126,10 @@ async def signed(request: Request, auth: Auth = Depends(form_user("legal")),
         if hooks.signed_verify is None:
             raise NotAvailable("verify of signed annexes (issue 14)")
         report = hooks.signed_verify(data, str(request.app.state.settings.data_dir))
-    except NotAvailable as exc:
-        raise Refused(501, "not_available", str(exc))
+    except NotAvailable as exc:  # answered, not raised: the upload stays in the audit log
+        return render(request, "error.html", 501, message_key="not_available", detail=str(exc))
     if not report:
-        raise Refused(400, "bad_upload", str(report))
+        return render(request, "error.html", 400, message_key="bad_upload", detail=str(report))
     from .db import utcnow
     annex.signed, annex.signed_at = True, utcnow()
     audit(db, auth.user.name, "signed", f"annex {annex.id}")

@@ -31,9 +31,10 @@ class Server:
         for name, role in self.users.items():
             self._annex("user", "add", name, "--role", role, stdin=self.password + "\n")
         self.log = open(self.folder / "server.log", "w")
+        # Secure cookies, as deployed: browsers accept them from http://127.0.0.1
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "generator", "serve", "--host", "127.0.0.1", "--port", str(self.port),
-             "--db", self.db, "--data", str(self.data_dir), "--workers", str(self.workers), "--insecure-cookies",
+             "--db", self.db, "--data", str(self.data_dir), "--workers", str(self.workers),
              "--store", str(self.folder / "files")],
             stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.monotonic() + READY_TIMEOUT

@@ -49,9 +49,12 @@ def _signed(client, data: bytes, annex: str = "1"):
     return client.post("/legal/signed", data={"csrf": client.csrf, "annex": annex}, files={"file": ("s.pdf", data)})
 
 
-def test_review_import_answers_501_until_issue_15_lands(legal_client):
+def test_review_import_answers_501_until_issue_15_lands(app, legal_client):
+    from generator.web.db import AuditEvent
     r = _review(legal_client, _docx())
     assert r.status_code == 501 and "review-import (issue 15)" in r.text
+    with app.state.sessionmaker() as db:
+        assert db.query(AuditEvent).order_by(AuditEvent.id.desc()).first().action == "upload-review"
 
 
 def test_zip_bomb_and_non_docx_are_refused_before_any_hook(legal_client, monkeypatch):
