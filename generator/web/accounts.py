@@ -57,6 +57,15 @@ def add_user(db: Session, name: str, password: str, role: str, *, lang: str = "e
     return user
 
 
+def set_password(db: Session, user: User, password: str, *, actor: str) -> None:
+    """A new password; every open session of the user ends (a reset locks out whoever had one)."""
+    if len(password) < MIN_PASSWORD:
+        raise AccountError(f"the password is {len(password)} characters; use {MIN_PASSWORD} or more")
+    user.password_hash = _hasher.hash(password)
+    db.query(WebSession).filter(WebSession.user_id == user.id).delete()
+    audit(db, actor, "password", user.name)
+
+
 def check_password(db: Session, name: str, password: str) -> Optional[User]:
     """The active user with this name and password, else None (same cost either way)."""
     user = db.scalar(select(User).where(User.name == name))

@@ -18,10 +18,10 @@ from ..diagnostics import InputError
 from ..model.matrix import LANGUAGES
 from ..readers.customers import read_customer_entries
 from ..readers.customers_csv import PLAIN_FIELDS, SIGNATORY_FIELDS
-from .accounts import AccountError, add_user
+from .accounts import AccountError, add_user, set_password
 from .app import Auth, Refused, db_session, form_user, page_user, render
 from .config import ROLES
-from .db import AuditEvent, CustomerRow, User, audit
+from .db import AuditEvent, CustomerRow, User, WebSession, audit
 from .forms import known_matrices
 from .registry import save_customer
 
@@ -60,7 +60,15 @@ async def change_user(request: Request, uid: int, auth: Auth = Depends(form_user
         raise Refused(400, "bad_request")
     if user.id == auth.user.id and (role != "admin" or form.get("active") != "on"):
         return _users_page(request, db, 400, problem="you cannot demote or deactivate yourself")
+    password = str(form.get("password") or "")
+    if password:
+        try:
+            await run_in_threadpool(set_password, db, user, password, actor=auth.user.name)
+        except AccountError as exc:
+            return _users_page(request, db, 400, problem=str(exc))
     user.role, user.active = role, form.get("active") == "on"
+    if not user.active:
+        db.query(WebSession).filter(WebSession.user_id == user.id).delete()
     audit(db, auth.user.name, "user-change", user.name, f"role={role} active={user.active}")
     return RedirectResponse("/admin/users", status_code=303)
 

@@ -10,11 +10,12 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from ..model.matrix import LANGUAGES
-from .accounts import check_password, close_session, open_session
+from .accounts import AccountError, check_password, close_session, open_session, set_password
 from .app import Auth, Refused, cookie_name, db_session, form_user, new_login_token, page_user, render
 from .db import CustomerRow, IssuedAnnex, User, audit
 from .forms import check_customer, customer_data, known_matrices
 from .generate import known_matrices as matrix_folders, matrix_status
+from .i18n import words
 from .registry import history, register, save_customer, search_customers
 
 router = APIRouter(include_in_schema=False)
@@ -282,3 +283,18 @@ async def save_account(request: Request, auth: Auth = Depends(form_user()),
     user.lang = lang
     audit(db, user.name, "account", user.name, f"lang={lang}")
     return RedirectResponse("/account", status_code=303)
+
+
+@router.post("/account/password")
+async def change_password(request: Request, auth: Auth = Depends(form_user()),
+                          db: Session = Depends(db_session, scope="function")) -> Response:
+    """A new password, given the current one; the user signs in again with it."""
+    form = await request.form()
+    current, new = str(form.get("current") or ""), str(form.get("new") or "")
+    if await run_in_threadpool(check_password, db, auth.user.name, current) is None:
+        return render(request, "account.html", 400, languages=LANGUAGES, problem=words(auth.user.lang)("bad_login"))
+    try:
+        await run_in_threadpool(set_password, db, db.get(User, auth.user.id), new, actor=auth.user.name)
+    except AccountError as exc:
+        return render(request, "account.html", 400, languages=LANGUAGES, problem=str(exc))
+    return RedirectResponse("/login", status_code=303)

@@ -2,11 +2,10 @@
 reads, the audit log."""
 from __future__ import annotations
 
-import io
 
 from generator.readers.customers import read_customers
 
-from .conftest import CUSTOMERS_FILE, PASSWORD, create_customer, csrf_of, login
+from .conftest import CUSTOMERS_FILE, PASSWORD, create_customer, login
 
 
 def test_admin_adds_a_user_who_can_then_sign_in(app, client):
@@ -94,3 +93,29 @@ def test_audit_page_lists_who_did_what(client):
     create_customer(client, csrf)
     html = client.get("/admin/audit").text
     assert "customer-create" in html and "login" in html and "user-add" in html
+
+
+def test_admin_resets_a_password_and_the_old_sessions_end(app):
+    from fastapi.testclient import TestClient
+
+    from generator.web.db import User
+    with TestClient(app) as admin, TestClient(app) as sam:
+        csrf = login(admin, "ada")
+        login(sam, "sam")
+        with app.state.sessionmaker() as db:
+            uid = db.query(User).filter_by(name="sam").one().id
+        r = admin.post(f"/admin/users/{uid}", data={"csrf": csrf, "role": "sales", "active": "on",
+                                                   "password": "a brand new password"}, follow_redirects=False)
+        assert r.status_code == 303
+        assert sam.get("/customers", follow_redirects=False).status_code == 303
+        login(sam, "sam", "a brand new password")
+
+
+def test_user_changes_their_own_password_given_the_current_one(client):
+    csrf = login(client, "sam")
+    r = client.post("/account/password", data={"csrf": csrf, "current": "wrong one!!", "new": "a brand new password"})
+    assert r.status_code == 400
+    r = client.post("/account/password", data={"csrf": csrf, "current": PASSWORD, "new": "a brand new password"},
+                    follow_redirects=False)
+    assert r.status_code == 303 and client.get("/customers", follow_redirects=False).status_code == 303
+    login(client, "sam", "a brand new password")
