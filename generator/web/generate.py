@@ -11,12 +11,15 @@ from __future__ import annotations
 import io
 import multiprocessing
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
 
 from ..diagnostics import Diagnostic, InputError, error
+from ..model.matrix import LANGUAGES
 
+MATRIX_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 TIMEOUT = 180  # seconds for one annex; a stuck worker must not hang a request for ever
 MAX_PREVIEW_PAGES = 40
 
@@ -75,6 +78,10 @@ def _run(req: Request) -> Result:
     from ..model import Customer
     from ..writers import check_brand, renderer
     from .store import Store
+    if not MATRIX_ID.match(req.matrix_id) or req.lang not in LANGUAGES:
+        # an id, never a path: resolve_matrix would also take a file name relative to the server
+        raise InputError([error("request", f"`{req.matrix_id}` ({req.lang}) is not a matrix id and language",
+                                hint="use a matrix id under data/matrices and one of fr, en, de, es, it")])
     path = resolve_matrix(req.matrix_id, lang=req.lang, data_dir=Path(req.data_dir))
     matrix = load_matrix_cached(path)
     if matrix.id != req.matrix_id:

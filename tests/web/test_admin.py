@@ -2,7 +2,6 @@
 reads, the audit log."""
 from __future__ import annotations
 
-
 from generator.readers.customers import read_customers
 
 from .conftest import CUSTOMERS_FILE, PASSWORD, create_customer, login

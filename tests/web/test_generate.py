@@ -52,3 +52,11 @@ def test_store_refuses_what_is_not_a_digest(tmp_path):
     assert store.get(sha) == b"abc" and store.put(b"abc") == sha
     for bad in ("../" + sha[3:], sha.upper(), sha + "x", ""):
         assert store.get(bad) is None
+
+
+def test_a_matrix_is_named_by_id_never_by_path(tmp_path):
+    gen = Generator(0, data_dir=DATA, store_dir=tmp_path, templates=None)
+    for matrix, lang in (("../matrices/s3-object-storage", "fr"), ("data/matrices/s3-object-storage/fr.yaml", "fr"),
+                         ("fr.yaml", "fr"), ("s3-object-storage", "../fr")):
+        result = gen.run(gen.request(matrix, lang, None, ("pdf",)))
+        assert result.errors and "not a matrix id" in result.errors[0].message and not result.files
