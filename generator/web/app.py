@@ -2,7 +2,7 @@
 
 Every route depends on `page_user(role)`, `form_user(role)` or `api_user(role)`, which check
 the role on the server; the only routes without one are listed in PUBLIC (sign-in, static
-files, the OpenAPI document), and tests/web/test_roles.py checks that list against the app.
+files, the OpenAPI document, /healthz), and tests/web/test_app.py checks every other route.
 """
 from __future__ import annotations
 
@@ -14,12 +14,12 @@ from pathlib import Path
 from typing import Optional
 from urllib.parse import quote
 
-from jinja2 import Environment, FileSystemLoader
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from jinja2 import Environment, FileSystemLoader
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
