@@ -155,7 +155,8 @@ def main() -> None:
             latencies, errors, wall = run_load(port, token, args.clients, duration, args.max_requests, args.format)
         finally:
             stop_server(proc)
-    print(f"server: {args.workers} worker process(es), {os.cpu_count()} CPU(s); format {args.format}")
+    print(f"server: {args.workers} worker process(es), {os.cpu_count()} CPU(s); format {args.format}; "
+          f"machine load average after the run {os.getloadavg()[0]:.1f} (other work slows every figure)")
     print(f"warm single annex (one client): median {statistics.median(warm):.3f} s, min {min(warm):.3f} s")
     print(f"load: {args.clients} clients for {wall:.1f} s: {len(latencies)} annexes, {len(errors)} error(s), "
           f"{len(latencies) / wall:.2f} annexes/s")
