@@ -275,7 +275,8 @@ def build_annex(matrix: Matrix, customer: Optional[Customer], brand: Brand, *, d
     if customer:  # the checker `validate` runs: errors refuse the annex, warnings are the matrix's choice
         here = Location(f"customer {customer.id}")
         problems = [d for d in check_deviations(customer, lambda mid: matrix if mid == matrix.id else None,
-                                                lambda *_a, **_k: here, path=here.path) if d.is_error]
+                                                lambda *_a, **_k: here, path=here.path, built=matrix.id)
+                    if d.is_error]
     by_activity = {d.activity: d for d in devs}
     if problems:
         raise InputError(problems)

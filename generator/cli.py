@@ -6,6 +6,7 @@ never a traceback.
 """
 from __future__ import annotations
 
+import os
 import sys
 from enum import Enum
 from pathlib import Path
@@ -283,6 +284,104 @@ def verify(
         fail(exc)
     sys.stdout.write(report.to_json() if as_json else render_text(report))
     raise typer.Exit(0 if report.ok else 1)
+
+
+# --- the web service (generator/web/): serve, user, token ---------------------------------------
+
+def _db_url(db: Optional[str], data: Path) -> str:
+    from .web.config import default_db_url
+    return db or default_db_url(data)
+
+
+def _open_db(db: Optional[str], data: Path):
+    from .web.db import open_database
+    try:
+        return open_database(_db_url(db, data))
+    except Exception as exc:  # a wrong URL or an unreachable server: one line, no traceback
+        typer.echo(f"error: cannot open the database: {type(exc).__name__}: {str(exc).splitlines()[0]}", err=True)
+        typer.echo("    fix: check --db / ANNEX_DB (e.g. postgresql://user@host/annex) and that the server runs",
+                   err=True)
+        raise typer.Exit(2)
+
+
+@app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", "--host", help="address to listen on"),
+    port: int = typer.Option(8000, "--port", help="port to listen on"),
+    db: Optional[str] = typer.Option(None, "--db", help="SQLAlchemy URL (default: ANNEX_DB, else SQLite in the data folder)"),
+    workers: Optional[int] = typer.Option(None, "--workers", help="annex worker processes (default: CPUs, at most 4)"),
+    data: Path = typer.Option(Path("data"), "--data", help="data folder holding the matrices"),
+    store: Optional[Path] = typer.Option(None, "--store", envvar="ANNEX_STORE",
+                                         help="folder of generated files (default: <data>/web/files)"),
+    templates: Optional[Path] = typer.Option(None, "--templates", help="brand folder"),
+    insecure_cookies: bool = typer.Option(False, "--insecure-cookies",
+                                          help="session cookies without Secure, for plain http on a developer machine"),
+    trusted_user_header: Optional[str] = typer.Option(None, "--trusted-user-header", metavar="HEADER",
+                                                      help="sign users in from this header set by an SSO reverse proxy (off by default)"),
+) -> None:
+    """Run the web service for sales and legal, and the API."""
+    import uvicorn
+    from .web import Settings, create_app
+    from .web.generate import cpu_workers
+    _open_db(db, data)  # fail early, with a message, on a bad URL
+    settings = Settings(data_dir=data, db_url=_db_url(db, data), store_dir=store, templates=templates,
+                        workers=cpu_workers() if workers is None else workers,
+                        secure_cookies=not insecure_cookies, trusted_user_header=trusted_user_header,
+                        warm=(("s3-object-storage", "fr"),) if (data / "matrices" / "s3-object-storage").is_dir() else ())
+    typer.echo(f"annex serving on http://{host}:{port} (database {settings.db_url.split('@')[-1]})", err=True)
+    uvicorn.run(create_app(settings), host=host, port=port, proxy_headers=True, forwarded_allow_ips="127.0.0.1",
+                timeout_graceful_shutdown=10,
+                log_level=os.environ.get("ANNEX_LOG_LEVEL", "warning"))
+
+
+user_app = typer.Typer(help="Users of the web service.", no_args_is_help=True)
+app.add_typer(user_app, name="user")
+
+
+@user_app.command("add")
+def user_add(
+    name: str = typer.Argument(..., help="user name (letters, digits, . _ @ -)"),
+    role: str = typer.Option(..., "--role", help="sales, legal or admin"),
+    lang: str = typer.Option("en", "--lang", help="interface language: fr, en, de, es, it"),
+    db: Optional[str] = typer.Option(None, "--db", help="SQLAlchemy URL (default: ANNEX_DB, else SQLite in the data folder)"),
+    data: Path = typer.Option(Path("data"), "--data", help="data folder (where the default SQLite file lives)"),
+) -> None:
+    """Add a user; the password is read from stdin (or a prompt on a terminal)."""
+    from .web.accounts import AccountError, add_user
+    if sys.stdin.isatty():
+        password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    sessions = _open_db(db, data)
+    try:
+        with sessions.begin() as s:
+            add_user(s, name, password, role, lang=lang)
+    except AccountError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"user {name} added with role {role}", err=True)
+
+
+token_app = typer.Typer(help="API tokens of the web service.", no_args_is_help=True)
+app.add_typer(token_app, name="token")
+
+
+@token_app.command("create")
+def token_create(
+    name: str = typer.Argument(..., help="the user the token acts as"),
+    db: Optional[str] = typer.Option(None, "--db", help="SQLAlchemy URL (default: ANNEX_DB, else SQLite in the data folder)"),
+    data: Path = typer.Option(Path("data"), "--data", help="data folder (where the default SQLite file lives)"),
+) -> None:
+    """Create an API token for a user; it is printed once, on its own line."""
+    from .web.accounts import AccountError, create_token
+    sessions = _open_db(db, data)
+    try:
+        with sessions.begin() as s:
+            token = create_token(s, name)
+    except AccountError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1)
+    typer.echo(token)
 
 
 def main() -> None:

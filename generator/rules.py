@@ -106,17 +106,22 @@ def rule_levels(matrix: Matrix, relax: frozenset[str] = frozenset()) -> tuple[st
 
 def check_deviations(customer: Customer, matrix_of: Callable[[str], Optional[Matrix]],
                      where: Callable[..., Location], *, path: str, field: str = "",
-                     relax: frozenset[str] = frozenset()) -> list[Diagnostic]:
+                     relax: frozenset[str] = frozenset(), built: Optional[str] = None) -> list[Diagnostic]:
     """The customer's deviations against the matrices they change: the one checker that
     `validate`, `build` and `batch` run. `matrix_of(id)` gives a matrix, or None to skip the
     deviations of a matrix the caller does not check (unknown ids are the caller's report);
-    `where(loc, key=False)` places a path under the customer."""
+    `where(loc, key=False)` places a path under the customer; `built` is the matrix being built,
+    which a deviation of a customer who lists no matrix changes."""
     out: list[Diagnostic] = []
     seen: dict[tuple[str, str], int] = {}
     single = len(customer.matrices) <= 1
     for k, dev in enumerate(customer.deviations):
         dpath, dfield = ("deviations", k), f"{field}deviations[{k}]"
         mid = dev.matrix or (customer.matrices[0] if single and customer.matrices else None)
+        if mid is None and single:
+            mid = built  # a customer who lists no matrix: the one `build MATRIX --customer` makes
+            if mid is None:
+                continue
         if mid is None:
             loc = where(dpath)
             out.append(error(path, f"customer `{customer.id}`: deviation {k + 1} does not say which matrix it changes",

@@ -5,13 +5,15 @@
 #          them no annex is built (its bytes would depend on the machine), so when they are
 #          missing and cannot be installed, this stops with what to install.
 #   test:  the real clients the tests open the documents with: LibreOffice (DOCX -> PDF), pandoc
-#          (reads the DOCX), poppler-utils (pdftotext, pdffonts, pdftoppm, pdfsig). When they
-#          cannot be installed, the tests that need them are skipped.
+#          (reads the DOCX), poppler-utils (pdftotext, pdffonts, pdftoppm, pdfsig); and for the web
+#          service's tests, Chromium with its WebDriver (browser tests, through Selenium) and
+#          PostgreSQL (a throwaway cluster the database tests start, see tests/web/pg.py). When
+#          they cannot be installed, the tests that need them are skipped.
 # Usage: install-system-deps.sh [build|test] (default: test, which includes build). Idempotent.
 set -euo pipefail
 
 build=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig fonts-noto-core fonts-noto-cjk)
-test=(poppler-utils pandoc libreoffice-writer-nogui)
+test=(poppler-utils pandoc libreoffice-writer-nogui chromium chromium-driver postgresql)
 case "${1:-test}" in
   build) wanted=("${build[@]}") ;;
   test) wanted=("${build[@]}" "${test[@]}") ;;

@@ -1,0 +1,39 @@
+"""Where the service keeps its state, and the switches an operator may turn."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Optional
+
+ROLES = ("sales", "legal", "admin")  # each role may do everything the ones before it may
+
+
+def default_db_url(data_dir: Path) -> str:
+    """SQLite under the data folder, unless ANNEX_DB names another database."""
+    env = os.environ.get("ANNEX_DB")
+    if env:
+        return env
+    return f"sqlite:///{(data_dir / 'web' / 'annex.sqlite3').resolve()}"
+
+
+@dataclass
+class Settings:
+    data_dir: Path = Path("data")
+    db_url: Optional[str] = None  # None: default_db_url(data_dir)
+    store_dir: Optional[Path] = None  # None: <data>/web/files
+    templates: Optional[Path] = None  # the annex brand folder, as `annex build --templates`
+    workers: int = 1  # generation processes; 0 runs generation in the server process (tests)
+    secure_cookies: bool = True  # False only for plain http on a developer machine
+    trusted_user_header: Optional[str] = None  # e.g. X-Remote-User from an SSO reverse proxy; off by default
+    login_attempts: int = 5  # failed sign-ins per name and per address ...
+    login_window: float = 300.0  # ... within this many seconds, then 429
+    session_hours: int = 12
+    max_upload: int = 5 * 1024 * 1024
+    warm: tuple[str, ...] = field(default_factory=tuple)  # matrix ids each worker lays out at start
+
+    def resolved_db_url(self) -> str:
+        return self.db_url or default_db_url(self.data_dir)
+
+    def resolved_store(self) -> Path:
+        return self.store_dir or self.data_dir / "web" / "files"

@@ -1,0 +1,136 @@
+"""Legal's uploads: a reviewed DOCX (review-import, issue 15) and a signed PDF (verify, issue 14).
+
+Those functions belong to other issues still in progress. The routes are complete up to them:
+role, CSRF, size limit and the checks that refuse a zip bomb or a file that is not a PDF; then
+they call the hook registered here. Until an implementation is registered (`register_review_import`,
+`register_signed_verify`), a hook raises NotAvailable and the page answers 501 with a message.
+"""
+from __future__ import annotations
+
+import io
+import zipfile
+from dataclasses import dataclass
+from typing import Callable, Optional
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+from sqlalchemy.orm import Session
+
+from .app import Auth, Refused, db_session, form_user, page_user, render
+from .db import CustomerRow, IssuedAnnex, audit
+
+router = APIRouter(prefix="/legal", include_in_schema=False)
+MAX_DOCX_EXPANDED = 64 * 1024 * 1024
+MAX_DOCX_ENTRIES = 1000
+
+
+class NotAvailable(Exception):
+    """The function behind an upload is not part of this release yet."""
+
+
+@dataclass
+class Hooks:
+    # review_import(docx_bytes, customer_data) -> proposed deviations (issue 15)
+    review_import: Optional[Callable[[bytes, dict], list]] = None
+    # signed_verify(pdf_bytes, data_dir) -> a report whose truth means "valid signature" (issue 14)
+    signed_verify: Optional[Callable[[bytes, str], object]] = None
+
+
+hooks = Hooks()
+
+
+def register_review_import(fn: Callable[[bytes, dict], list]) -> None:
+    hooks.review_import = fn
+
+
+def register_signed_verify(fn: Callable[[bytes, str], object]) -> None:
+    hooks.signed_verify = fn
+
+
+def check_docx(data: bytes) -> Optional[str]:
+    """Why these bytes are not a DOCX we open (not a zip, a zip bomb), or None."""
+    try:
+        entries = zipfile.ZipFile(io.BytesIO(data)).infolist()
+    except (zipfile.BadZipFile, ValueError):
+        return "not a DOCX file (not a zip archive)"
+    expanded = sum(e.file_size for e in entries)
+    if len(entries) > MAX_DOCX_ENTRIES or expanded > MAX_DOCX_EXPANDED:
+        return (f"expands to {expanded:,} bytes in {len(entries)} entries, over the limits of "
+                f"{MAX_DOCX_EXPANDED:,} bytes and {MAX_DOCX_ENTRIES} entries")
+    if "word/document.xml" not in {e.filename for e in entries}:
+        return "a zip archive without word/document.xml: not a DOCX"
+    return None
+
+
+def check_pdf(data: bytes) -> Optional[str]:
+    head = data[:1024]
+    if b"%PDF-" not in head:
+        return "not a PDF file (no %PDF- header)"
+    if b"%%EOF" not in data[-2048:]:
+        return "a truncated PDF (no %%EOF at the end)"
+    return None
+
+
+@router.get("")
+def legal_page(request: Request, auth: Auth = Depends(page_user("legal"))) -> Response:
+    return render(request, "legal.html")
+
+
+async def _upload(request: Request) -> tuple[dict, bytes]:
+    form = await request.form()
+    upload = form.get("file")
+    if upload is None or not hasattr(upload, "read"):
+        raise Refused(400, "bad_request", "file")
+    limit = request.app.state.settings.max_upload
+    data = await upload.read(limit + 1)
+    if len(data) > limit:
+        raise Refused(413, "too_large")
+    return form, data
+
+
+@router.post("/review")
+async def review(request: Request, auth: Auth = Depends(form_user("legal")),
+                 db: Session = Depends(db_session, scope="function")) -> Response:
+    form, data = await _upload(request)
+    row = db.get(CustomerRow, str(form.get("customer") or ""))
+    if row is None:
+        raise Refused(404, "not_found", "customer")
+    problem = check_docx(data)
+    if problem:
+        raise Refused(400, "bad_upload", problem)
+    audit(db, auth.user.name, "upload-review", row.id, f"{len(data)} bytes")
+    try:
+        if hooks.review_import is None:
+            raise NotAvailable("review-import (issue 15)")
+        proposed = hooks.review_import(data, row.data)
+    except NotAvailable as exc:  # answered, not raised: the upload stays in the audit log
+        return render(request, "error.html", 501, message_key="not_available", detail=str(exc))
+    return render(request, "legal.html", proposed=proposed, customer=row)
+
+
+@router.post("/signed")
+async def signed(request: Request, auth: Auth = Depends(form_user("legal")),
+                 db: Session = Depends(db_session, scope="function")) -> Response:
+    form, data = await _upload(request)
+    try:
+        annex = db.get(IssuedAnnex, int(str(form.get("annex") or "0")))
+    except ValueError:
+        annex = None
+    if annex is None:
+        raise Refused(404, "not_found", "annex")
+    problem = check_pdf(data)
+    if problem:
+        raise Refused(400, "bad_upload", problem)
+    audit(db, auth.user.name, "upload-signed", f"annex {annex.id}", f"{len(data)} bytes")
+    try:
+        if hooks.signed_verify is None:
+            raise NotAvailable("verify of signed annexes (issue 14)")
+        report = hooks.signed_verify(data, str(request.app.state.settings.data_dir))
+    except NotAvailable as exc:  # answered, not raised: the upload stays in the audit log
+        return render(request, "error.html", 501, message_key="not_available", detail=str(exc))
+    if not report:
+        return render(request, "error.html", 400, message_key="bad_upload", detail=str(report))
+    from .db import utcnow
+    annex.signed, annex.signed_at = True, utcnow()
+    audit(db, auth.user.name, "signed", f"annex {annex.id}")
+    return render(request, "legal.html", signed_annex=annex)
