@@ -1,0 +1,63 @@
+"""The real functions behind legal's uploads: `annex review-import` for a reviewed DOCX and
+`annex verify` for a signed PDF, the same code as the command line. `annex serve` installs
+them (`install`); the upload routes check role, CSRF, size and file kind before calling them."""
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from ..diagnostics import InputError
+from ..model import Customer
+from . import legal
+
+
+class Verdict:
+    """`annex verify`'s report as the upload route reads it: true when every check holds."""
+
+    def __init__(self, ok: bool, detail: str):
+        self.ok, self.detail = ok, detail
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+    def __str__(self) -> str:
+        return self.detail
+
+
+def _as_file(data: bytes, suffix: str, use) -> object:
+    with tempfile.TemporaryDirectory(prefix="annex-upload-") as folder:
+        path = Path(folder) / f"upload{suffix}"
+        path.write_bytes(data)
+        return use(path)
+
+
+def review_import(data_dir: Path):
+    """The deviations legal's reviewed DOCX proposes for a customer, one line each, then what
+    could not be represented (review-import's findings)."""
+    from ..review import review_import as read_back
+
+    def hook(data: bytes, customer: dict) -> list:
+        try:
+            outcome = _as_file(data, ".docx", lambda p: read_back(
+                p, customer=Customer.model_validate(customer), data_dir=data_dir))
+        except InputError as exc:
+            return [d.format() for d in exc.diagnostics]
+        lines = [f"{d['activity']}: " + ", ".join(f"{k} {v or '–'}" for k, v in d["roles"].items())
+                 + (f" — {d['reason']}" if d.get("reason") else "") for d in outcome.deviations]
+        return lines + [d.format() for d in outcome.findings]
+    return hook
+
+
+def signed_verify(data: bytes, data_dir: str) -> Verdict:
+    """Whether an uploaded PDF is a signed annex whose signatures and data hold."""
+    from ..signing.verify import render_text, verify
+    try:
+        report = _as_file(data, ".pdf", lambda p: verify(p, trust=[], data_dir=Path(data_dir)))
+    except InputError as exc:
+        return Verdict(False, "; ".join(d.message for d in exc.diagnostics))
+    return Verdict(report.ok, render_text(report))
+
+
+def install(data_dir: Path) -> None:
+    legal.register_review_import(review_import(data_dir))
+    legal.register_signed_verify(signed_verify)

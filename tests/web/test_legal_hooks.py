@@ -1,0 +1,31 @@
+"""The functions `annex serve` puts behind legal's uploads are review-import and verify."""
+from __future__ import annotations
+
+from generator.web.legal_hooks import review_import, signed_verify
+from generator.writers import renderer
+
+from ..conftest import DATA, load_customer, make_annex
+
+
+def test_the_review_hook_reads_a_review_docx_back_into_deviations():
+    customer = load_customer("banque-horizon")
+    data = renderer("review")(make_annex("fr", customer))
+    lines = review_import(DATA)(data, customer.model_dump(mode="json"))
+    assert lines and all(isinstance(line, str) for line in lines)
+    assert any(line.startswith(d.activity + ":") for d in customer.deviations for line in lines)
+
+
+def test_the_review_hook_reports_a_docx_not_made_by_annex():
+    from io import BytesIO
+
+    from docx import Document
+    out = BytesIO()
+    Document().save(out)
+    lines = review_import(DATA)(out.getvalue(), load_customer("banque-horizon").model_dump(mode="json"))
+    assert len(lines) == 1 and "annex" in lines[0]
+
+
+def test_the_verify_hook_refuses_an_unsigned_annex():
+    data = renderer("pdf")(make_annex("fr", load_customer("banque-horizon")))
+    verdict = signed_verify(data, str(DATA))
+    assert not verdict and str(verdict)
