@@ -8,6 +8,7 @@ they call the hook registered here. Until an implementation is registered (`regi
 from __future__ import annotations
 
 import io
+import json
 import zipfile
 from dataclasses import dataclass
 from typing import Callable, Optional
@@ -17,7 +18,9 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from .app import Auth, Refused, db_session, form_user, page_user, render
+from ..model import Customer
 from .db import CustomerRow, IssuedAnnex, audit
+from .registry import save_customer
 
 router = APIRouter(prefix="/legal", include_in_schema=False)
 MAX_DOCX_EXPANDED = 64 * 1024 * 1024
@@ -105,7 +108,56 @@ async def review(request: Request, auth: Auth = Depends(form_user("legal")),
         proposed = hooks.review_import(data, row.data)
     except NotAvailable as exc:  # answered, not raised: the upload stays in the audit log
         return render(request, "error.html", 501, message_key="not_available", detail=str(exc))
-    return render(request, "legal.html", proposed=proposed, customer=row)
+    return render(request, "legal.html", proposed=[p for p in proposed if isinstance(p, dict)],
+                  findings=[p for p in proposed if not isinstance(p, dict)], customer=row,
+                  proposal_json=json.dumps([p for p in proposed if isinstance(p, dict)], ensure_ascii=False))
+
+
+@router.post("/review/apply")
+async def apply_review(request: Request, auth: Auth = Depends(form_user("legal")),
+                       db: Session = Depends(db_session, scope="function")) -> Response:
+    """Save the proposed deviations legal accepted, one by one, as the customer's deviations for
+    that matrix (the others of that matrix are dropped; those of other matrices stay). The
+    result goes through the customer model and the checker `validate` runs, like a form."""
+    form = await request.form()
+    row = db.get(CustomerRow, str(form.get("customer") or ""))
+    if row is None:
+        raise Refused(404, "not_found", "customer")
+    try:
+        proposals = json.loads(str(form.get("proposal") or "[]"))
+        accepted = {int(i) for i in form.getlist("accept")}
+    except ValueError:
+        raise Refused(400, "bad_request", "proposal") from None
+    if not isinstance(proposals, list) or not all(isinstance(p, dict) and "matrix" in p for p in proposals):
+        raise Refused(400, "bad_request", "proposal")
+    matrices = {str(p["matrix"]) for p in proposals}
+    kept = [d for d in row.data.get("deviations", []) if d.get("matrix") not in matrices
+            and not (d.get("matrix") is None and len(row.data.get("matrices", [])) <= 1 and matrices)]
+    several = len(row.data.get("matrices", [])) > 1
+    chosen = [{k: v for k, v in p.items() if k != "matrix" or several} for i, p in enumerate(proposals)
+              if i in accepted]
+    problems = _check(request, {**row.data, "deviations": kept + chosen})
+    if problems:
+        return render(request, "legal.html", 400, customer=row, problems=problems)
+    save_customer(db, Customer.model_validate({**row.data, "deviations": kept + chosen}), auth.user.name)
+    audit(db, auth.user.name, "review-apply", row.id, f"{len(chosen)} of {len(proposals)} accepted")
+    return render(request, "legal.html", applied=len(chosen), customer=row)
+
+
+def _check(request: Request, data: dict) -> list[str]:
+    """The customer as the YAML file would be checked: the model, then the deviations' rules."""
+    from pydantic import ValidationError
+
+    from ..validate import _load_known_matrices, check_customers
+    from ..yamlsource import YamlDocument
+    try:
+        customer = Customer.model_validate(data)
+    except ValidationError as exc:
+        return [f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors(include_url=False)]
+    known: dict = {}
+    _load_known_matrices(request.app.state.settings.data_dir, known)
+    found = check_customers([customer], YamlDocument("customer", {"customers": [data]}), known)
+    return [d.format() for d in found if d.is_error]
 
 
 @router.post("/signed")

@@ -32,8 +32,9 @@ def _as_file(data: bytes, suffix: str, use) -> object:
 
 
 def review_import(data_dir: Path):
-    """The deviations legal's reviewed DOCX proposes for a customer, one line each, then what
-    could not be represented (review-import's findings)."""
+    """What legal's reviewed DOCX proposes for a customer: one mapping per deviation of the
+    complete list review-import writes (activity, roles, reason, matrix), then the findings it
+    could not represent, as text."""
     from ..review import review_import as read_back
 
     def hook(data: bytes, customer: dict) -> list:
@@ -42,9 +43,8 @@ def review_import(data_dir: Path):
                 p, customer=Customer.model_validate(customer), data_dir=data_dir))
         except InputError as exc:
             return [d.format() for d in exc.diagnostics]
-        lines = [f"{d['activity']}: " + ", ".join(f"{k} {v or '–'}" for k, v in d["roles"].items())
-                 + (f" — {d['reason']}" if d.get("reason") else "") for d in outcome.deviations]
-        return lines + [d.format() for d in outcome.findings]
+        proposals: list = [{**d, "matrix": outcome.identity.matrix_id} for d in outcome.deviations]
+        return proposals + [d.format() for d in outcome.findings]
     return hook
 
 
