@@ -10,9 +10,10 @@ from ..conftest import DATA, load_customer, make_annex
 def test_the_review_hook_reads_a_review_docx_back_into_deviations():
     customer = load_customer("banque-horizon")
     data = renderer("review")(make_annex("fr", customer))
-    lines = review_import(DATA)(data, customer.model_dump(mode="json"))
-    assert lines and all(isinstance(line, str) for line in lines)
-    assert any(line.startswith(d.activity + ":") for d in customer.deviations for line in lines)
+    proposed = review_import(DATA)(data, customer.model_dump(mode="json"))
+    deviations = [p for p in proposed if isinstance(p, dict)]
+    assert {d["activity"] for d in deviations} == {d.activity for d in customer.deviations}
+    assert all(d["matrix"] == "s3-object-storage" and d["reason"] for d in deviations)
 
 
 def test_the_review_hook_reports_a_docx_not_made_by_annex():
