@@ -7,9 +7,9 @@ never a traceback.
 from __future__ import annotations
 
 import sys
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
-from typing import List, Optional
+from typing import Optional
 
 import typer
 
@@ -19,7 +19,7 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
                   help="Contract annexes (PDF, DOCX) from RACI responsibility matrices.")
 
 
-class Format(str, Enum):
+class Format(StrEnum):
     pdf = "pdf"
     docx = "docx"
     all = "all"
@@ -41,8 +41,8 @@ def fail(exc: InputError) -> None:
 
 @app.command()
 def validate(
-    paths: List[Path] = typer.Argument(..., help="matrix and customer files; folders are walked"),
-    warn: List[str] = typer.Option([], "--warn", metavar="RULE",
+    paths: list[Path] = typer.Argument(..., help="matrix and customer files; folders are walked"),
+    warn: list[str] = typer.Option([], "--warn", metavar="RULE",
                                    help="report a RACI rule as a warning: one-accountable, responsible-required"),
     data: Path = typer.Option(Path("data"), "--data", help="where customer files find their matrices"),
 ) -> None:
@@ -51,7 +51,8 @@ def validate(
     allowed = {"one-accountable", "responsible-required"}
     bad = [w for w in warn if w not in allowed]
     if bad:
-        typer.echo(f"error: --warn takes one of {', '.join(sorted(allowed))}, not {printable(', '.join(bad))}", err=True)
+        typer.echo(f"error: --warn takes one of {', '.join(sorted(allowed))}, not {printable(', '.join(bad))}",
+                   err=True)
         raise typer.Exit(2)
     report = validate_paths(list(paths), relax=frozenset(warn), data_dir=data)
     show(report.sorted())
@@ -128,7 +129,8 @@ def export(
 def build(
     matrix: str = typer.Argument(..., metavar="MATRIX", help="matrix YAML file, or matrix id under --data"),
     lang: Optional[str] = typer.Option(None, "--lang", help="language (default: the customer's, else fr)"),
-    customer: Optional[str] = typer.Option(None, "--customer", metavar="FILE[#ID]", help="customer file, #ID picks one"),
+    customer: Optional[str] = typer.Option(None, "--customer", metavar="FILE[#ID]",
+                                           help="customer file, #ID picks one"),
     fmt: Format = typer.Option(Format.all, "--format", help="pdf, docx or all"),
     out: Path = typer.Option(Path("output"), "-o", "--output", help="output folder"),
     templates: Optional[Path] = typer.Option(None, "--templates", help="brand folder (default: templates/default)"),
@@ -142,7 +144,8 @@ def build(
 ) -> None:
     """Build one annex as PDF and/or DOCX."""
     from .brand import load_brand
-    from .build import build as build_files, load_checked_matrix, resolve_matrix
+    from .build import build as build_files
+    from .build import load_checked_matrix, resolve_matrix
     from .readers.customers import pick_customer
     try:
         signer = _signer(sign_p12, passphrase_file)
@@ -200,7 +203,8 @@ def batch(
 def diff(
     old: str = typer.Argument(..., metavar="OLD", help="matrix YAML file, matrix id, or annex PDF (its embedded data)"),
     new: str = typer.Argument(..., metavar="NEW", help="matrix YAML file, matrix id, or annex PDF"),
-    lang: Optional[str] = typer.Option(None, "--lang", help="language of matrix ids (default: an annex PDF's, else fr)"),
+    lang: Optional[str] = typer.Option(None, "--lang",
+                                       help="language of matrix ids (default: an annex PDF's, else fr)"),
     customer: Optional[str] = typer.Option(None, "--customer", metavar="FILE#ID",
                                            help="mark the changes this customer's deviations override"),
     fmt: str = typer.Option("text", "--format", help="text, json, or a change notice: md, pdf, docx"),
@@ -270,12 +274,13 @@ def sign(
 @app.command()
 def verify(
     pdf: Path = typer.Argument(..., metavar="ANNEX.pdf", help="a signed annex"),
-    trust: List[Path] = typer.Option([], "--trust", metavar="ROOT.pem", help="trusted root certificate (repeatable)"),
+    trust: list[Path] = typer.Option([], "--trust", metavar="ROOT.pem", help="trusted root certificate (repeatable)"),
     data: Optional[Path] = typer.Option(None, "--data", help="data folder: check the annex is still current"),
     as_json: bool = typer.Option(False, "--json", help="print the report as JSON"),
 ) -> None:
     """Check an annex's signatures and that it is what its embedded data says."""
-    from .signing.verify import render_text, verify as verify_file
+    from .signing.verify import render_text
+    from .signing.verify import verify as verify_file
     try:
         report = verify_file(pdf, trust=list(trust), data_dir=data)
     except InputError as exc:

@@ -6,21 +6,16 @@ user for bad input.
 """
 from __future__ import annotations
 
-import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
 
-# C0 and C1 controls (ESC starts terminal escape sequences), DEL, line and paragraph
-# separators, and the bidirectional overrides and isolates that reorder what a reader sees
-_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+from .model.text import printable as escaped
 
 
 def printable(text: object) -> str:
-    """`text` safe to show on a terminal or in a log line: control characters from the data (a
-    customer id, a name, an error message) are shown escaped (ESC as `\\x1b`), never sent raw,
-    so data can neither drive the terminal nor forge a log line."""
-    return _UNPRINTABLE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), str(text))
+    """`text` whole, safe to show on a terminal or in a log line (model/text.py `printable`)."""
+    return escaped(text, limit=None)
 
 
 @dataclass(frozen=True, order=True)

@@ -137,7 +137,8 @@ def import_command(page: Path, *, output: Optional[Path], lang: Optional[str], r
     return import_page(page, output, lang=lang, reference=ref, matrix_id=matrix_id)
 
 
-def import_folder(folder: Path, output: Optional[Path], *, reference: Optional[Matrix], matrix_id: Optional[str]) -> int:
+def import_folder(folder: Path, output: Optional[Path], *, reference: Optional[Matrix],
+                  matrix_id: Optional[str]) -> int:
     """All languages of one matrix at once: French first, the others share its ids."""
     pages = sorted(folder.glob("*.md"))
     groups = sorted({p.name.split(".")[0] for p in pages})

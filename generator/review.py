@@ -88,7 +88,7 @@ def to_deviations(path: Path, matrix: Matrix, rows: list[RowRead], customer: Opt
         else:
             counts["changed"] += 1
         where = Location(str(path))
-        findings += check_roles(dict(row.roles), parties, legend_letters(matrix), lambda *_a, **_k: where,
+        findings += check_roles(dict(row.roles), parties, legend_letters(matrix), lambda *_a, where=where, **_k: where,
                                 field=f"deviations[{row.activity.id}]", one_accountable=matrix.rules.one_accountable,
                                 responsible_required=matrix.rules.responsible_required, path=str(path),
                                 subject=f"section « {row.section} », deviation on `{row.activity.id}`",
@@ -122,7 +122,8 @@ def stale(path: Path, ident: Identity, matrix: Matrix, customer: Optional[Custom
     from .annex import build_annex
     from .brand import load_brand
     try:
-        made = {build_annex(matrix, customer, load_brand(), review=r, draft=matrix.status != "approved").stamp.fingerprint
+        draft = matrix.status != "approved"
+        made = {build_annex(matrix, customer, load_brand(), review=r, draft=draft).stamp.fingerprint
                 for r in (True, False)}
     except InputError:
         made = set()

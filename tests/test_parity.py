@@ -6,8 +6,8 @@ from generator.writers import docx as docx_writer
 from generator.writers import pdf as pdf_writer
 
 from .conftest import LANGS, customer_for, make_annex
-from .pdftext import table_rows
 from .expected import model_rows
+from .pdftext import table_rows
 from .writers.test_docx import docx_sequence
 
 

@@ -50,7 +50,7 @@ def track_role_change(doc, activity_id: str, party_index: int, letters: str, *, 
     w:del (their w:t become w:delText), the new text in a w:ins."""
     cell = row_of(doc, activity_id).findall(qn("w:tc"))[1 + party_index]
     p = cell.find(qn("w:p"))
-    stamp = f'w:author="Legal" w:date="2025-02-10T09:00:00Z"'
+    stamp = 'w:author="Legal" w:date="2025-02-10T09:00:00Z"'
     deleted = parse_xml(f'<w:del {nsdecls("w")} w:id="{change_id}" {stamp}/>')
     for run in p.findall(qn("w:r")):
         for t in run.findall(qn("w:t")):

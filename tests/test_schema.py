@@ -13,7 +13,7 @@ from .conftest import CUSTOMERS, ROOT, S3
 @pytest.mark.parametrize("kind", ["matrix", "customers"])
 def test_committed_schema_is_up_to_date(kind):
     committed = (ROOT / "schema" / f"{kind}.schema.json").read_text(encoding="utf-8")
-    assert committed == schema_json(kind), "run: annex schema %s -o schema/%s.schema.json" % (kind, kind)
+    assert committed == schema_json(kind), f"run: annex schema {kind} -o schema/{kind}.schema.json"
 
 
 def test_data_files_conform_to_the_schema():

@@ -7,17 +7,17 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Optional
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 from . import limits
 from .matrix import LANGUAGES, MatrixId, Strict
-from .text import FileName, Key, Name, Ref, RoleText, Text, line, shown
+from .text import ONE_LINE, FileName, Key, Name, Ref, RoleText, Text, shown
 
 SAFE_ID = r"^[A-Za-z0-9_-]+$"
 
 
 # the id names the customer's output folder: a safe file name on every system
-CustomerId = Annotated[line(limits.MAX_CUSTOMER_ID), FileName]
+CustomerId = Annotated[str, StringConstraints(max_length=limits.MAX_CUSTOMER_ID), ONE_LINE, FileName]
 
 
 class Signatory(Strict):

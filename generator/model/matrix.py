@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Annotated, Iterator, Literal, Optional
+from collections.abc import Iterator
+from typing import Annotated, Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from . import limits
 from .blocks import Block
 from .roles import RoleCell, parse_roles
-from .text import FileName, Key, Name, Paragraph, RoleText, Text, Title, shown
+from .text import FileName, Key, Name, RoleText, Text, Title, shown
 
 SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$")
 ID_PATTERN = r"^[a-z0-9][a-z0-9._-]*$"
@@ -117,9 +118,9 @@ class Section(Strict):
     activities: list[Activity] = Field(default_factory=list)
     notes: list[Block] = Field(default_factory=list, max_length=limits.MAX_PARAGRAPHS,
                                description="notes, callouts, quotes under the (last) table")
-    sections: list["Section"] = Field(default_factory=list)
+    sections: list[Section] = Field(default_factory=list)
 
-    def walk(self, depth: int = 1) -> Iterator[tuple[int, "Section"]]:
+    def walk(self, depth: int = 1) -> Iterator[tuple[int, Section]]:
         yield depth, self
         for sub in self.sections:
             yield from sub.walk(depth + 1)

@@ -43,11 +43,12 @@ def shown(value: object, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 5] + "…" + text[-4:]
 
 
-def printable(value: object, limit: int = 80) -> str:
-    """A value as it may go into a report or a log line: control and bidirectional characters
-    written as escapes, cut short."""
+def printable(value: object, limit: int | None = 80) -> str:
+    """A value as it may go into a report, a terminal or a log line: control, line-breaking and
+    bidirectional characters from the data written as escapes (ESC as `\\x1b`), never sent raw,
+    so data can neither drive the terminal nor forge a log line; cut short unless `limit` is None."""
     text = _SINGLE_LINE.sub(lambda m: m.group(0).encode("unicode_escape").decode("ascii"), str(value))
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return text if limit is None or len(text) <= limit else text[: limit - 1] + "…"
 
 
 def text_problem(value: str, *, multiline: bool) -> str | None:
@@ -97,21 +98,15 @@ def _file_name(value: str) -> str:
     return value
 
 
-def line(max_length: int) -> object:
-    """A one-line text field of at most `max_length` characters."""
-    return Annotated[str, StringConstraints(max_length=max_length), AfterValidator(_one_line)]
+ONE_LINE = AfterValidator(_one_line)  # with a length, a one-line text field
+LINES = AfterValidator(_lines)  # with a length, a text field that may span lines
 
-
-def lines(max_length: int) -> object:
-    """A text field that may span lines, of at most `max_length` characters."""
-    return Annotated[str, StringConstraints(max_length=max_length), AfterValidator(_lines)]
-
-
-Key = line(limits.MAX_ID)  # keys of `roles:`, `signatories:`, `page:`
-Ref = line(limits.MAX_REF)
-Name = line(limits.MAX_NAME)
-Title = line(limits.MAX_TITLE)
-Text = lines(limits.MAX_TEXT)
-Paragraph = lines(limits.MAX_PARAGRAPH)
-RoleText = line(limits.MAX_ROLE_CELL)
+# written out rather than made by a function, so that type checkers see `str`
+Key = Annotated[str, StringConstraints(max_length=limits.MAX_ID), ONE_LINE]  # keys of `roles:`, `signatories:`
+Ref = Annotated[str, StringConstraints(max_length=limits.MAX_REF), ONE_LINE]
+Name = Annotated[str, StringConstraints(max_length=limits.MAX_NAME), ONE_LINE]
+Title = Annotated[str, StringConstraints(max_length=limits.MAX_TITLE), ONE_LINE]
+Text = Annotated[str, StringConstraints(max_length=limits.MAX_TEXT), LINES]
+Paragraph = Annotated[str, StringConstraints(max_length=limits.MAX_PARAGRAPH), LINES]
+RoleText = Annotated[str, StringConstraints(max_length=limits.MAX_ROLE_CELL), ONE_LINE]
 FileName = AfterValidator(_file_name)  # add to an id that names a file or folder

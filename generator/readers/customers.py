@@ -98,7 +98,8 @@ def _id_taken(doc: YamlDocument, i: int, cid: str, seen: dict[str, int]) -> list
 
 def _repeated_matrices(doc: YamlDocument, i: int, raw_id: str, listed: list) -> list[Diagnostic]:
     """The same matrix twice would build (and count) the same annex twice."""
-    out, first = [], {}
+    out: list[Diagnostic] = []
+    first: dict[str, int] = {}
     for j, mid in enumerate(listed):
         if not isinstance(mid, str):
             continue
@@ -118,7 +119,7 @@ def read_customers(path: str | Path, *, text: Optional[str] = None) -> tuple[lis
     problems = [d for e in entries for d in e.problems]
     if problems:
         raise InputError(problems)
-    return [e.customer for e in entries], doc
+    return [e.customer for e in entries if e.customer is not None], doc  # no problems: every entry has one
 
 
 def split_ref(ref: str) -> tuple[str, str | None]:

@@ -5,6 +5,7 @@ import difflib
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from ..diagnostics import Diagnostic, error
 from ..model.text import printable, shown
@@ -75,7 +76,7 @@ def diagnostics_from(exc: ValidationError, doc: YamlDocument, model: type[BaseMo
     return out
 
 
-def _message(err: dict) -> str:
+def _message(err: ErrorDetails) -> str:
     """pydantic's message, with the value quoted short and limits said as limits."""
     kind, given, ctx = err["type"], err.get("input"), err.get("ctx") or {}
     if kind == "string_too_long" and isinstance(given, str):

@@ -242,7 +242,7 @@ def _read_table(path, table, anchors, parties, legend, comments, accepted, place
                                     f"not used: « {_short(comments.get(cid, ''))} »", code="review-comment"))
         return []
     out = []
-    for i, (tr, row_names) in enumerate(zip(trs, names), start=1):
+    for i, (tr, row_names) in enumerate(zip(trs, names, strict=False), start=1):
         known = next((anchors[n] for n in row_names if n in anchors), None)
         tr_pr = tr.find(qn("w:trPr"))
         if tr_pr is not None and tr_pr.find(qn("w:tblHeader")) is not None:
@@ -283,7 +283,7 @@ def _read_row(path, tr, tr_pr, known, parties, legend, comments, accepted, place
                               f"« {_short(text, 80)} »", code="review-wording",
                               hint="wording comes from the matrix; reject the change or ask for a new version"))
     roles: dict[str, Optional[str]] = {}
-    for party, cell in zip(parties, cells[1:]):
+    for party, cell in zip(parties, cells[1:], strict=False):
         raw = text_of(cell, accepted=accepted)
         parsed = role_cell(raw)
         bad = [ch for ch in parsed.letters if ch not in legend]

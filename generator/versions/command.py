@@ -8,6 +8,7 @@ from typing import Optional
 from ..annex import deviations_for
 from ..atomic import write_atomic
 from ..diagnostics import InputError, error
+from ..model import Customer
 from .compare import Diff, compare
 from .sources import Side, load_side
 
@@ -46,6 +47,7 @@ def make_diff(old_ref: str, new_ref: str, *, lang: Optional[str], customer_ref: 
     from ..readers.customers import pick_customer
     chosen = pick_customer(customer_ref)[0] if customer_ref else None
     old, new = load_pair(old_ref, new_ref, lang=lang, data_dir=data_dir, default_lang=chosen.lang if chosen else None)
+    customer: Optional[Customer]
     if chosen:
         customer = chosen
         deviations = tuple(deviations_for(customer, new.matrix))

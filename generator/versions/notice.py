@@ -55,7 +55,7 @@ def render_pdf(notice: Notice, brand: Brand) -> bytes:
     from ..writers import pdf
     annex = notice_annex(notice, brand)
     fetcher = pdf.BrandFetcher(brand)
-    day = dt.datetime.combine(notice.effective_date, dt.time(), tzinfo=dt.timezone.utc)
+    day = dt.datetime.combine(notice.effective_date, dt.time(), tzinfo=dt.UTC)
     attachment = Attachment(string=canonical_json(notice.payload()), name=ATTACHMENT_NAME, relationship="Data",
                             description=f"Canonical JSON of the change notice (SHA-256 {notice.fingerprint})",
                             created=day, modified=day, url_fetcher=fetcher)

@@ -3,8 +3,8 @@
 the commands find them."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from importlib import import_module
-from typing import Callable
 
 FORMATS = {"pdf": "generator.writers.pdf", "docx": "generator.writers.docx"}
 

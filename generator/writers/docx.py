@@ -319,7 +319,8 @@ class Writer:
         for d in a.deviations:
             def by_party(cells):
                 return xml.XCell([xml.XPara([xml.XRun(f"{party.label} ", italic=True)] + self.roles(roles),
-                                            self.ids["Annex Cell"]) for party, roles in zip(a.parties, cells)])
+                                            self.ids["Annex Cell"])
+                                  for party, roles in zip(a.parties, cells, strict=False)])
             activity = xml.XCell([xml.XPara(self.runs(d.activity.text), self.ids["Annex Cell"]),
                                   xml.XPara([xml.XRun(d.section)], self.ids["Annex Small"])])
             rows.append(xml.XRow([self.cell([xml.XRun(str(d.number))]), activity, by_party(d.standard),

@@ -63,7 +63,8 @@ def add_field(paragraph, instruction: str, placeholder: str = "1") -> None:
 
 def right_tab(paragraph, position_twips: int) -> None:
     p_pr = paragraph._p.get_or_add_pPr()
-    p_pr.append(parse_xml(f'<w:tabs {nsdecls("w")}><w:tab w:val="right"{attr("w:pos", int(position_twips))}/></w:tabs>'))
+    tab = f'<w:tab w:val="right"{attr("w:pos", int(position_twips))}/>'
+    p_pr.append(parse_xml(f'<w:tabs {nsdecls("w")}>{tab}</w:tabs>'))
 
 
 def set_language(document, tag: str) -> None:
@@ -123,7 +124,7 @@ def set_custom_properties(document, props: dict[str, str]) -> None:
     xml = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
            '<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/custom-properties" '
            'xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes">'
-           f'{items}</Properties>').encode("utf-8")
+           f'{items}</Properties>').encode()
     package = document.part.package
     for rel in list(package.rels.values()):
         if rel.reltype == RT.CUSTOM_PROPERTIES:
@@ -209,8 +210,8 @@ def _run_xml(run: XRun) -> str:
     if run.size:
         props += f'<w:sz{attr("w:val", int(run.size))}/><w:szCs{attr("w:val", int(run.size))}/>'
     tag = "w:delText" if run.change == "del" else "w:t"
-    body = f'<w:r>{f"<w:rPr>{props}</w:rPr>" if props else ""}<{tag} xml:space="preserve">{escape(run.text)}</{tag}></w:r>'
-    return body
+    r_pr = f"<w:rPr>{props}</w:rPr>" if props else ""
+    return f'<w:r>{r_pr}<{tag} xml:space="preserve">{escape(run.text)}</{tag}></w:r>'
 
 
 def _para_xml(para: XPara, author: str, date: str, ids: list[int], bookmark: str | None = None) -> str:
@@ -261,14 +262,16 @@ def build_table(rows: list[XRow], widths: list[int], *, style: str, first_row: b
         if row.header:
             tr_pr += '<w:tblHeader w:val="true"/>'
         out.append(f"<w:tr><w:trPr>{tr_pr}</w:trPr>")
-        for cell, width in zip(row.cells, widths):
+        for cell, width in zip(row.cells, widths, strict=False):
             tc_pr = f'<w:tcW{attr("w:w", int(width))} w:type="dxa"/>'
             borders = ""
             if cell.box:
-                borders = "".join(f'<w:{side} w:val="single" w:sz="6" w:space="0"{attr("w:color", hex_color(cell.box))}/>'
+                color = attr("w:color", hex_color(cell.box))
+                borders = "".join(f'<w:{side} w:val="single" w:sz="6" w:space="0"{color}/>'
                                   for side in ("top", "left", "bottom", "right"))
             elif cell.left_border:
-                borders = f'<w:left w:val="single" w:sz="18" w:space="0"{attr("w:color", hex_color(cell.left_border))}/>'
+                color = attr("w:color", hex_color(cell.left_border))
+                borders = f'<w:left w:val="single" w:sz="18" w:space="0"{color}/>'
             if borders:
                 tc_pr += f"<w:tcBorders>{borders}</w:tcBorders>"
             if cell.fill:

@@ -148,7 +148,7 @@ def render(annex: Annex, *, reuse: bool = True) -> bytes:
     (tests/writers/test_pdf_pages.py)."""
     brand = annex.brand
     fetcher = BrandFetcher(brand)
-    day = dt.datetime.combine(annex.stamp.effective_date, dt.time(), tzinfo=dt.timezone.utc)
+    day = dt.datetime.combine(annex.stamp.effective_date, dt.time(), tzinfo=dt.UTC)
     attachment = Attachment(string=annex.embedded_json(), name=ATTACHMENT_NAME, relationship="Data",
                             description="Canonical JSON of the matrix, customer context and deviations "
                                         f"(SHA-256 {annex.stamp.fingerprint})", created=day, modified=day,

@@ -111,7 +111,7 @@ def compose(frame: Document, matrix_pages: tuple[Box, ...]) -> Document | None:
     if not slots or len(slots) != len(matrix_pages):
         return None
     pages = list(frame.pages)
-    for index, content in zip(slots, matrix_pages):
+    for index, content in zip(slots, matrix_pages, strict=True):
         frame_box = frame.pages[index]._page_box
         # children[0] is the page's content (the root box); the rest are its margin boxes
         pages[index] = Page(frame_box.copy_with_children([content, *frame_box.children[1:]]))

@@ -247,7 +247,7 @@ def test_manifest_csv_cells_cannot_run_as_formulas(tmp_path):
         table = list(csv.DictReader(f))
     assert len(table) == len(entries) == len(rows)
     assert {e["customer"] for e in entries} == set(hostile) | {"fine"}  # the JSON keeps the true values
-    for entry, row in zip(entries, table):
+    for entry, row in zip(entries, table, strict=True):
         for column, value in row.items():
             assert not value.startswith(("=", "+", "-", "@", "\t", "\r")), (column, value)
             true = str(entry[column])

@@ -207,6 +207,7 @@ def test_reference_document_is_reproducible(tmp_path):
     import shutil
     import subprocess
     import sys
+
     from ..conftest import ROOT
     folder = tmp_path / "brand"
     shutil.copytree(ROOT / "templates" / "default", folder)

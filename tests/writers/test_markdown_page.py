@@ -46,6 +46,7 @@ def test_round_trip_gives_the_same_model_and_the_same_tables(tmp_path, page):
 def test_export_command_writes_a_page(tmp_path):
     import subprocess
     import sys
+
     from ..conftest import ROOT, S3
     out = tmp_path / "fr.md"
     result = subprocess.run([sys.executable, "-m", "generator", "export", str(S3 / "fr.yaml"), "-o", str(out)],
