@@ -1,6 +1,6 @@
 """The `annex` command line: thin commands over the model, readers and writers.
 
-Exit codes (DESIGN.md): 0 success; 1 input read but breaks a rule, or some batch items
+Exit codes: 0 success; 1 input read but breaks a rule, or some batch items
 failed; 2 usage error or unreadable input. Bad input prints what, where and how to fix it,
 never a traceback.
 """

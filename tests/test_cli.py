@@ -1,4 +1,4 @@
-"""`annex build` from the command line: file names and folders of DESIGN.md, exit codes,
+"""`annex build` from the command line: file names and folders of README.md, exit codes,
 and no traceback for bad input."""
 import subprocess
 import sys

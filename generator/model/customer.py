@@ -51,12 +51,12 @@ class Customer(Strict):
 
     @field_validator("annex", mode="before")
     @classmethod
-    def _annex_text(cls, v):
+    def _annex_text(cls, v: object) -> object:
         return str(v) if isinstance(v, int) else v
 
     @field_validator("locale")
     @classmethod
-    def _locale(cls, v):
+    def _locale(cls, v: Optional[str]) -> Optional[str]:
         if v is None:
             return v
         from babel import Locale, UnknownLocaleError
@@ -69,14 +69,14 @@ class Customer(Strict):
         return str(parsed)
 
     @model_validator(mode="after")
-    def _locale_of_lang(self):
+    def _locale_of_lang(self) -> Customer:
         if self.locale and self.lang and not self.locale.startswith(self.lang + "_"):
             raise ValueError(f"locale `{self.locale}` is not of the customer's language `{self.lang}`")
         return self
 
     @field_validator("lang")
     @classmethod
-    def _lang(cls, v):
+    def _lang(cls, v: Optional[str]) -> Optional[str]:
         if v is not None and v not in LANGUAGES:
             raise ValueError(f"{shown(v)} is not a supported language; use one of {', '.join(LANGUAGES)}")
         return v

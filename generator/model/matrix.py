@@ -168,9 +168,6 @@ class Matrix(Strict):
                 return activity
         return None
 
-    def party(self, party_id: str) -> Optional[Party]:
-        return next((p for p in self.parties if p.id == party_id), None)
-
 
 def _check_semver(v: str) -> str:
     if not isinstance(v, str) or not SEMVER.match(v):

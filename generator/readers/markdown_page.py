@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
@@ -423,7 +424,8 @@ def _legend_ahead(tokens: list[Token], start: int) -> bool:
     return False
 
 
-def _activity_table(rows, section: _Section, parties: list[dict], warn, activity_lines: list[int]) -> None:
+def _activity_table(rows: list[tuple[int, list[str]]], section: _Section, parties: list[dict],
+                    warn: Callable[..., None], activity_lines: list[int]) -> None:
     header_line, header = rows[0]
     labels_here = [party_label(normalise_inline(h).replace("\\", "")) for h in header[1:]]
     first = _EMPHASIS_ONLY.sub("", header[0]).strip().lower()

@@ -15,15 +15,18 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
+from docx.document import Document as DocxDocument
 from docx.oxml.ns import qn
 from lxml import etree
+from lxml.etree import _Element as Element
 
 from ..diagnostics import Diagnostic, InputError, error, warning
-from ..model import Activity, Matrix, format_roles, parse_roles, plain
+from ..model import Activity, Matrix, RoleCell, format_roles, parse_roles, plain
 
 MAX_DOCX = 32 * 1024 * 1024
 MAX_EXPANDED = 256 * 1024 * 1024
@@ -34,6 +37,7 @@ DELETED = {qn("w:del"), qn("w:moveFrom")}
 TEXT = (qn("w:t"), qn("w:delText"))
 # what the writer puts in a role cell beside the letters: non-breaking spaces and a dash for none
 _ROLE_NOISE = re.compile(r"[\u00a0\u2002\u2009\u202f–—-]+")
+Place = Callable[[str], str]  # `what` -> `section « heading », what`
 
 
 @dataclass(frozen=True)
@@ -61,8 +65,8 @@ def refuse(path: Path, message: str, hint: str, *, unreadable: bool = True) -> I
     return InputError([error(path, message, hint=hint)], unreadable=unreadable)
 
 
-def open_docx(path: Path):
-    """python-docx's Document, after checking it is a DOCX-sized zip (no zip bombs)."""
+def open_docx(path: Path) -> tuple[DocxDocument, bytes]:
+    """python-docx's Document (and the file's bytes), after checking it is a DOCX-sized zip (no zip bombs)."""
     from docx import Document
     if not path.is_file():
         raise refuse(path, "no such file", "check the path")
@@ -106,7 +110,7 @@ def identity(path: Path, data: bytes) -> Identity:
 
 # ---- text with tracked changes applied or rejected ----
 
-def _inside(node, stop, tags: set) -> bool:
+def _inside(node: Element, stop: Element, tags: set[str]) -> bool:
     for parent in node.iterancestors():
         if parent is stop:
             return False
@@ -115,7 +119,7 @@ def _inside(node, stop, tags: set) -> bool:
     return False
 
 
-def text_of(element, *, accepted: bool = True) -> str:
+def text_of(element: Element, *, accepted: bool = True) -> str:
     """The text as it reads with every pending tracked change accepted (or rejected)."""
     out = []
     for node in element.iter(*TEXT):
@@ -128,16 +132,16 @@ def text_of(element, *, accepted: bool = True) -> str:
     return "".join(out)
 
 
-def has_changes(element) -> bool:
+def has_changes(element: Element) -> bool:
     return any(True for _ in element.iter(*(INSERTED | DELETED)))
 
 
-def comment_ids(element) -> list[str]:
+def comment_ids(element: Element) -> list[str]:
     ids = [e.get(qn("w:id")) for e in element.iter(qn("w:commentRangeStart"), qn("w:commentReference"))]
     return list(dict.fromkeys(i for i in ids if i is not None))
 
 
-def comments_of(document) -> dict[str, str]:
+def comments_of(document: DocxDocument) -> dict[str, str]:
     """Comment id -> its text (paragraphs joined by a space)."""
     try:
         return {str(c.comment_id): " ".join(p.text.strip() for p in c.paragraphs if p.text.strip())
@@ -146,13 +150,13 @@ def comments_of(document) -> dict[str, str]:
         return {}
 
 
-def role_cell(text: str):
+def role_cell(text: str) -> RoleCell:
     return parse_roles(_ROLE_NOISE.sub(" ", text).strip() or None)
 
 
 # ---- reading ----
 
-def read_review(path: Path, matrix: Matrix, document, *, accepted: bool = True
+def read_review(path: Path, matrix: Matrix, document: DocxDocument, *, accepted: bool = True
                 ) -> tuple[list[RowRead], list[Diagnostic], dict[str, str]]:
     """Every bookmarked matrix row with its roles, every edit that cannot be a deviation, and the
     reasons of the deviations table (activity id -> reason, as legal left them)."""
@@ -199,7 +203,8 @@ def read_review(path: Path, matrix: Matrix, document, *, accepted: bool = True
     return rows, findings, reasons
 
 
-def _read_reasons(path, table, anchors: dict[str, str], accepted, place, findings, reasons) -> bool:
+def _read_reasons(path: Path, table: Element, anchors: dict[str, str], accepted: bool, place: Place,
+                  findings: list[Diagnostic], reasons: dict[str, str]) -> bool:
     """The deviations table (its rows carry `d_` bookmarks): a reason legal rewrote there is kept;
     any other edit in it is reported. False when the table is another one."""
     trs = table.findall(qn("w:tr"))
@@ -228,7 +233,9 @@ def _short(text: str, n: int = 60) -> str:
     return text if len(text) <= n else text[:n - 1] + "…"
 
 
-def _read_table(path, table, anchors, parties, legend, comments, accepted, place, findings, mark) -> list[RowRead]:
+def _read_table(path: Path, table: Element, anchors: dict[str, tuple[str, Activity]], parties: list[str],
+                legend: set[str], comments: dict[str, str], accepted: bool, place: Place, findings: list[Diagnostic],
+                mark: re.Pattern[str]) -> list[RowRead]:
     """One table: a matrix table (its rows carry activity bookmarks) or another one."""
     trs = table.findall(qn("w:tr"))
     names = [[b.get(qn("w:name")) for b in tr.iter(qn("w:bookmarkStart"))] for tr in trs]
@@ -262,8 +269,9 @@ def _read_table(path, table, anchors, parties, legend, comments, accepted, place
     return out
 
 
-def _read_row(path, tr, tr_pr, known, parties, legend, comments, accepted, place, findings, mark
-              ) -> Optional[RowRead]:
+def _read_row(path: Path, tr: Element, tr_pr: Optional[Element], known: tuple[str, Activity], parties: list[str],
+              legend: set[str], comments: dict[str, str], accepted: bool, place: Place, findings: list[Diagnostic],
+              mark: re.Pattern[str]) -> Optional[RowRead]:
     section, activity = known
     where = place(f"activity `{activity.id}`")
     for tag, state in ((qn("w:del"), "deleted"), (qn("w:ins"), "inserted")):

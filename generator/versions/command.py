@@ -16,7 +16,7 @@ FORMATS = ("text", "json", "md", "pdf", "docx")
 
 
 def notice_name(diff: Diff, ext: str) -> str:
-    """`<matrix-id>_<lang>_v<old>-to-v<new>.<ext>` (DESIGN.md)."""
+    """`<matrix-id>_<lang>_v<old>-to-v<new>.<ext>`, beside the annexes (README.md, Matrix versions)."""
     return f"{diff.new.id}_{diff.new.lang}_v{diff.old.version}-to-v{diff.new.version}.{ext}"
 
 

@@ -5,6 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from importlib import import_module
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..brand import Brand
 
 FORMATS = {"pdf": "generator.writers.pdf", "docx": "generator.writers.docx"}
 
@@ -13,7 +17,7 @@ def renderer(fmt: str) -> Callable:
     return import_module(FORMATS[fmt]).render
 
 
-def check_brand(formats: list[str], brand) -> None:
+def check_brand(formats: list[str], brand: Brand) -> None:
     """Check once, before any annex, what each writer needs of the brand (reference DOCX,
     stylesheet and fonts); raise InputError naming the file."""
     for fmt in formats:
