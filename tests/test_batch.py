@@ -18,10 +18,7 @@ import yaml
 from generator.atomic import TEMP_PREFIX
 
 from .conftest import CUSTOMERS, DATA, ROOT
-
-
-def annex(*args, cwd=ROOT, **kw):
-    return subprocess.run([sys.executable, "-m", "generator", *args], capture_output=True, text=True, cwd=cwd, **kw)
+from .helpers import annex
 
 
 def files_under(out: Path) -> dict[str, str]:

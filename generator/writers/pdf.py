@@ -145,8 +145,9 @@ def resource_errors(brand: Brand) -> Iterator[None]:
 def render(annex: Annex, *, reuse: bool = True) -> bytes:
     """The annex as PDF bytes, laid out as one document; with `reuse`, its matrix pages are kept
     for later annexes of the same matrix, language and deviations in this process, and taken
-    from an earlier one when it had them (pdf_pages). Same bytes either way
-    (tests/writers/test_pdf_pages.py)."""
+    from an earlier one when it had them (pdf_pages, when `pdf_pages.enabled()`). Same bytes
+    either way (tests/writers/test_pdf_pages.py)."""
+    reuse = reuse and pdf_pages.enabled()
     brand = annex.brand
     fetcher = BrandFetcher(brand)
     day = dt.datetime.combine(annex.stamp.effective_date, dt.time(), tzinfo=dt.UTC)

@@ -21,6 +21,7 @@ from generator.atomic import LOCK_NAME, TEMP_PREFIX
 from generator.diagnostics import InputError
 
 from ..conftest import CUSTOMERS, ROOT
+from ..helpers import annex as run_annex
 from ..test_batch import complete
 
 TIMEOUT = 60  # a regression fails the test instead of hanging it
@@ -28,8 +29,7 @@ BASE = yaml.safe_load(CUSTOMERS.read_text(encoding="utf-8"))["customers"]
 
 
 def annex(*args, **kw):
-    return subprocess.run([sys.executable, "-m", "generator", *args], capture_output=True, text=True, cwd=ROOT,
-                          timeout=TIMEOUT, **kw)
+    return run_annex(*args, timeout=TIMEOUT, **kw)
 
 
 def start(*args) -> subprocess.Popen:

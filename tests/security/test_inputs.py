@@ -14,14 +14,14 @@ import resource
 import shutil
 import socket
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from generator.model import limits
 
-from ..conftest import DATA, ROOT
+from ..conftest import DATA
+from ..helpers import annex as run_annex
 
 TIMEOUT = 120  # seconds; far above a normal run, reached only by a reader that blocks
 S3 = "s3-object-storage"
@@ -29,8 +29,7 @@ GOOD = "  - {id: good, name: Good SA, lang: fr, matrices: [s3-object-storage]}\n
 
 
 def annex(*args: str) -> subprocess.CompletedProcess:
-    result = subprocess.run([sys.executable, "-m", "generator", *args], capture_output=True, text=True, cwd=ROOT,
-                            timeout=TIMEOUT, preexec_fn=_bounded_memory)
+    result = run_annex(*args, timeout=TIMEOUT, preexec_fn=_bounded_memory)
     assert "Traceback" not in result.stderr, result.stderr
     return result
 
