@@ -2,14 +2,16 @@
 
 Exit codes: 0 success; 1 input read but breaks a rule, or some batch items
 failed; 2 usage error or unreadable input. Bad input prints what, where and how to fix it,
-never a traceback.
+never a traceback. Each command imports what it runs when it runs (not at the top): `annex
+--help` or a `validate` does not load WeasyPrint, python-docx or pyHanko.
 """
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
-from typing import Optional
+from typing import NoReturn, Optional
 
 import typer
 
@@ -34,9 +36,18 @@ def show(diagnostics: list[Diagnostic]) -> None:
         typer.echo(d.format(), err=True)
 
 
-def fail(exc: InputError) -> None:
+def fail(exc: InputError) -> NoReturn:
     show(exc.diagnostics)
     raise typer.Exit(2 if exc.unreadable else 1)
+
+
+def exit_with(command: Callable[[], int]) -> NoReturn:
+    """Run a command; exit with the code it returns, or say what input was bad and exit 1 or 2."""
+    try:
+        code = command()
+    except InputError as exc:
+        fail(exc)
+    raise typer.Exit(code)
 
 
 @app.command()
@@ -94,12 +105,8 @@ def import_(
     matrix_id: Optional[str] = typer.Option(None, "--id", help="matrix id (default: from the existing output or page)"),
 ) -> None:
     """Turn a published Markdown page into a matrix YAML file."""
-    from .importer import import_command
-    try:
-        code = import_command(page, output=output, lang=lang, reference=reference, matrix_id=matrix_id)
-    except InputError as exc:
-        fail(exc)
-    raise typer.Exit(code)
+    from .commands.importer import import_command
+    exit_with(lambda: import_command(page, output=output, lang=lang, reference=reference, matrix_id=matrix_id))
 
 
 @app.command()
@@ -191,12 +198,9 @@ def batch(
 ) -> None:
     """Build every customer's annexes, in parallel, with a manifest."""
     from .batch import run_batch
-    try:
-        code = run_batch(customers, jobs=jobs, formats=formats_of(fmt), out_dir=out, force=force,
-                         templates=templates, data_dir=data, signer=_signer(sign_p12, passphrase_file), since=since)
-    except InputError as exc:
-        fail(exc)
-    raise typer.Exit(code)
+    exit_with(lambda: run_batch(customers, jobs=jobs, formats=formats_of(fmt), out_dir=out, force=force,
+                                templates=templates, data_dir=data, signer=_signer(sign_p12, passphrase_file),
+                                since=since))
 
 
 @app.command()
@@ -215,12 +219,8 @@ def diff(
 ) -> None:
     """What changed between two versions of a matrix, or a change notice to sign."""
     from .versions.command import diff_command
-    try:
-        code = diff_command(old, new, lang=lang, customer_ref=customer, fmt=fmt, output=output, data_dir=data,
-                            templates=templates)
-    except InputError as exc:
-        fail(exc)
-    raise typer.Exit(code)
+    exit_with(lambda: diff_command(old, new, lang=lang, customer_ref=customer, fmt=fmt, output=output, data_dir=data,
+                                   templates=templates))
 
 
 @app.command("review-import")
@@ -234,11 +234,8 @@ def review_import(
 ) -> None:
     """Read the roles legal negotiated in a review DOCX back into a `deviations:` list."""
     from .review import review_import_command
-    try:
-        code = review_import_command(reviewed, customer_ref=customer, output=output, data_dir=data, rejected=rejected)
-    except InputError as exc:
-        fail(exc)
-    raise typer.Exit(code)
+    exit_with(lambda: review_import_command(reviewed, customer_ref=customer, output=output, data_dir=data,
+                                            rejected=rejected))
 
 
 @app.command()

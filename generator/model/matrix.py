@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_vali
 
 from . import limits
 from .blocks import Block
+from .inline import plain
 from .roles import RoleCell, parse_roles
 from .text import FileName, Key, Name, RoleText, Text, Title, shown
 
@@ -107,7 +108,6 @@ class Activity(Strict):
     @property
     def marks(self) -> tuple[str, ...]:
         """Footnote marks in the text, e.g. '(1)' in 'réseau backbone(1)'."""
-        from .inline import plain
         return find_marks(plain(self.text))
 
 

@@ -17,6 +17,7 @@ from ..model import Customer
 from ..model.limits import MAX_CUSTOMERS
 from ..model.text import printable
 from ..yamlsource import YamlDocument, load_yaml
+from .customers_csv import read_csv_document
 from .modelerrors import diagnostics_from
 
 
@@ -37,7 +38,6 @@ def read_customer_entries(path: str | Path, *, text: Optional[str] = None
     path = Path(path)
     row_problems: dict[int, list[Diagnostic]] = {}
     if path.suffix.lower() == ".csv":
-        from .customers_csv import read_csv_document
         doc, row_problems = read_csv_document(path)
     else:
         doc = load_yaml(path, text=text)

@@ -27,6 +27,7 @@ from ..diagnostics import Diagnostic, InputError, error, warning
 from ..i18n import labels
 from ..model import CALLOUT_KINDS, LANGUAGES
 from ..model.roles import parse_roles
+from ..yamlsource import read_text
 
 # Docusaurus admonitions: `:::warning[Title]`, or `:::note Title` (older syntax), or no title
 CALLOUT = re.compile(r"^\s*([A-Za-z]+)(?:\[(.*)\]|\s+(.*?))?\s*$")
@@ -138,7 +139,6 @@ def party_label(header: str) -> str:
 
 def read_page(path: str | Path, *, text: Optional[str] = None, lang: Optional[str] = None) -> PageImport:
     """Parse one page; raise InputError only if it cannot be read at all."""
-    from ..yamlsource import read_text
     path = str(path)
     if text is None:
         text = read_text(path, what="Markdown page")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import difflib
+import typing
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -35,7 +36,6 @@ def _allowed_keys(model: type[BaseModel], loc: tuple) -> list[str]:
 
 
 def _inner_model(annotation: Any) -> Any:
-    import typing
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation
     for arg in typing.get_args(annotation):

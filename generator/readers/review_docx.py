@@ -26,7 +26,9 @@ from lxml import etree
 from lxml.etree import _Element as Element
 
 from ..diagnostics import Diagnostic, InputError, error, warning
+from ..i18n import labels
 from ..model import Activity, Matrix, RoleCell, format_roles, parse_roles, plain
+from ..writers.docx import row_bookmark
 
 MAX_DOCX = 32 * 1024 * 1024
 MAX_EXPANDED = 256 * 1024 * 1024
@@ -160,7 +162,6 @@ def read_review(path: Path, matrix: Matrix, document: DocxDocument, *, accepted:
                 ) -> tuple[list[RowRead], list[Diagnostic], dict[str, str]]:
     """Every bookmarked matrix row with its roles, every edit that cannot be a deviation, and the
     reasons of the deviations table (activity id -> reason, as legal left them)."""
-    from ..writers.docx import row_bookmark
     anchors: dict[str, tuple[str, Activity]] = {}
     reason_anchors: dict[str, str] = {}
     for _, section in matrix.walk():
@@ -174,7 +175,6 @@ def read_review(path: Path, matrix: Matrix, document: DocxDocument, *, accepted:
     rows: list[RowRead] = []
     findings: list[Diagnostic] = []
     heading, paragraph = "", 0
-    from ..i18n import labels
     # the writer appends " [Dérogation 2]" to a deviating row's text: not legal's wording
     mark = re.compile(rf"\s*\[{re.escape(labels(matrix.lang).deviation_mark)} \d+\]\s*$")
 

@@ -197,14 +197,41 @@ class Writer:
         paragraphs[-1].paragraph_format.space_after = Pt(6)
         return paragraphs
 
-    # -- the annex --
-    def write(self) -> bytes:
-        a = self.a
+    def start(self, language_tag: str) -> None:
+        """The reference document emptied (its page set-up kept), in `language_tag`, with the
+        header and footer: what an annex and a change notice both start from."""
         for child in list(self.body):
             if child.tag != xml.qn("w:sectPr"):
                 self.body.remove(child)
-        xml.set_language(self.doc, a.language_tag)
+        xml.set_language(self.doc, language_tag)
         self.header_footer()
+
+    def subject_facts(self) -> list[tuple[str, str]]:
+        """The first lines of a title block: service, then customer and contract when known."""
+        a, L = self.a, self.L
+        facts = [(L.service, a.matrix.service or a.matrix.title)]
+        if a.customer:
+            facts.append((L.customer, a.customer.name))
+            if a.customer.contract:
+                facts.append((L.contract, a.customer.contract))
+        return facts
+
+    def facts_table(self, facts: list[tuple[str, str]]) -> None:
+        """A title block's table: a label in italics, its value in bold, per line."""
+        rows = [xml.XRow([self.cell([xml.XRun(label, italic=True)]), self.cell([xml.XRun(value, bold=True)])])
+                for label, value in facts]
+        self.table(rows, [2721, CONTENT_WIDTH - 2721], first_row=False, banded=False)
+
+    def saved(self) -> bytes:
+        """The document's bytes, the same for the same content (docx_xml.deterministic_zip)."""
+        out = io.BytesIO()
+        self.doc.save(out)
+        return xml.deterministic_zip(out.getvalue())
+
+    # -- the annex --
+    def write(self) -> bytes:
+        a = self.a
+        self.start(a.language_tag)
         self.title_block()
         for b in a.intro:
             self.block(b)
@@ -219,9 +246,7 @@ class Writer:
         self.properties()
         if a.review:
             xml.protect_for_review(self.doc)
-        out = io.BytesIO()
-        self.doc.save(out)
-        return xml.deterministic_zip(out.getvalue())
+        return self.saved()
 
     def header_footer(self) -> None:
         a, L = self.a, self.L
@@ -251,16 +276,9 @@ class Writer:
         a, L = self.a, self.L
         self.para(f"{L.annex} {a.annex_number}".strip(), "Annex Kicker", inline=False)
         self.para(a.matrix.title, "Title", inline=False)
-        facts = [(L.service, a.matrix.service or a.matrix.title)]
-        if a.customer:
-            facts.append((L.customer, a.customer.name))
-            if a.customer.contract:
-                facts.append((L.contract, a.customer.contract))
-        facts += [(L.provider, a.provider), (L.matrix_version, a.stamp.version),
-                  (L.effective_date, a.effective_date_text), (L.status, f"{a.status_text} — {a.approval_text}")]
-        rows = [xml.XRow([self.cell([xml.XRun(label, italic=True)]), self.cell([xml.XRun(value, bold=True)])])
-                for label, value in facts]
-        self.table(rows, [2721, CONTENT_WIDTH - 2721], first_row=False, banded=False)
+        self.facts_table([*self.subject_facts(), (L.provider, a.provider), (L.matrix_version, a.stamp.version),
+                          (L.effective_date, a.effective_date_text),
+                          (L.status, f"{a.status_text} — {a.approval_text}")])
         self.para()
 
     def legend(self) -> None:

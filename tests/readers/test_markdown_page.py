@@ -2,7 +2,7 @@
 on a small page written here."""
 import pytest
 
-from generator.importer import build_matrix
+from generator.commands.importer import matrix_from_page
 from generator.model import Quote, plain
 from generator.readers.markdown_page import read_page
 from generator.rules import walk_with_paths
@@ -16,7 +16,7 @@ PAGES = sorted(CORPUS.glob("raci_*.md"))
 def imported(path, **kw):
     """The matrix and the import's warnings, but for the notice that the standard legend is used
     (tested on its own)."""
-    matrix, page = build_matrix(path, lang=kw.get("lang"), reference=kw.get("reference"), existing=None,
+    matrix, page = matrix_from_page(path, lang=kw.get("lang"), reference=kw.get("reference"), existing=None,
                                 matrix_id="m")
     if not kw.get("all_warnings"):
         page.warnings = [w for w in page.warnings if w.code != "standard-legend"]
