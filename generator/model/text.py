@@ -17,14 +17,12 @@ from typing import Annotated
 
 from pydantic import AfterValidator, StringConstraints
 
+from ..diagnostics import BIDI, UNPRINTABLE
+from ..diagnostics import ONE_LINE as _SINGLE_LINE  # what a one-line field may not hold
+from ..diagnostics import printable as escaped
 from . import limits
 
-BIDI = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
-_NONCHARACTERS = "\ufdd0-\ufdef" + "".join(
-    f"{chr(plane * 0x10000 + 0xFFFE)}{chr(plane * 0x10000 + 0xFFFF)}" for plane in range(17))
-_ALWAYS = "\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff" + _NONCHARACTERS + BIDI
-_SINGLE_LINE = re.compile(f"[\t\n\u2028\u2029{_ALWAYS}]")
-_MULTI_LINE = re.compile(f"[{_ALWAYS}]")
+_MULTI_LINE = re.compile(f"[{UNPRINTABLE}]")
 _C0_NAMES = {0: "NUL", 7: "BEL", 8: "BACKSPACE", 9: "TAB", 10: "LINE FEED", 11: "VERTICAL TAB", 12: "FORM FEED",
              13: "CARRIAGE RETURN", 27: "ESC", 127: "DEL", 0x85: "NEXT LINE", 0x9B: "CSI"}
 
@@ -44,11 +42,8 @@ def shown(value: object, limit: int = 60) -> str:
 
 
 def printable(value: object, limit: int | None = 80) -> str:
-    """A value as it may go into a report, a terminal or a log line: control, line-breaking and
-    bidirectional characters from the data written as escapes (ESC as `\\x1b`), never sent raw,
-    so data can neither drive the terminal nor forge a log line; cut short unless `limit` is None."""
-    text = _SINGLE_LINE.sub(lambda m: m.group(0).encode("unicode_escape").decode("ascii"), str(value))
-    return text if limit is None or len(text) <= limit else text[: limit - 1] + "…"
+    """diagnostics.printable, cut to 80 characters unless told otherwise: a value quoted in a message."""
+    return escaped(value, limit)
 
 
 def text_problem(value: str, *, multiline: bool) -> str | None:
