@@ -239,7 +239,7 @@ def _run_locked(entries_in, *, jobs: Optional[int], formats: list[str], out_dir:
     return 1 if totals["failed"] else 0
 
 
-def _parallel(planned: list[Job], workers: int, report: Reporter, results: list[Entry]) -> None:
+def _parallel(planned: list[Job], workers: int, report: "Reporter", results: list[Entry]) -> None:
     """Run the jobs over worker processes (workers.py); a job whose worker dies is retried once
     in a fresh one, and fails alone if it kills that one too."""
     # fork: workers inherit the imported modules and warm caches instead of re-importing; what
@@ -275,14 +275,8 @@ class Reporter:
         self.progress = None
         if stream.isatty():
             from rich.console import Console
-            from rich.progress import (
-                BarColumn,
-                MofNCompleteColumn,
-                Progress,
-                TextColumn,
-                TimeElapsedColumn,
-                TimeRemainingColumn,
-            )
+            from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
+                                       TimeRemainingColumn)
             self.progress = Progress(TextColumn("annexes"), BarColumn(), MofNCompleteColumn(),
                                      TextColumn("{task.fields[rate]}/s"), TimeElapsedColumn(),
                                      TextColumn("left"), TimeRemainingColumn(),
