@@ -67,7 +67,8 @@ def read_customer_entries(path: str | Path, *, text: Optional[str] = None
 
 def _entry(doc: YamlDocument, i: int, raw: object, problems: list[Diagnostic], seen: dict[str, int]) -> CustomerEntry:
     """One customer: the model if it is valid and its id is free, else every problem found."""
-    raw_id = printable(raw.get("id", f"#{i + 1}")) if isinstance(raw, dict) else f"#{i + 1}"
+    # as written (the manifest's JSON keeps it; messages and log lines show it escaped)
+    raw_id = str(raw.get("id", f"#{i + 1}"))[:200] if isinstance(raw, dict) else f"#{i + 1}"
     listed = raw.get("matrices") if isinstance(raw, dict) else None
     listed = listed if isinstance(listed, list) else []
     matrices = tuple(dict.fromkeys(printable(m) for m in listed if isinstance(m, str)))
@@ -105,7 +106,7 @@ def _repeated_matrices(doc: YamlDocument, i: int, raw_id: str, listed: list) -> 
             continue
         if mid in first:
             loc = doc.where(("customers", i, "matrices", j))
-            out.append(error(doc.path, f"customer `{raw_id}`: matrix `{printable(mid)}` is listed twice",
+            out.append(error(doc.path, f"customer `{printable(raw_id)}`: matrix `{printable(mid)}` is listed twice",
                              line=loc.line, column=loc.column, field=f"customers[{i}].matrices[{j}]",
                              code="duplicate-matrix", related=(doc.where(("customers", i, "matrices", first[mid])),),
                              hint="list each matrix once"))
