@@ -71,7 +71,7 @@ def _entry(doc: YamlDocument, i: int, raw: object, problems: list[Diagnostic], s
     raw_id = str(raw.get("id", f"#{i + 1}"))[:200] if isinstance(raw, dict) else f"#{i + 1}"
     listed = raw.get("matrices") if isinstance(raw, dict) else None
     listed = listed if isinstance(listed, list) else []
-    matrices = tuple(dict.fromkeys(printable(m) for m in listed if isinstance(m, str)))
+    matrices = tuple(dict.fromkeys(m[:200] for m in listed if isinstance(m, str)))
     problems = problems + _repeated_matrices(doc, i, raw_id, listed)
     try:
         customer = Customer.model_validate(raw)

@@ -157,11 +157,13 @@ def test_too_many_customers(tmp_path, monkeypatch):
     assert d.code == "limit" and d.location.line == 4 and "more than 2 customers" in d.message
 
 
-def test_reported_ids_cannot_carry_terminal_escapes(tmp_path):
+def test_reported_ids_are_kept_as_written_and_messages_cannot_carry_terminal_escapes(tmp_path):
     f = tmp_path / "c.yaml"
     f.write_text('customers:\n  - {id: "x\\e[2J", name: A, matrices: ["m\\e]0;"]}\n', encoding="utf-8")
     (entry,) = read_customer_entries(f)[0]
-    assert entry.customer is None and entry.raw_id == "x\\x1b[2J" and entry.matrices == ("m\\x1b]0;",)
+    assert entry.customer is None and entry.raw_id == "x\x1b[2J" and entry.matrices == ("m\x1b]0;",)
+    messages = "\n".join(d.format() for d in entry.problems)
+    assert entry.problems and "\x1b" not in messages and "\\x1b" in messages
 
 
 def test_a_side_file_named_by_many_rows_is_read_once(tmp_path, monkeypatch):
