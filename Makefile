@@ -3,13 +3,17 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: sample test bench system system-build clean
+.PHONY: sample test lint bench system system-build clean
 
 sample: system-build $(VENV)/.installed  ## set up, then build every sample customer's annexes into output/
 	$(BIN)/annex batch data/customers/example.yaml -o output
 
-test: system $(VENV)/.installed  ## set up, then run the whole test suite
+test: system $(VENV)/.installed lint  ## set up, then the gates (lint, types), then the whole test suite
 	$(BIN)/python -m pytest -q
+
+lint: $(VENV)/.installed  ## the gates alone: ruff and mypy, as configured in pyproject.toml
+	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 bench: $(VENV)/.installed  ## speed and memory figures beside the peers (see README.md, Benchmark)
 	$(BIN)/python bench/run.py

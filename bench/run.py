@@ -54,6 +54,7 @@ def plain_html(annex) -> str:
     """The annex's HTML as a user would hand it to WeasyPrint: CSS inlined, no @font-face
     (system fonts), no custom URL fetcher, no PDF/A."""
     import re
+
     from generator.writers.html import render
     html = render(annex)
     css = (annex.brand.find("annex.css")).read_text(encoding="utf-8")

@@ -10,16 +10,27 @@ from __future__ import annotations
 import datetime as dt
 import os
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Any, Optional
 
 from . import __version__, fontcoverage
 from .brand import Brand
 from .diagnostics import InputError, Location, error
 from .fingerprint import canonical_json, fingerprint
-from .rules import check_deviations
 from .i18n import Labels, labels, language_tag, locale_for, long_date
-from .model import (Activity, Callout, Customer, Deviation, LegendEntry, Matrix, Party, Quote, RoleCell, Signatory,
-                    parse_roles)
+from .model import (
+    Activity,
+    Callout,
+    Customer,
+    Deviation,
+    LegendEntry,
+    Matrix,
+    Party,
+    Quote,
+    RoleCell,
+    Signatory,
+    parse_roles,
+)
+from .rules import check_deviations
 
 FORMAT_VERSION = "2"  # bump when a writer changes what it prints for the same inputs
 
@@ -174,17 +185,23 @@ class Annex:
         return c.name + (f" · {self.labels.contract} {c.contract}" if c.contract else "")
 
     @property
-    def facts(self) -> tuple[tuple[str, str], ...]:
-        """The title block's rows, (label, value), in order."""
+    def subject_facts(self) -> tuple[tuple[str, str], ...]:
+        """The first rows of a title block (annex or change notice): service, customer, contract."""
         L, c = self.labels, self.customer
         rows = [(L.service, self.matrix.service or self.matrix.title)]
         if c:
             rows.append((L.customer, c.name))
             if c.contract:
                 rows.append((L.contract, c.contract))
-        rows += [(L.provider, self.provider), (L.matrix_version, self.stamp.version),
-                 (L.effective_date, self.effective_date_text), (L.status, f"{self.status_text} — {self.approval_text}")]
         return tuple(rows)
+
+    @property
+    def facts(self) -> tuple[tuple[str, str], ...]:
+        """The title block's rows, (label, value), in order."""
+        L = self.labels
+        return self.subject_facts + ((L.provider, self.provider), (L.matrix_version, self.stamp.version),
+                                     (L.effective_date, self.effective_date_text),
+                                     (L.status, f"{self.status_text} — {self.approval_text}"))
 
     @property
     def legend_title(self) -> str:
@@ -237,7 +254,7 @@ def effective_date(matrix: Matrix, customer: Optional[Customer]) -> dt.date:
         return matrix.history[-1].date
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     if epoch and epoch.isdigit():
-        return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc).date()
+        return dt.datetime.fromtimestamp(int(epoch), dt.UTC).date()
     raise InputError([error(f"matrix {matrix.id}", "no effective date: no customer date, approval or revision",
                             hint="give the customer an `effective_date`, add a revision to `history`, "
                                  "or set SOURCE_DATE_EPOCH")])
@@ -298,7 +315,7 @@ def build_annex(matrix: Matrix, customer: Optional[Customer], brand: Brand, *, d
                 row = Row(activity, agreed, standard, number)
             else:
                 row = Row(activity, standard)
-            for p, cell in zip(party_ids, row.roles):
+            for p, cell in zip(party_ids, row.roles, strict=True):
                 totals[p][0] += "R" in cell.letters
                 totals[p][1] += "A" in cell.letters
             rows.append(row)
@@ -311,7 +328,7 @@ def build_annex(matrix: Matrix, customer: Optional[Customer], brand: Brand, *, d
                                       cat.fmt("for_party", party=_signing_name(p, matrix, customer, brand)))
                         for p in matrix.parties)
     day = effective_date(matrix, customer)
-    payload = {
+    payload: dict[str, Any] = {
         "format": FORMAT_VERSION,
         "generator": __version__,
         "template": brand.version,
@@ -341,7 +358,7 @@ def _tables(section, rows: list[Row], cat: Labels) -> tuple[TableView, ...]:
     a new table, and those blocks print under the previous one."""
     tables: list[TableView] = []
     current: list[Row] = []
-    for activity, row in zip(section.activities, rows):
+    for activity, row in zip(section.activities, rows, strict=True):
         if activity.before:  # (a table without rows just prints the blocks)
             tables.append(TableView(tuple(current), block_views(activity.before, cat, notes=bool(current))))
             current = []

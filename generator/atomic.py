@@ -10,16 +10,16 @@ from __future__ import annotations
 import errno
 import os
 import tempfile
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 from .diagnostics import InputError, error
 
 try:
     import fcntl
 except ImportError:  # not POSIX: no lock (the batch runs, unguarded)
-    fcntl = None
+    fcntl = None  # type: ignore[assignment]
 
 TEMP_PREFIX = ".annex-tmp-"
 LOCK_NAME = ".annex.lock"
@@ -45,7 +45,7 @@ def write_error(path: str | Path, exc: OSError) -> InputError:
         if blocking is not None:
             where, what = str(blocking), "is a file, not a folder"
     return InputError([error(where, what,
-                             hint=_HINTS.get(exc.errno, "check the output folder and run again"))],
+                             hint=_HINTS.get(exc.errno or 0, "check the output folder and run again"))],
                       unreadable=True)
 
 

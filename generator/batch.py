@@ -100,10 +100,10 @@ def run_job(job: Job) -> list[Entry]:
         entries.append(Entry(**base, size=len(data), sha256=hashlib.sha256(data).hexdigest(), status="written"))
     if job.since:
         from .versions.batch_notice import write_notices
-        entries += write_notices(c, matrix, annex.brand, notice_formats(job.formats), out_dir, Path(job.data_dir), job.since,
-                                 tuple(e for e in job.previous if e.format.startswith("notice-")))
+        entries += write_notices(c, matrix, annex.brand, notice_formats(job.formats), out_dir, Path(job.data_dir),
+                                 job.since, tuple(e for e in job.previous if e.format.startswith("notice-")))
     if "pdf" in job.formats:
-        _freeze_long_lived()
+        freeze_long_lived()
     return entries
 
 
@@ -122,18 +122,18 @@ def internal_error(what: str) -> str:
 _frozen_version: Optional[int] = None
 
 
-def _freeze_long_lived() -> None:
+def freeze_long_lived() -> None:
     """When a job kept or dropped matrix pages (writers/pdf_pages.py), collect garbage once and
     freeze what is left (modules, matrices, kept pages): Python's full collections then skip
     those objects instead of rescanning them every few annexes, which cost a PDF about 15% of
     its time. Dropped pages are unfrozen first, so that they can be collected."""
     global _frozen_version
     from .writers import pdf_pages
-    if pdf_pages.cache.version != _frozen_version:
+    if pdf_pages.generation() != _frozen_version:
         gc.unfreeze()
         gc.collect()
         gc.freeze()
-        _frozen_version = pdf_pages.cache.version
+        _frozen_version = pdf_pages.generation()
 
 
 def one_line(diagnostics) -> str:
@@ -244,7 +244,7 @@ def _run_locked(entries_in, *, jobs: Optional[int], formats: list[str], out_dir:
     return 1 if totals["failed"] else 0
 
 
-def _parallel(planned: list[Job], workers: int, report: "Reporter", results: list[Entry]) -> None:
+def _parallel(planned: list[Job], workers: int, report: Reporter, results: list[Entry]) -> None:
     """Run the jobs over worker processes (workers.py); a job whose worker dies is retried once
     in a fresh one, and fails alone if it kills that one too."""
     # fork: workers inherit the imported modules and warm caches instead of re-importing; what
@@ -280,8 +280,14 @@ class Reporter:
         self.progress = None
         if stream.isatty():
             from rich.console import Console
-            from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
-                                       TimeRemainingColumn)
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+                TimeElapsedColumn,
+                TimeRemainingColumn,
+            )
             self.progress = Progress(TextColumn("annexes"), BarColumn(), MofNCompleteColumn(),
                                      TextColumn("{task.fields[rate]}/s"), TimeElapsedColumn(),
                                      TextColumn("left"), TimeRemainingColumn(),

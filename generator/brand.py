@@ -11,7 +11,6 @@ system fonts under /usr/share/fonts (Debian's Noto packages), named one by one i
 from __future__ import annotations
 
 import hashlib
-import re
 import stat
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -115,7 +114,8 @@ class Colors(_Strict):
     def text_pairs(self) -> dict[str, tuple[str, str]]:
         """Every (text, background) pair an annex prints, by the keys that set it."""
         white = "#FFFFFF"
-        pairs = {"text": (self.text, white), "muted": (self.muted, white), "muted on row_alt": (self.muted, self.row_alt),
+        pairs = {"text": (self.text, white), "muted": (self.muted, white),
+                 "muted on row_alt": (self.muted, self.row_alt),
                  "primary": (self.primary, white), "accent": (self.accent, white), "note": (self.note, white),
                  "table_header_text on primary": (self.table_header_text, self.primary),
                  "text on deviation": (self.text, self.deviation), "text on row_alt": (self.text, self.row_alt),
@@ -126,7 +126,7 @@ class Colors(_Strict):
         return pairs
 
     @model_validator(mode="after")
-    def _readable(self) -> "Colors":
+    def _readable(self) -> Colors:
         low = [f"{name} ({contrast(*pair):.1f}:1)" for name, pair in self.text_pairs().items()
                if contrast(*pair) < MIN_TEXT_CONTRAST]
         if low:

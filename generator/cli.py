@@ -1,16 +1,18 @@
 """The `annex` command line: thin commands over the model, readers and writers.
 
-Exit codes (DESIGN.md): 0 success; 1 input read but breaks a rule, or some batch items
+Exit codes: 0 success; 1 input read but breaks a rule, or some batch items
 failed; 2 usage error or unreadable input. Bad input prints what, where and how to fix it,
-never a traceback.
+never a traceback. Each command imports what it runs when it runs (not at the top): `annex
+--help` or a `validate` does not load WeasyPrint, python-docx or pyHanko.
 """
 from __future__ import annotations
 
 import os
 import sys
-from enum import Enum
+from collections.abc import Callable
+from enum import StrEnum
 from pathlib import Path
-from typing import List, Optional
+from typing import NoReturn, Optional
 
 import typer
 
@@ -18,9 +20,10 @@ from .diagnostics import Diagnostic, InputError, printable
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Contract annexes (PDF, DOCX) from RACI responsibility matrices.")
+DB_HELP = "SQLAlchemy URL (default: ANNEX_DB, else SQLite in the data folder)"
 
 
-class Format(str, Enum):
+class Format(StrEnum):
     pdf = "pdf"
     docx = "docx"
     all = "all"
@@ -35,15 +38,24 @@ def show(diagnostics: list[Diagnostic]) -> None:
         typer.echo(d.format(), err=True)
 
 
-def fail(exc: InputError) -> None:
+def fail(exc: InputError) -> NoReturn:
     show(exc.diagnostics)
     raise typer.Exit(2 if exc.unreadable else 1)
 
 
+def exit_with(command: Callable[[], int]) -> NoReturn:
+    """Run a command; exit with the code it returns, or say what input was bad and exit 1 or 2."""
+    try:
+        code = command()
+    except InputError as exc:
+        fail(exc)
+    raise typer.Exit(code)
+
+
 @app.command()
 def validate(
-    paths: List[Path] = typer.Argument(..., help="matrix and customer files; folders are walked"),
-    warn: List[str] = typer.Option([], "--warn", metavar="RULE",
+    paths: list[Path] = typer.Argument(..., help="matrix and customer files; folders are walked"),
+    warn: list[str] = typer.Option([], "--warn", metavar="RULE",
                                    help="report a RACI rule as a warning: one-accountable, responsible-required"),
     data: Path = typer.Option(Path("data"), "--data", help="where customer files find their matrices"),
 ) -> None:
@@ -52,8 +64,9 @@ def validate(
     allowed = {"one-accountable", "responsible-required"}
     bad = [w for w in warn if w not in allowed]
     if bad:
-        typer.echo(f"error: --warn takes one of {', '.join(sorted(allowed))}, not {printable(', '.join(bad))}", err=True)
-        raise typer.Exit(2)
+        typer.echo(f"error: --warn takes one of {', '.join(sorted(allowed))}, not {printable(', '.join(bad))}",
+                   err=True)
+        raise typer.Exit(2) from None
     report = validate_paths(list(paths), relax=frozenset(warn), data_dir=data)
     show(report.sorted())
     n_err, n_warn = len(report.errors), len(report.warnings)
@@ -94,12 +107,8 @@ def import_(
     matrix_id: Optional[str] = typer.Option(None, "--id", help="matrix id (default: from the existing output or page)"),
 ) -> None:
     """Turn a published Markdown page into a matrix YAML file."""
-    from .importer import import_command
-    try:
-        code = import_command(page, output=output, lang=lang, reference=reference, matrix_id=matrix_id)
-    except InputError as exc:
-        fail(exc)
-    raise typer.Exit(code)
+    from .commands.importer import import_command
+    exit_with(lambda: import_command(page, output=output, lang=lang, reference=reference, matrix_id=matrix_id))
 
 
 @app.command()
@@ -129,7 +138,8 @@ def export(
 def build(
     matrix: str = typer.Argument(..., metavar="MATRIX", help="matrix YAML file, or matrix id under --data"),
     lang: Optional[str] = typer.Option(None, "--lang", help="language (default: the customer's, else fr)"),
-    customer: Optional[str] = typer.Option(None, "--customer", metavar="FILE[#ID]", help="customer file, #ID picks one"),
+    customer: Optional[str] = typer.Option(None, "--customer", metavar="FILE[#ID]",
+                                           help="customer file, #ID picks one"),
     fmt: Format = typer.Option(Format.all, "--format", help="pdf, docx or all"),
     out: Path = typer.Option(Path("output"), "-o", "--output", help="output folder"),
     templates: Optional[Path] = typer.Option(None, "--templates", help="brand folder (default: templates/default)"),
@@ -144,7 +154,8 @@ def build(
 ) -> None:
     """Build one annex as PDF and/or DOCX."""
     from .brand import load_brand
-    from .build import build as build_files, load_checked_matrix, resolve_matrix
+    from .build import build as build_files
+    from .build import load_checked_matrix, resolve_matrix
     from .readers.customers import pick_customer
     try:
         signer = _signer(sign_p12, passphrase_file)
@@ -190,19 +201,17 @@ def batch(
     """Build every customer's annexes, in parallel, with a manifest."""
     from .batch import run_batch
     formats = formats_of(fmt) + (["review"] if review else [])
-    try:
-        code = run_batch(customers, jobs=jobs, formats=formats, out_dir=out, force=force,
-                         templates=templates, data_dir=data, signer=_signer(sign_p12, passphrase_file), since=since)
-    except InputError as exc:
-        fail(exc)
-    raise typer.Exit(code)
+    exit_with(lambda: run_batch(customers, jobs=jobs, formats=formats, out_dir=out, force=force,
+                                templates=templates, data_dir=data, signer=_signer(sign_p12, passphrase_file),
+                                since=since))
 
 
 @app.command()
 def diff(
     old: str = typer.Argument(..., metavar="OLD", help="matrix YAML file, matrix id, or annex PDF (its embedded data)"),
     new: str = typer.Argument(..., metavar="NEW", help="matrix YAML file, matrix id, or annex PDF"),
-    lang: Optional[str] = typer.Option(None, "--lang", help="language of matrix ids (default: an annex PDF's, else fr)"),
+    lang: Optional[str] = typer.Option(None, "--lang",
+                                       help="language of matrix ids (default: an annex PDF's, else fr)"),
     customer: Optional[str] = typer.Option(None, "--customer", metavar="FILE#ID",
                                            help="mark the changes this customer's deviations override"),
     fmt: str = typer.Option("text", "--format", help="text, json, or a change notice: md, pdf, docx"),
@@ -213,12 +222,8 @@ def diff(
 ) -> None:
     """What changed between two versions of a matrix, or a change notice to sign."""
     from .versions.command import diff_command
-    try:
-        code = diff_command(old, new, lang=lang, customer_ref=customer, fmt=fmt, output=output, data_dir=data,
-                            templates=templates)
-    except InputError as exc:
-        fail(exc)
-    raise typer.Exit(code)
+    exit_with(lambda: diff_command(old, new, lang=lang, customer_ref=customer, fmt=fmt, output=output, data_dir=data,
+                                   templates=templates))
 
 
 @app.command("review-import")
@@ -232,11 +237,8 @@ def review_import(
 ) -> None:
     """Read the roles legal negotiated in a review DOCX back into a `deviations:` list."""
     from .review import review_import_command
-    try:
-        code = review_import_command(reviewed, customer_ref=customer, output=output, data_dir=data, rejected=rejected)
-    except InputError as exc:
-        fail(exc)
-    raise typer.Exit(code)
+    exit_with(lambda: review_import_command(reviewed, customer_ref=customer, output=output, data_dir=data,
+                                            rejected=rejected))
 
 
 @app.command()
@@ -272,12 +274,13 @@ def sign(
 @app.command()
 def verify(
     pdf: Path = typer.Argument(..., metavar="ANNEX.pdf", help="a signed annex"),
-    trust: List[Path] = typer.Option([], "--trust", metavar="ROOT.pem", help="trusted root certificate (repeatable)"),
+    trust: list[Path] = typer.Option([], "--trust", metavar="ROOT.pem", help="trusted root certificate (repeatable)"),
     data: Optional[Path] = typer.Option(None, "--data", help="data folder: check the annex is still current"),
     as_json: bool = typer.Option(False, "--json", help="print the report as JSON"),
 ) -> None:
     """Check an annex's signatures and that it is what its embedded data says."""
-    from .signing.verify import render_text, verify as verify_file
+    from .signing.verify import render_text
+    from .signing.verify import verify as verify_file
     try:
         report = verify_file(pdf, trust=list(trust), data_dir=data)
     except InputError as exc:
@@ -301,14 +304,14 @@ def _open_db(db: Optional[str], data: Path):
         typer.echo(f"error: cannot open the database: {type(exc).__name__}: {str(exc).splitlines()[0]}", err=True)
         typer.echo("    fix: check --db / ANNEX_DB (e.g. postgresql://user@host/annex) and that the server runs",
                    err=True)
-        raise typer.Exit(2)
+        raise typer.Exit(2) from None
 
 
 @app.command()
 def serve(
     host: str = typer.Option("127.0.0.1", "--host", help="address to listen on"),
     port: int = typer.Option(8000, "--port", help="port to listen on"),
-    db: Optional[str] = typer.Option(None, "--db", help="SQLAlchemy URL (default: ANNEX_DB, else SQLite in the data folder)"),
+    db: Optional[str] = typer.Option(None, "--db", help=DB_HELP),
     workers: Optional[int] = typer.Option(None, "--workers", help="annex worker processes (default: CPUs, at most 4)"),
     data: Path = typer.Option(Path("data"), "--data", help="data folder holding the matrices"),
     store: Optional[Path] = typer.Option(None, "--store", envvar="ANNEX_STORE",
@@ -317,18 +320,21 @@ def serve(
     insecure_cookies: bool = typer.Option(False, "--insecure-cookies",
                                           help="session cookies without Secure, for plain http on a developer machine"),
     trusted_user_header: Optional[str] = typer.Option(None, "--trusted-user-header", metavar="HEADER",
-                                                      help="sign users in from this header set by an SSO reverse proxy (off by default)"),
+                                                      help="sign users in from this header set by an SSO reverse "
+                                                           "proxy (off by default)"),
 ) -> None:
     """Run the web service for sales and legal, and the API."""
     import uvicorn
+
     from .web import Settings, create_app
     from .web.generate import cpu_workers
     _open_db(db, data)  # fail early, with a message, on a bad URL
     settings = Settings(data_dir=data, db_url=_db_url(db, data), store_dir=store, templates=templates,
                         workers=cpu_workers() if workers is None else workers,
                         secure_cookies=not insecure_cookies, trusted_user_header=trusted_user_header,
-                        warm=(("s3-object-storage", "fr"),) if (data / "matrices" / "s3-object-storage").is_dir() else ())
-    typer.echo(f"annex serving on http://{host}:{port} (database {settings.db_url.split('@')[-1]})", err=True)
+                        warm=((("s3-object-storage", "fr"),) if (data / "matrices" / "s3-object-storage").is_dir()
+                              else ()))
+    typer.echo(f"annex serving on http://{host}:{port} (database {(settings.db_url or '').split('@')[-1]})", err=True)
     from .web.legal_hooks import install
     install(settings.data_dir)  # legal's uploads: review-import and verify, as on the command line
     uvicorn.run(create_app(settings), host=host, port=port, proxy_headers=True, forwarded_allow_ips="127.0.0.1",
@@ -345,7 +351,7 @@ def user_add(
     name: str = typer.Argument(..., help="user name (letters, digits, . _ @ -)"),
     role: str = typer.Option(..., "--role", help="sales, legal or admin"),
     lang: str = typer.Option("en", "--lang", help="interface language: fr, en, de, es, it"),
-    db: Optional[str] = typer.Option(None, "--db", help="SQLAlchemy URL (default: ANNEX_DB, else SQLite in the data folder)"),
+    db: Optional[str] = typer.Option(None, "--db", help=DB_HELP),
     data: Path = typer.Option(Path("data"), "--data", help="data folder (where the default SQLite file lives)"),
 ) -> None:
     """Add a user; the password is read from stdin (or a prompt on a terminal)."""
@@ -359,8 +365,8 @@ def user_add(
         with sessions.begin() as s:
             add_user(s, name, password, role, lang=lang)
     except AccountError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(1)
+        typer.echo(f"error: {printable(exc)}", err=True)
+        raise typer.Exit(1) from None
     typer.echo(f"user {name} added with role {role}", err=True)
 
 
@@ -371,7 +377,7 @@ app.add_typer(token_app, name="token")
 @token_app.command("create")
 def token_create(
     name: str = typer.Argument(..., help="the user the token acts as"),
-    db: Optional[str] = typer.Option(None, "--db", help="SQLAlchemy URL (default: ANNEX_DB, else SQLite in the data folder)"),
+    db: Optional[str] = typer.Option(None, "--db", help=DB_HELP),
     data: Path = typer.Option(Path("data"), "--data", help="data folder (where the default SQLite file lives)"),
 ) -> None:
     """Create an API token for a user; it is printed once, on its own line."""
@@ -381,8 +387,8 @@ def token_create(
         with sessions.begin() as s:
             token = create_token(s, name)
     except AccountError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(1)
+        typer.echo(f"error: {printable(exc)}", err=True)
+        raise typer.Exit(1) from None
     typer.echo(token)
 
 

@@ -7,20 +7,26 @@ user for bad input.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
 
-# C0 and C1 controls (ESC starts terminal escape sequences), DEL, line and paragraph
-# separators, and the bidirectional overrides and isolates that reorder what a reader sees
-_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+# what no message prints raw (and no annex carries, model/text.py): C0 and C1 controls (ESC
+# starts terminal escape sequences) and DEL, lone surrogates and noncharacters, which cannot be
+# written as UTF-8 or XML, and the bidirectional controls that reorder what a reader sees
+BIDI = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+_NONCHARACTERS = "\ufdd0-\ufdef" + "".join(
+    f"{chr(plane * 0x10000 + 0xFFFE)}{chr(plane * 0x10000 + 0xFFFF)}" for plane in range(17))
+UNPRINTABLE = "\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff" + _NONCHARACTERS + BIDI  # a character class
+ONE_LINE = re.compile(f"[\t\n\u2028\u2029{UNPRINTABLE}]")  # and line breaks and tabs
 
 
-def printable(text: object) -> str:
-    """`text` safe to show on a terminal or in a log line: control characters from the data (a
-    customer id, a name, an error message) are shown escaped (ESC as `\\x1b`), never sent raw,
-    so data can neither drive the terminal nor forge a log line."""
-    return _UNPRINTABLE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), str(text))
+def printable(value: object, limit: int | None = None) -> str:
+    """A value as it may go into a report, a terminal or a log line: control, line-breaking and
+    bidirectional characters from the data written as escapes (ESC as `\\x1b`), never sent raw,
+    so data can neither drive the terminal nor forge a log line; cut to `limit` characters."""
+    text = ONE_LINE.sub(lambda m: m.group(0).encode("unicode_escape").decode("ascii"), str(value))
+    return text if limit is None or len(text) <= limit else text[: limit - 1] + "…"
 
 
 @dataclass(frozen=True, order=True)

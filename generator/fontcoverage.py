@@ -9,8 +9,9 @@ characters.
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Iterator
 from functools import lru_cache
-from typing import Any, Iterator
+from typing import Any
 
 from fontTools.ttLib import TTFont
 

@@ -12,7 +12,6 @@ import io
 import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Optional
 
 from pydantic import TypeAdapter, ValidationError
 
@@ -127,6 +126,3 @@ def write_manifest(out_dir: Path, entries: list[Entry]) -> dict:
     })
     return totals
 
-
-def find(entries: dict, key: tuple) -> Optional[Entry]:
-    return entries.get(key)

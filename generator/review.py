@@ -15,9 +15,15 @@ from typing import Optional
 
 import yaml
 
+from .annex import build_annex, deviations_for
+from .atomic import write_atomic
+from .brand import load_brand
+from .build import load_checked_matrix, resolve_matrix
 from .diagnostics import Diagnostic, InputError, Location, error, warning
 from .model import Customer, Matrix, parse_roles
+from .readers.customers import pick_customer
 from .readers.review_docx import Identity, RowRead, identity, open_docx, read_review
+from .rules import check_roles, legend_letters
 
 
 @dataclass
@@ -31,7 +37,6 @@ class Outcome:
 
 def current_matrix(path: Path, ident: Identity, data_dir: Path) -> Matrix:
     """The matrix the DOCX was made from, refused if a newer version replaced it."""
-    from .build import load_checked_matrix, resolve_matrix
     matrix = load_checked_matrix(resolve_matrix(ident.matrix_id, lang=ident.lang, data_dir=data_dir))
     if matrix.version != ident.version:
         raise InputError([error(path, f"was made from version {ident.version} of matrix `{ident.matrix_id}` "
@@ -52,8 +57,6 @@ def to_deviations(path: Path, matrix: Matrix, rows: list[RowRead], customer: Opt
                   reasons: dict[str, str]) -> tuple[list[dict], list[Diagnostic], dict[str, int]]:
     """Rows whose roles differ from the standard become deviations, with a reason: the Word
     comment on the row, else the deviations table's (as legal left it), else the customer file's."""
-    from .annex import deviations_for
-    from .rules import check_roles, legend_letters
     parties = [p.id for p in matrix.parties]
     existing = {d.activity: d for d in deviations_for(customer, matrix)}
     several = bool(customer and len(customer.matrices) > 1)
@@ -88,7 +91,7 @@ def to_deviations(path: Path, matrix: Matrix, rows: list[RowRead], customer: Opt
         else:
             counts["changed"] += 1
         where = Location(str(path))
-        findings += check_roles(dict(row.roles), parties, legend_letters(matrix), lambda *_a, **_k: where,
+        findings += check_roles(dict(row.roles), parties, legend_letters(matrix), lambda *_a, where=where, **_k: where,
                                 field=f"deviations[{row.activity.id}]", one_accountable=matrix.rules.one_accountable,
                                 responsible_required=matrix.rules.responsible_required, path=str(path),
                                 subject=f"section « {row.section} », deviation on `{row.activity.id}`",
@@ -119,10 +122,9 @@ def stale(path: Path, ident: Identity, matrix: Matrix, customer: Optional[Custom
     and the file the output will be merged into no longer describe the same annex."""
     if customer is None or not ident.fingerprint:
         return []
-    from .annex import build_annex
-    from .brand import load_brand
     try:
-        made = {build_annex(matrix, customer, load_brand(), review=r, draft=matrix.status != "approved").stamp.fingerprint
+        draft = matrix.status != "approved"
+        made = {build_annex(matrix, customer, load_brand(), review=r, draft=draft).stamp.fingerprint
                 for r in (True, False)}
     except InputError:
         made = set()
@@ -146,8 +148,6 @@ def deviations_yaml(outcome: Outcome, source: Path) -> str:
 
 def review_import_command(path: Path, *, customer_ref: Optional[str], output: Optional[Path], data_dir: Path,
                           rejected: bool = False) -> int:
-    from .atomic import write_atomic
-    from .readers.customers import pick_customer
     customer = pick_customer(customer_ref)[0] if customer_ref else None
     outcome = review_import(path, customer=customer, data_dir=data_dir, accepted=not rejected)
     text = deviations_yaml(outcome, path)

@@ -8,9 +8,10 @@ command line; everything else is always an error.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator, Optional
+from typing import Optional
 
 from .diagnostics import Diagnostic, Location, error, warning
 from .model import Activity, Customer, Matrix, Section
@@ -62,7 +63,8 @@ def check_roles(roles: dict, parties: list[str], legend: set[str], where, *, fie
         parsed = parse_roles(cell)
         loc = where(("roles", party))
         if parsed.unknown:
-            out.append(error(path, f"{subject}: role cell `{cell}` holds `{parsed.unknown}`, which is not a role letter",
+            out.append(error(path, f"{subject}: role cell `{cell}` holds `{parsed.unknown}`, "
+                                   "which is not a role letter",
                              line=loc.line, column=loc.column, field=f"{field}.roles.{party}",
                              hint=f"write role letters only, e.g. RA or C, I (legend: {', '.join(sorted(legend))})",
                              code="bad-role"))
@@ -135,7 +137,8 @@ def check_deviations(customer: Customer, matrix_of: Callable[[str], Optional[Mat
             loc = where(dpath + ("activity",))
             out.append(error(path, f"customer `{customer.id}`: deviation on unknown activity `{dev.activity}` of "
                                    f"matrix `{mid}`", line=loc.line, column=loc.column, field=f"{dfield}.activity",
-                             code="deviation-activity", hint="use an activity id from the matrix file (`id:` of the row)"))
+                             code="deviation-activity",
+                             hint="use an activity id from the matrix file (`id:` of the row)"))
             continue
         if (mid, dev.activity) in seen:
             loc = where(dpath + ("activity",))
@@ -202,7 +205,8 @@ def check_matrix(loaded: Loaded, *, relax: frozenset[str] = frozenset()) -> list
         prev, cur = m.history[i - 1], m.history[i]
         if semver_key(cur.version) <= semver_key(prev.version) or cur.date < prev.date:
             loc = at(("history", i))
-            out.append(error(path, f"revision {cur.version} ({cur.date}) does not come after {prev.version} ({prev.date})",
+            out.append(error(path, f"revision {cur.version} ({cur.date}) does not come after "
+                                   f"{prev.version} ({prev.date})",
                              line=loc.line, column=loc.column, field=f"history[{i}]",
                              related=(at(("history", i - 1)),), code="history-order",
                              hint="list revisions oldest first, with increasing versions and dates"))
@@ -256,7 +260,7 @@ def check_translations(group: list[Loaded]) -> list[Diagnostic]:
     """All languages of one matrix: same version, parties, sections, activity ids and roles."""
     if len(group) < 2:
         return []
-    by_lang = sorted(group, key=lambda l: (l.matrix.lang != "fr", l.matrix.lang, l.doc.path))
+    by_lang = sorted(group, key=lambda item: (item.matrix.lang != "fr", item.matrix.lang, item.doc.path))
     ref = by_lang[0]
     out: list[Diagnostic] = []
     for other in by_lang[1:]:
@@ -284,7 +288,7 @@ def _compare(ref: Loaded, other: Loaded) -> list[Diagnostic]:
         out.append(diag(f"parties {[p.id for p in b.parties]} differ from {a.lang} {[p.id for p in a.parties]}",
                         ("parties",), ("parties",), "use the same party ids in the same order", "translation-parties"))
     sa, sb = list(walk_with_paths(a)), list(walk_with_paths(b))
-    for (pa, da, x), (pb, db, y) in zip(sa, sb):
+    for (pa, _, x), (pb, _, y) in zip(sa, sb, strict=False):  # different lengths are reported below
         if pa != pb:
             out.append(diag(f"section “{y.title}” is not at the place of {a.lang} section “{x.title}”", pb, pa,
                             "give every language the same sections and subsections in the same order",
@@ -303,13 +307,14 @@ def _compare(ref: Loaded, other: Loaded) -> list[Diagnostic]:
                                     "translation-activities"))
                     break
             continue
-        for k, (act_a, act_b) in enumerate(zip(x.activities, y.activities)):
+        for k, (act_a, act_b) in enumerate(zip(x.activities, y.activities, strict=True)):  # same ids checked
             for party in a.parties:
                 la, lb = act_a.letters(party.id), act_b.letters(party.id)
                 if la != lb:
                     out.append(diag(f"activity `{act_b.id}`: {party.id} holds {''.join(lb) or 'no role'} where "
                                     f"{a.lang} says {''.join(la) or 'no role'}",
-                                    pb + ("activities", k, "roles", party.id), pa + ("activities", k, "roles", party.id),
+                                    pb + ("activities", k, "roles", party.id),
+                                    pa + ("activities", k, "roles", party.id),
                                     "roles must be the same in every language; fix the translation",
                                     "translation-roles"))
     if len(sa) != len(sb):

@@ -72,15 +72,15 @@ def validate_paths(paths: list[str | Path], *, relax: frozenset[str] = frozenset
     for group in group_by_matrix(matrices).values():
         report.extend(check_translations(group))
     if customer_files:
-        known = {(l.matrix.id, l.matrix.lang): l for l in matrices}
+        known = {(item.matrix.id, item.matrix.lang): item for item in matrices}
         if data_dir is not None:
-            _load_known_matrices(Path(data_dir), known)
+            load_known_matrices(Path(data_dir), known)
         for customers, doc in customer_files:
             report.extend(check_customers(customers, doc, known, relax=relax))
     return report
 
 
-def _load_known_matrices(data_dir: Path, known: dict) -> None:
+def load_known_matrices(data_dir: Path, known: dict) -> None:
     """The matrices customer files may name: found by id, as a batch finds them (a file that
     is not regular or leaves the data folder is not a known matrix)."""
     from .build import matrix_file

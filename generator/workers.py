@@ -20,9 +20,10 @@ import sys
 import threading
 import time
 from collections import deque
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from multiprocessing import connection, get_context
-from typing import Any, Callable, Iterable, Optional
+from typing import Any, Optional
 
 ATTEMPTS = 2  # a job that kills its worker this many times is given up
 PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
@@ -171,6 +172,7 @@ def _collect(pool: list[_Worker], table: dict, deaths: dict[int, int], todo: deq
             if w.proc.is_alive():
                 continue
             index, w.job = w.job, None
+            assert index is not None  # w was busy
             pool.remove(w)
             w.proc.join()
             how = died_how(w.proc.exitcode)

@@ -121,8 +121,7 @@ def load_yaml(path: str | Path, *, max_bytes: int = MAX_BYTES, text: str | None 
     if text is None:
         text = read_text(path, max_bytes=max_bytes, what="YAML file")
     if not text.strip():
-        raise InputError([error(path, "is empty", line=1,
-                                hint="write the matrix or customer data in it, see README.md")], unreadable=True)
+        raise _empty(path)
     problems = []
     depth = 0
     try:
@@ -136,6 +135,7 @@ def load_yaml(path: str | Path, *, max_bytes: int = MAX_BYTES, text: str | None 
             anchor = getattr(event, "anchor", None)
             if isinstance(event, yaml.AliasEvent) or anchor is not None:
                 mark = event.start_mark
+                assert mark is not None  # the parser marks every event
                 kind = "alias" if isinstance(event, yaml.AliasEvent) else "anchor"
                 problems.append(error(path, f"YAML {kind} `{'*' if kind == 'alias' else '&'}{anchor}` is not allowed",
                                       line=mark.line + 1, column=mark.column + 1,
@@ -149,6 +149,8 @@ def load_yaml(path: str | Path, *, max_bytes: int = MAX_BYTES, text: str | None 
     loader = yaml.SafeLoader(text)
     try:
         root = loader.get_single_node()
+        if root is None:  # comments only
+            raise _empty(path)
         doc = YamlDocument(path, None)
         doc.data = _plain(loader, root, (), doc, problems)
     except yaml.YAMLError as exc:
@@ -160,8 +162,14 @@ def load_yaml(path: str | Path, *, max_bytes: int = MAX_BYTES, text: str | None 
     return doc
 
 
+def _empty(path: str) -> InputError:
+    return InputError([error(path, "is empty", line=1, hint="write the matrix or customer data in it, see README.md")],
+                      unreadable=True)
+
+
 def _too_deep(path: str, event: yaml.Event) -> Any:
     mark = event.start_mark
+    assert mark is not None  # the parser marks every event
     return error(path, f"lists and mappings are nested more than {MAX_NESTING} levels deep",
                  line=mark.line + 1, column=mark.column + 1,
                  hint="no matrix or customer file needs this much nesting; check the brackets")

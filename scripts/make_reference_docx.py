@@ -24,12 +24,9 @@ from PIL import Image, ImageDraw
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from generator.model import CALLOUT_KINDS  # noqa: E402
+from generator.writers.docx import REQUIRED_STYLES  # noqa: E402  (the styles this document must define)
 from generator.writers.docx_xml import deterministic_zip  # noqa: E402
-
-CALLOUT_KINDS = ("note", "tip", "info", "warning", "danger", "caution")  # as generator.model.CALLOUT_KINDS
-STYLE_NAMES = ("Annex Matrix", "Annex Kicker", "Annex Note", "Annex Small", "Annex Cell", "Annex Role R",
-               "Annex Role A", "Annex Role C", "Annex Role I", "Annex Banner", "Annex Quote",
-               *(f"Annex Callout {kind.title()}{part}" for kind in CALLOUT_KINDS for part in ("", " Title")))
 
 
 def hexcolor(value: str) -> str:
@@ -213,8 +210,8 @@ def build(brand_dir: Path) -> bytes:
     para.add_run().add_picture(io.BytesIO(logo_png(colors)), height=Mm(7))
     # keep only the styles an annex uses (and what they are based on): a lighter styles part
     # is faster to open for the writer and clearer for the brand team in Word's style pane
-    keep = {"Normal", "Default Paragraph Font", "Normal Table", "No List", "Title", "Heading 1", "Heading 2",
-            "Heading 3", "Header", "Footer", *STYLE_NAMES}
+    keep = {"Normal", "Default Paragraph Font", "Normal Table", "No List",
+            "Header", "Footer", *REQUIRED_STYLES}
     by_id = {st.get(qn("w:styleId")): st for st in styles.element.findall(qn("w:style"))}
     wanted = set()
     for st in styles.element.findall(qn("w:style")):

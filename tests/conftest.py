@@ -1,6 +1,7 @@
 """Shared fixtures: the real data and corpus, and small builders for annexes."""
 from __future__ import annotations
 
+import logging
 import shutil
 from pathlib import Path
 
@@ -17,6 +18,30 @@ LANGS = ("fr", "en", "de", "es", "it")
 
 def has(program: str) -> bool:
     return shutil.which(program) is not None
+
+
+class _Records(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+@pytest.fixture(autouse=True)
+def weasyprint_logs_no_warning(request):
+    """Every test that lays out a PDF in this process fails if WeasyPrint logged a warning or an
+    error (an unknown CSS property, a font or image it could not load): it goes on without them,
+    so the PDF would be silently wrong. A test that provokes one on purpose is marked
+    `weasyprint_warns`."""
+    handler = _Records()
+    logger = logging.getLogger("weasyprint")
+    logger.addHandler(handler)
+    yield
+    logger.removeHandler(handler)
+    if request.node.get_closest_marker("weasyprint_warns") is None:
+        assert not handler.records, [f"{r.levelname}: {r.getMessage()}" for r in handler.records]
 
 
 @pytest.fixture(scope="session")

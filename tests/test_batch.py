@@ -18,10 +18,7 @@ import yaml
 from generator.atomic import TEMP_PREFIX
 
 from .conftest import CUSTOMERS, DATA, ROOT
-
-
-def annex(*args, cwd=ROOT, **kw):
-    return subprocess.run([sys.executable, "-m", "generator", *args], capture_output=True, text=True, cwd=cwd, **kw)
+from .helpers import annex
 
 
 def files_under(out: Path) -> dict[str, str]:
@@ -108,7 +105,8 @@ def test_one_bad_customer_fails_alone_and_changing_a_matrix_regenerates_only_its
         f.write_text(f.read_text(encoding="utf-8").replace("Cloud Temple", "Cloud Temple SAS"), encoding="utf-8")
     rerun = annex("batch", str(customers), "--format", "docx", "--data", str(data), "-o", str(out))
     assert rerun.returncode == 1
-    status = {(e["customer"], e["matrix"]): e["status"] for e in json.loads((out / "manifest.json").read_text())["annexes"]}
+    manifest = json.loads((out / "manifest.json").read_text())
+    status = {(e["customer"], e["matrix"]): e["status"] for e in manifest["annexes"]}
     assert status[("one", "s3-object-storage")] == "unchanged"
     assert status[("three", "s3-object-storage")] == "unchanged"
     assert status[("two", "s3-copy")] == "written"

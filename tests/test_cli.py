@@ -1,15 +1,10 @@
-"""`annex build` from the command line: file names and folders of DESIGN.md, exit codes,
+"""`annex build` from the command line: file names and folders of README.md, exit codes,
 and no traceback for bad input."""
-import subprocess
-import sys
 
 import pytest
 
-from .conftest import CUSTOMERS, ROOT, S3
-
-
-def annex(*args):
-    return subprocess.run([sys.executable, "-m", "generator", *args], capture_output=True, text=True, cwd=ROOT)
+from .conftest import CUSTOMERS, S3
+from .helpers import annex
 
 
 def test_build_with_a_customer_writes_both_formats_in_its_folder(tmp_path):

@@ -21,7 +21,7 @@ def test_data_matches_the_source_page_word_for_word(lang):
     rows = raw_rows(text)
     activities = [a for _, a in matrix.activities()]
     assert len(activities) == len(rows) == 28
-    for (line, cells), activity in zip(rows, activities):
+    for (line, cells), activity in zip(rows, activities, strict=True):
         assert plain(activity.text) == strip_markup(cells[0]), line
         assert [activity.roles.get(p.id) or "" for p in matrix.parties] == [roles_of(c) for c in cells[1:3]], line
     lines = text.splitlines()

@@ -1,28 +1,12 @@
 """One model, two writers: the PDF and the DOCX say the same thing, row by row."""
 import pytest
 
-from generator.model import plain
 from generator.writers import docx as docx_writer
 from generator.writers import pdf as pdf_writer
 
 from .conftest import LANGS, customer_for, make_annex
-from .pdftext import table_rows
 from .expected import model_rows
-from .writers.test_docx import docx_sequence
-
-
-def pdf_sequence(annex, path):
-    header = [annex.labels.activity] + [p.label for p in annex.parties]
-    titles = {f"{s.number} {plain(s.title)}": plain(s.title) for s in annex.sections}
-    current, tables, out = None, set(), []
-    for r in table_rows(path):
-        if r["kind"] == "heading":
-            current = titles.get(r["cells"][0])
-        elif r["kind"] == "th" and r["cells"] == header:
-            tables.add(r["table"])
-        elif r["kind"] == "td" and r["table"] in tables and current:
-            out.append((current, r["cells"][0], tuple(r["cells"][1:])))
-    return out
+from .helpers import docx_sequence, pdf_sequence
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -66,7 +50,7 @@ def test_the_header_facts_and_signatories_print_the_same_in_pdf_and_docx(tmp_pat
     assert annex.running_title in first.splitlines()[0]
     tables = [[[c.text for c in row.cells] for row in t.rows] for t in document.tables]
     assert [tuple(r) for r in tables[0]] == [tuple(f) for f in annex.facts]
-    for label, value in annex.facts:
+    for _label, value in annex.facts:
         assert value.split(" — ")[0] in " ".join(first.split())
     signoff = tables[-1]
     assert signoff[0] == [s.heading for s in annex.signatories]

@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 import shutil
 import subprocess
-import sys
 
 import pytest
 import yaml
@@ -20,16 +19,13 @@ from generator.brand import load_brand
 from generator.model import Customer
 from generator.writers import docx as docx_writer
 from generator.writers.docx import row_bookmark
-from tests.conftest import CUSTOMERS, DATA, ROOT, has, load_customer, load_matrix
+from tests.conftest import CUSTOMERS, DATA, has, load_customer, load_matrix
+from tests.helpers import annex
 
 HORIZON = f"{CUSTOMERS}#banque-horizon"
 ACTIVITY = "creer-objets"  # standard: customer RA, provider none
 PARTIES = ("customer", "provider")
 needs_soffice = pytest.mark.skipif(not has("soffice"), reason="LibreOffice (soffice) is not installed")
-
-
-def annex(*args, cwd=ROOT):
-    return subprocess.run([sys.executable, "-m", "generator", *args], capture_output=True, text=True, cwd=cwd)
 
 
 def review_docx(customer="banque-horizon") -> bytes:
@@ -50,7 +46,7 @@ def track_role_change(doc, activity_id: str, party_index: int, letters: str, *, 
     w:del (their w:t become w:delText), the new text in a w:ins."""
     cell = row_of(doc, activity_id).findall(qn("w:tc"))[1 + party_index]
     p = cell.find(qn("w:p"))
-    stamp = f'w:author="Legal" w:date="2025-02-10T09:00:00Z"'
+    stamp = 'w:author="Legal" w:date="2025-02-10T09:00:00Z"'
     deleted = parse_xml(f'<w:del {nsdecls("w")} w:id="{change_id}" {stamp}/>')
     for run in p.findall(qn("w:r")):
         for t in run.findall(qn("w:t")):

@@ -1,4 +1,4 @@
-"""`annex validate`: every rule, every message located, exit codes as in DESIGN.md."""
+"""`annex validate`: every rule, every message located, exit codes as in README.md."""
 import shutil
 import subprocess
 import sys

@@ -66,6 +66,11 @@ def test_empty_file(tmp_path):
     assert "empty" in d.message
 
 
+def test_a_file_of_comments_only_is_empty_too(tmp_path):
+    (d,) = problems(write(tmp_path, "# only a comment\n"))  # it was an AttributeError (mypy found it)
+    assert d.message == "is empty" and d.location.line == 1
+
+
 def test_size_limit(tmp_path):
     (d,) = problems(write(tmp_path, "a: " + "x" * 200 + "\n"), max_bytes=100)
     assert "over the limit" in d.message

@@ -6,7 +6,7 @@ language has exactly the same keys (a test checks it).
 from __future__ import annotations
 
 import datetime as dt
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import yaml
@@ -29,7 +29,7 @@ class Labels(dict):
         return self[key].format(**values)
 
 
-@lru_cache(maxsize=None)
+@cache
 def labels(lang: str) -> Labels:
     with open(CATALOG_DIR / f"{lang}.yaml", encoding="utf-8") as f:
         return Labels(yaml.safe_load(f))

@@ -2,8 +2,7 @@
 from .blocks import CALLOUT_KINDS, Block, Callout, ListBlock, Quote
 from .customer import Customer, CustomerFile, Deviation, Signatory
 from .inline import Span, plain, spans
-from .matrix import (LANGUAGES, Activity, Approval, LegendEntry, Matrix, Party, Revision, Rules,
-                     Section)
+from .matrix import LANGUAGES, Activity, Approval, LegendEntry, Matrix, Party, Revision, Rules, Section
 from .roles import RoleCell, format_roles, parse_roles
 
 __all__ = [

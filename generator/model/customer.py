@@ -7,17 +7,17 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Optional
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 from . import limits
 from .matrix import LANGUAGES, MatrixId, Strict
-from .text import FileName, Key, Name, Ref, RoleText, Text, line, shown
+from .text import ONE_LINE, FileName, Key, Name, Ref, RoleText, Text, shown
 
 SAFE_ID = r"^[A-Za-z0-9_-]+$"
 
 
 # the id names the customer's output folder: a safe file name on every system
-CustomerId = Annotated[line(limits.MAX_CUSTOMER_ID), FileName]
+CustomerId = Annotated[str, StringConstraints(max_length=limits.MAX_CUSTOMER_ID), ONE_LINE, FileName]
 
 
 class Signatory(Strict):
@@ -51,12 +51,12 @@ class Customer(Strict):
 
     @field_validator("annex", mode="before")
     @classmethod
-    def _annex_text(cls, v):
+    def _annex_text(cls, v: object) -> object:
         return str(v) if isinstance(v, int) else v
 
     @field_validator("locale")
     @classmethod
-    def _locale(cls, v):
+    def _locale(cls, v: Optional[str]) -> Optional[str]:
         if v is None:
             return v
         from babel import Locale, UnknownLocaleError
@@ -69,14 +69,14 @@ class Customer(Strict):
         return str(parsed)
 
     @model_validator(mode="after")
-    def _locale_of_lang(self):
+    def _locale_of_lang(self) -> Customer:
         if self.locale and self.lang and not self.locale.startswith(self.lang + "_"):
             raise ValueError(f"locale `{self.locale}` is not of the customer's language `{self.lang}`")
         return self
 
     @field_validator("lang")
     @classmethod
-    def _lang(cls, v):
+    def _lang(cls, v: Optional[str]) -> Optional[str]:
         if v is not None and v not in LANGUAGES:
             raise ValueError(f"{shown(v)} is not a supported language; use one of {', '.join(LANGUAGES)}")
         return v

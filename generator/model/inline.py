@@ -44,7 +44,7 @@ def spans(text: str) -> tuple[Span, ...]:
         elif t == "em_close":
             italic -= 1
         elif t == "link_open":
-            href = tok.attrGet("href")
+            href = str(tok.attrGet("href") or "") or None
         elif t == "link_close":
             href = None
         elif t in ("text", "html_inline"):
@@ -63,8 +63,10 @@ def spans(text: str) -> tuple[Span, ...]:
 def _append(out: list[Span], span: Span) -> None:
     if not span.text:
         return
-    if out and (out[-1].bold, out[-1].italic, out[-1].code, out[-1].href) == (span.bold, span.italic, span.code, span.href):
-        out[-1] = Span(out[-1].text + span.text, span.bold, span.italic, span.code, span.href)
+    last = out[-1] if out else None
+    if last is not None and (last.bold, last.italic, last.code, last.href) == \
+            (span.bold, span.italic, span.code, span.href):
+        out[-1] = Span(last.text + span.text, span.bold, span.italic, span.code, span.href)
     else:
         out.append(span)
 

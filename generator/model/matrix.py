@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Annotated, Iterator, Literal, Optional
+from collections.abc import Iterator
+from typing import Annotated, Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from . import limits
 from .blocks import Block
+from .inline import plain
 from .roles import RoleCell, parse_roles
-from .text import FileName, Key, Name, Paragraph, RoleText, Text, Title, shown
+from .text import FileName, Key, Name, RoleText, Text, Title, shown
 
 SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$")
 ID_PATTERN = r"^[a-z0-9][a-z0-9._-]*$"
@@ -106,7 +108,6 @@ class Activity(Strict):
     @property
     def marks(self) -> tuple[str, ...]:
         """Footnote marks in the text, e.g. '(1)' in 'réseau backbone(1)'."""
-        from .inline import plain
         return find_marks(plain(self.text))
 
 
@@ -117,9 +118,9 @@ class Section(Strict):
     activities: list[Activity] = Field(default_factory=list)
     notes: list[Block] = Field(default_factory=list, max_length=limits.MAX_PARAGRAPHS,
                                description="notes, callouts, quotes under the (last) table")
-    sections: list["Section"] = Field(default_factory=list)
+    sections: list[Section] = Field(default_factory=list)
 
-    def walk(self, depth: int = 1) -> Iterator[tuple[int, "Section"]]:
+    def walk(self, depth: int = 1) -> Iterator[tuple[int, Section]]:
         yield depth, self
         for sub in self.sections:
             yield from sub.walk(depth + 1)
@@ -166,9 +167,6 @@ class Matrix(Strict):
             if activity.id == activity_id:
                 return activity
         return None
-
-    def party(self, party_id: str) -> Optional[Party]:
-        return next((p for p in self.parties if p.id == party_id), None)
 
 
 def _check_semver(v: str) -> str:

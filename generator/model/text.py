@@ -17,14 +17,12 @@ from typing import Annotated
 
 from pydantic import AfterValidator, StringConstraints
 
+from ..diagnostics import BIDI, UNPRINTABLE
+from ..diagnostics import ONE_LINE as _SINGLE_LINE  # what a one-line field may not hold
+from ..diagnostics import printable as escaped
 from . import limits
 
-BIDI = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
-_NONCHARACTERS = "\ufdd0-\ufdef" + "".join(
-    f"{chr(plane * 0x10000 + 0xFFFE)}{chr(plane * 0x10000 + 0xFFFF)}" for plane in range(17))
-_ALWAYS = "\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff" + _NONCHARACTERS + BIDI
-_SINGLE_LINE = re.compile(f"[\t\n\u2028\u2029{_ALWAYS}]")
-_MULTI_LINE = re.compile(f"[{_ALWAYS}]")
+_MULTI_LINE = re.compile(f"[{UNPRINTABLE}]")
 _C0_NAMES = {0: "NUL", 7: "BEL", 8: "BACKSPACE", 9: "TAB", 10: "LINE FEED", 11: "VERTICAL TAB", 12: "FORM FEED",
              13: "CARRIAGE RETURN", 27: "ESC", 127: "DEL", 0x85: "NEXT LINE", 0x9B: "CSI"}
 
@@ -43,11 +41,9 @@ def shown(value: object, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 5] + "…" + text[-4:]
 
 
-def printable(value: object, limit: int = 80) -> str:
-    """A value as it may go into a report or a log line: control and bidirectional characters
-    written as escapes, cut short."""
-    text = _SINGLE_LINE.sub(lambda m: m.group(0).encode("unicode_escape").decode("ascii"), str(value))
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+def printable(value: object, limit: int | None = 80) -> str:
+    """diagnostics.printable, cut to 80 characters unless told otherwise: a value quoted in a message."""
+    return escaped(value, limit)
 
 
 def text_problem(value: str, *, multiline: bool) -> str | None:
@@ -97,21 +93,15 @@ def _file_name(value: str) -> str:
     return value
 
 
-def line(max_length: int) -> object:
-    """A one-line text field of at most `max_length` characters."""
-    return Annotated[str, StringConstraints(max_length=max_length), AfterValidator(_one_line)]
+ONE_LINE = AfterValidator(_one_line)  # with a length, a one-line text field
+LINES = AfterValidator(_lines)  # with a length, a text field that may span lines
 
-
-def lines(max_length: int) -> object:
-    """A text field that may span lines, of at most `max_length` characters."""
-    return Annotated[str, StringConstraints(max_length=max_length), AfterValidator(_lines)]
-
-
-Key = line(limits.MAX_ID)  # keys of `roles:`, `signatories:`, `page:`
-Ref = line(limits.MAX_REF)
-Name = line(limits.MAX_NAME)
-Title = line(limits.MAX_TITLE)
-Text = lines(limits.MAX_TEXT)
-Paragraph = lines(limits.MAX_PARAGRAPH)
-RoleText = line(limits.MAX_ROLE_CELL)
+# written out rather than made by a function, so that type checkers see `str`
+Key = Annotated[str, StringConstraints(max_length=limits.MAX_ID), ONE_LINE]  # keys of `roles:`, `signatories:`
+Ref = Annotated[str, StringConstraints(max_length=limits.MAX_REF), ONE_LINE]
+Name = Annotated[str, StringConstraints(max_length=limits.MAX_NAME), ONE_LINE]
+Title = Annotated[str, StringConstraints(max_length=limits.MAX_TITLE), ONE_LINE]
+Text = Annotated[str, StringConstraints(max_length=limits.MAX_TEXT), LINES]
+Paragraph = Annotated[str, StringConstraints(max_length=limits.MAX_PARAGRAPH), LINES]
+RoleText = Annotated[str, StringConstraints(max_length=limits.MAX_ROLE_CELL), ONE_LINE]
 FileName = AfterValidator(_file_name)  # add to an id that names a file or folder

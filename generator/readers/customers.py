@@ -17,6 +17,7 @@ from ..model import Customer
 from ..model.limits import MAX_CUSTOMERS
 from ..model.text import printable
 from ..yamlsource import YamlDocument, load_yaml
+from .customers_csv import read_csv_document
 from .modelerrors import diagnostics_from
 
 
@@ -37,7 +38,6 @@ def read_customer_entries(path: str | Path, *, text: Optional[str] = None
     path = Path(path)
     row_problems: dict[int, list[Diagnostic]] = {}
     if path.suffix.lower() == ".csv":
-        from .customers_csv import read_csv_document
         doc, row_problems = read_csv_document(path)
     else:
         doc = load_yaml(path, text=text)
@@ -99,7 +99,8 @@ def _id_taken(doc: YamlDocument, i: int, cid: str, seen: dict[str, int]) -> list
 
 def _repeated_matrices(doc: YamlDocument, i: int, raw_id: str, listed: list) -> list[Diagnostic]:
     """The same matrix twice would build (and count) the same annex twice."""
-    out, first = [], {}
+    out: list[Diagnostic] = []
+    first: dict[str, int] = {}
     for j, mid in enumerate(listed):
         if not isinstance(mid, str):
             continue
@@ -119,7 +120,7 @@ def read_customers(path: str | Path, *, text: Optional[str] = None) -> tuple[lis
     problems = [d for e in entries for d in e.problems]
     if problems:
         raise InputError(problems)
-    return [e.customer for e in entries], doc
+    return [e.customer for e in entries if e.customer is not None], doc  # no problems: every entry has one
 
 
 def split_ref(ref: str) -> tuple[str, str | None]:

@@ -11,6 +11,10 @@ from __future__ import annotations
 import csv
 import io
 from pathlib import Path, PurePosixPath, PureWindowsPath
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import _csv
 
 from ..diagnostics import Diagnostic, InputError, Location, error
 from ..model.limits import MAX_CSV_CELL
@@ -51,7 +55,7 @@ def read_csv_document(path: Path) -> tuple[YamlDocument, dict[int, list[Diagnost
     return doc, row_problems
 
 
-def _next_row(path: Path, reader) -> list[str] | None:
+def _next_row(path: Path, reader: _csv.Reader) -> list[str] | None:
     """The next row, or None at the end; a row the csv module cannot read is located."""
     try:
         return next(reader)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
@@ -26,6 +27,7 @@ from ..diagnostics import Diagnostic, InputError, error, warning
 from ..i18n import labels
 from ..model import CALLOUT_KINDS, LANGUAGES
 from ..model.roles import parse_roles
+from ..yamlsource import read_text
 
 # Docusaurus admonitions: `:::warning[Title]`, or `:::note Title` (older syntax), or no title
 CALLOUT = re.compile(r"^\s*([A-Za-z]+)(?:\[(.*)\]|\s+(.*?))?\s*$")
@@ -112,7 +114,7 @@ def _serialise(tokens: list[Token]) -> list[str]:
         elif t == "code_inline":
             out.append(f"`{tok.content}`")
         elif t == "link_open":
-            links.append(tok.attrGet("href") or "")
+            links.append(str(tok.attrGet("href") or ""))
             out.append("[")
         elif t == "link_close":
             out.append(f"]({links.pop() if links else ''})")
@@ -137,7 +139,6 @@ def party_label(header: str) -> str:
 
 def read_page(path: str | Path, *, text: Optional[str] = None, lang: Optional[str] = None) -> PageImport:
     """Parse one page; raise InputError only if it cannot be read at all."""
-    from ..yamlsource import read_text
     path = str(path)
     if text is None:
         text = read_text(path, what="Markdown page")
@@ -145,7 +146,8 @@ def read_page(path: str | Path, *, text: Optional[str] = None, lang: Optional[st
     lang = lang or _lang_from_name(path)
     if lang not in LANGUAGES:
         raise InputError([error(path, f"cannot tell the page language (`{lang}`)",
-                                hint=f"name the file like raci_x.fr.md or pass --lang (one of {', '.join(LANGUAGES)})")],
+                                hint="name the file like raci_x.fr.md or pass --lang "
+                                     f"(one of {', '.join(LANGUAGES)})")],
                          unreadable=True)
     return _Reader(path, lang, _md.parse(text)).read()
 
@@ -399,7 +401,9 @@ def _skip(tokens: list[Token], start: int) -> int:
 
 
 def _table_rows(tokens: list[Token]) -> list[tuple[int, list[str]]]:
-    rows, cells, line = [], [], 0
+    rows: list[tuple[int, list[str]]] = []
+    cells: list[str] = []
+    line = 0
     for tok in tokens:
         if tok.type == "tr_open":
             cells, line = [], (tok.map[0] + 1 if tok.map else 0)
@@ -420,7 +424,8 @@ def _legend_ahead(tokens: list[Token], start: int) -> bool:
     return False
 
 
-def _activity_table(rows, section: _Section, parties: list[dict], warn, activity_lines: list[int]) -> None:
+def _activity_table(rows: list[tuple[int, list[str]]], section: _Section, parties: list[dict],
+                    warn: Callable[..., None], activity_lines: list[int]) -> None:
     header_line, header = rows[0]
     labels_here = [party_label(normalise_inline(h).replace("\\", "")) for h in header[1:]]
     first = _EMPHASIS_ONLY.sub("", header[0]).strip().lower()
@@ -431,12 +436,12 @@ def _activity_table(rows, section: _Section, parties: list[dict], warn, activity
         ids = ["customer", "provider"] if len(labels_here) == 2 else [slug(lab, 3) or f"party-{n + 1}"
                                                                       for n, lab in enumerate(labels_here)]
         parties.extend({"id": pid, "label": lab, "header": _EMPHASIS_ONLY.sub("", h).strip()}
-                       for pid, lab, h in zip(ids, labels_here, header[1:]))
+                       for pid, lab, h in zip(ids, labels_here, header[1:], strict=False))
     elif len(labels_here) != len(parties):
         warn(header_line, f"this table has {len(labels_here)} party columns where the page's first table has "
                           f"{len(parties)}; columns are matched by position")
     else:
-        for party, label in zip(parties, labels_here):
+        for party, label in zip(parties, labels_here, strict=True):
             if label.lower() != party["label"].lower():
                 warn(header_line, f"column “{label}” is read as party “{party['label']}” (same position as in the "
                                   "first table)")
@@ -445,7 +450,7 @@ def _activity_table(rows, section: _Section, parties: list[dict], warn, activity
         if not text:
             warn(line, "row with an empty activity cell; skipped", hint="remove the row or write the activity")
             continue
-        roles = {}
+        roles: dict[str, str | None] = {}
         for n, party in enumerate(parties):
             raw = cells[n + 1] if n + 1 < len(cells) else ""
             clean = _DOUBLE_UNDERSCORE.sub(r"\1", raw.strip())

@@ -1,8 +1,9 @@
 """Read a matrix YAML file into the model, or say precisely why it cannot be read."""
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator, Optional
+from typing import Optional
 
 from pydantic import ValidationError
 

@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import difflib
+import typing
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from ..diagnostics import Diagnostic, error
 from ..model.text import printable, shown
@@ -34,7 +36,6 @@ def _allowed_keys(model: type[BaseModel], loc: tuple) -> list[str]:
 
 
 def _inner_model(annotation: Any) -> Any:
-    import typing
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation
     for arg in typing.get_args(annotation):
@@ -75,7 +76,7 @@ def diagnostics_from(exc: ValidationError, doc: YamlDocument, model: type[BaseMo
     return out
 
 
-def _message(err: dict) -> str:
+def _message(err: ErrorDetails) -> str:
     """pydantic's message, with the value quoted short and limits said as limits."""
     kind, given, ctx = err["type"], err.get("input"), err.get("ctx") or {}
     if kind == "string_too_long" and isinstance(given, str):

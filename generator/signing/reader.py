@@ -19,10 +19,11 @@ class Reader(PdfFileReader):
         cache = self.__dict__.setdefault("_annex_object_streams", {})
         if stmnum not in cache:
             stream = generic.Reference(stmnum, 0, self).get_object()
+            assert isinstance(stream, generic.StreamObject)  # pyHanko's own code checks it too
             data = stream.read_data(DecodePurpose.OBJECT_STREAM)
             first, count = int(stream["/First"]), int(stream["/N"])
             numbers = [int(n) for n in data[:first].split()[:2 * count]]
-            pairs = list(zip(numbers[::2], numbers[1::2]))
+            pairs = list(zip(numbers[::2], numbers[1::2], strict=False))
             cache[stmnum] = (data, first, {n: (i, off) for i, (n, off) in enumerate(pairs)})
         return cache[stmnum]
 

@@ -121,6 +121,7 @@ def _font_factory(path: str, size: int, text: str):
 def _stamp_style(lang: str, signer_name: str):
     from pyhanko.pdf_utils.text import TextBoxStyle
     from pyhanko.stamp import TextStampStyle
+
     from ..brand import load_brand
     from ..i18n import labels
     words = labels(lang).digitally_signed_by
@@ -182,6 +183,7 @@ def sign_bytes(data: bytes, signer, options: SignOptions, *, where: str = "annex
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.pdf_utils.misc import PdfError
     from pyhanko.sign import fields, signers
+
     from .reader import open_reader
     try:
         writer = IncrementalPdfFileWriter(io.BytesIO(data), prev=open_reader(data))
@@ -208,8 +210,8 @@ def sign_bytes(data: bytes, signer, options: SignOptions, *, where: str = "annex
         pdf_signer.sign_pdf(writer, existing_fields_only=True, output=out)
     except Exception as exc:  # pyHanko raises many kinds (TSA down, path not validated...): one message
         raise InputError([error(where, f"signing failed: {type(exc).__name__}: {exc}",
-                                hint="check the time-stamping URL, the certificate chain and --ltv's network access")]) \
-            from None
+                                hint="check the time-stamping URL, the certificate chain and --ltv's network "
+                                     "access")]) from None
     return out.getvalue()
 
 

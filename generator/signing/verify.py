@@ -11,6 +11,7 @@ produce the same annex today.
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import io
@@ -38,7 +39,7 @@ class SignatureReport:
     changes_permitted: bool
     certificate_valid_at_signing: bool
     trusted: Optional[bool]  # None: no trust root given
-    problems: list[str] = field(default_factory=list)
+    problems: list[str] = dataclasses.field(default_factory=list)  # `field` is a field's name here
 
     @property
     def ok(self) -> bool:
@@ -76,7 +77,7 @@ class Report:
 def load_roots(paths: list[Path]):
     """Trust roots from PEM or DER files (one or more certificates each)."""
     from asn1crypto import pem, x509
-    roots = []
+    roots: list = []
     for path in paths:
         try:
             data = path.read_bytes()
@@ -183,6 +184,7 @@ def _filespec(reader) -> Optional[str]:
 
 def read_pdf(path: Path):
     from pyhanko.pdf_utils.misc import PdfError
+
     from .reader import open_reader
     try:
         data = path.read_bytes()
@@ -208,9 +210,10 @@ def verify(path: Path, *, trust: list[Path], data_dir: Optional[Path] = None) ->
     except Exception as exc:  # a file too broken for the validator is unreadable, not a traceback
         raise InputError([error(path, f"cannot read its signatures: {type(exc).__name__}: {exc}",
                                 hint="give the path of a signed annex PDF")], unreadable=True) from None
-    if annex.fingerprint and data_dir is not None:
+    embedded = _attachment(reader)
+    if annex.fingerprint and embedded is not None and data_dir is not None:
         from .current import check_current
-        check_current(annex, _attachment(reader), data_dir)
+        check_current(annex, embedded, data_dir)
     return Report(str(path), signatures, unsigned, annex)
 
 
@@ -222,7 +225,8 @@ def render_text(report: Report) -> str:
         lines.append("  no signature: the annex is not signed")
     for s in report.signatures:
         lines += [f"  signature in field `{s.field}`{' (certifying)' if s.certifying else ''}: {s.signer}",
-                  f"    signed at {s.signing_time or 'unknown'}{' (time-stamped)' if s.timestamped else ' (signer clock)'}",
+                  f"    signed at {s.signing_time or 'unknown'}"
+                  f"{' (time-stamped)' if s.timestamped else ' (signer clock)'}",
                   f"    signed bytes intact: {yes[s.intact]}; covers the document: {yes[s.covers_document]}; "
                   f"changes after it: {s.changes_after} (permitted: {yes[s.changes_permitted]})",
                   f"    certificate valid at signing: {yes[s.certificate_valid_at_signing]}; "

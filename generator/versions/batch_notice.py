@@ -35,8 +35,8 @@ def old_side(customer: Customer, matrix: Matrix, since: str, out_dir: Path, data
 def write_notices(customer: Customer, matrix: Matrix, brand: Brand, formats: tuple[str, ...], out_dir: Path,
                   data_dir: Path, since: str, previous: tuple[Entry, ...]) -> list[Entry]:
     """One manifest entry per notice format; a notice that cannot be made fails alone."""
-    from . import notice as notice_writer
     from ..batch import one_line
+    from . import notice as notice_writer
     base = dict(customer=customer.id, matrix=matrix.id, lang=matrix.lang, version=matrix.version,
                 template=brand.version)
     if since == matrix.version:

@@ -7,7 +7,12 @@ from typing import Optional
 
 from ..annex import deviations_for
 from ..atomic import write_atomic
+from ..brand import load_brand
 from ..diagnostics import InputError, error
+from ..model import Customer
+from ..readers.customers import pick_customer
+from . import notice as writers
+from . import render
 from .compare import Diff, compare
 from .sources import Side, load_side
 
@@ -15,7 +20,7 @@ FORMATS = ("text", "json", "md", "pdf", "docx")
 
 
 def notice_name(diff: Diff, ext: str) -> str:
-    """`<matrix-id>_<lang>_v<old>-to-v<new>.<ext>` (DESIGN.md)."""
+    """`<matrix-id>_<lang>_v<old>-to-v<new>.<ext>`, beside the annexes (README.md, Matrix versions)."""
     return f"{diff.new.id}_{diff.new.lang}_v{diff.old.version}-to-v{diff.new.version}.{ext}"
 
 
@@ -43,9 +48,9 @@ def make_diff(old_ref: str, new_ref: str, *, lang: Optional[str], customer_ref: 
               data_dir: Path) -> Diff:
     """The comparison, with the customer of --customer (whose language is the default, as for
     `annex build`), else the one an annex PDF was made for."""
-    from ..readers.customers import pick_customer
     chosen = pick_customer(customer_ref)[0] if customer_ref else None
     old, new = load_pair(old_ref, new_ref, lang=lang, data_dir=data_dir, default_lang=chosen.lang if chosen else None)
+    customer: Optional[Customer]
     if chosen:
         customer = chosen
         deviations = tuple(deviations_for(customer, new.matrix))
@@ -58,17 +63,14 @@ def make_diff(old_ref: str, new_ref: str, *, lang: Optional[str], customer_ref: 
 
 
 def render_diff(diff: Diff, fmt: str, templates: Optional[Path] = None) -> bytes:
-    from . import render
     if fmt == "text":
         return render.to_text(diff).encode("utf-8")
     if fmt == "json":
         return render.to_json(diff).encode("utf-8")
-    from ..brand import load_brand
     brand = load_brand(templates)
     notice = render.make_notice(diff, template_version=brand.version)
     if fmt == "md":
         return render.to_markdown(notice).encode("utf-8")
-    from . import notice as writers
     return writers.render(notice, brand, fmt)
 
 

@@ -11,8 +11,9 @@ adding one entry there.
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Callable, Iterator, Optional
+from typing import Optional
 
 from ..model import Activity, Customer, Deviation, Matrix, Section, parse_roles
 
@@ -143,8 +144,8 @@ MATRIX_FIELDS: list[tuple[str, Callable[[Matrix], str]]] = [
     ("approval", _approval),
     ("title", lambda m: f"{m.title}\n{m.service or ''}".strip()),
     ("parties", lambda m: "\n".join(f"{p.id}: {p.label}" for p in m.parties)),
-    ("legend", lambda m: "\n".join(filter(None, [m.legend_title or "", *m.legend_intro, _legend(m)]))),
-    ("intro", lambda m: "\n".join(m.intro)),
+    ("legend", lambda m: "\n".join(filter(None, [m.legend_title or "", *map(str, m.legend_intro), _legend(m)]))),
+    ("intro", lambda m: "\n".join(map(str, m.intro))),
 ]
 
 
@@ -227,7 +228,7 @@ def _mark_overridden(changes: list[Change], deviations: tuple[Deviation, ...], n
             n, d = numbers[c.activity]
             c = Change(c.kind, c.section, c.activity, c.text, c.before, c.after, n, d.reason)
         out.append(c)
-    for n, d in enumerate(deviations, start=1):
+    for d in deviations:
         if new.activity(d.activity) is None:
             out.append(Change("deviation-orphaned", activity=d.activity, before=dict(d.roles), after=None,
                               reason=d.reason))

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import io
 
 from ..annex import Annex, Stamp, build_annex
 from ..brand import Brand
@@ -55,7 +54,7 @@ def render_pdf(notice: Notice, brand: Brand) -> bytes:
     from ..writers import pdf
     annex = notice_annex(notice, brand)
     fetcher = pdf.BrandFetcher(brand)
-    day = dt.datetime.combine(notice.effective_date, dt.time(), tzinfo=dt.timezone.utc)
+    day = dt.datetime.combine(notice.effective_date, dt.time(), tzinfo=dt.UTC)
     attachment = Attachment(string=canonical_json(notice.payload()), name=ATTACHMENT_NAME, relationship="Data",
                             description=f"Canonical JSON of the change notice (SHA-256 {notice.fingerprint})",
                             created=day, modified=day, url_fetcher=fetcher)
@@ -85,22 +84,11 @@ class NoticeDocx:
         from ..writers import docx_xml as xml
         w, n, L = self.w, self.notice, self.notice.labels
         a = w.a
-        for child in list(w.body):
-            if child.tag != xml.qn("w:sectPr"):
-                w.body.remove(child)
-        xml.set_language(w.doc, a.lang)
-        w.header_footer()
+        w.start(a.language_tag)
         w.para(L.notice + (f" – {L.annex} {a.annex_number}" if a.annex_number else ""), "Annex Kicker", inline=False)
         w.para(a.matrix.title, "Title", inline=False)
-        facts = [(L.service, a.matrix.service or a.matrix.title)]
-        if a.customer:
-            facts.append((L.customer, a.customer.name))
-            if a.customer.contract:
-                facts.append((L.contract, a.customer.contract))
-        facts += [(L.provider, a.provider), (L.from_version, n.diff.old.version), (L.to_version, n.diff.new.version),
-                  (L.effective_date, long_date(n.effective_date, n.lang))]
-        w.table([xml.XRow([w.cell([xml.XRun(k, italic=True)]), w.cell([xml.XRun(v, bold=True)])]) for k, v in facts],
-                [2721, 9695 - 2721], first_row=False, banded=False)
+        w.facts_table([*a.subject_facts, (L.provider, a.provider), (L.from_version, n.diff.old.version),
+                       (L.to_version, n.diff.new.version), (L.effective_date, long_date(n.effective_date, n.lang))])
         w.para(n.intro, inline=False)
         w.heading(L.changes, 1)
         if n.rows:
@@ -131,9 +119,7 @@ class NoticeDocx:
                                           "AnnexFromVersion": n.diff.old.version, "AnnexLanguage": a.lang,
                                           "AnnexFingerprint": n.fingerprint, "AnnexDocument": "change-notice",
                                           "AnnexCustomer": a.customer.id if a.customer else ""})
-        out = io.BytesIO()
-        w.doc.save(out)
-        return xml.deterministic_zip(out.getvalue())
+        return w.saved()
 
 
 def render(notice: Notice, brand: Brand, fmt: str) -> bytes:

@@ -14,8 +14,10 @@ from typing import Optional
 
 from pydantic import ValidationError
 
+from ..build import resolve_matrix
 from ..diagnostics import InputError, error
 from ..model import Customer, Deviation, Matrix
+from ..readers.matrix_yaml import read_matrix
 
 MAX_PDF = 64 * 1024 * 1024
 
@@ -34,8 +36,6 @@ def load_side(ref: str, *, lang: Optional[str], data_dir: Path) -> Side:
     path = Path(ref)
     if path.suffix.lower() == ".pdf":
         return read_annex_pdf(path)
-    from ..build import resolve_matrix
-    from ..readers.matrix_yaml import read_matrix
     matrix, _ = read_matrix(resolve_matrix(ref, lang=lang, data_dir=data_dir, allow_path=True))
     return Side(matrix, ref)
 

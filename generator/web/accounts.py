@@ -13,7 +13,8 @@ import secrets
 import threading
 import time
 from collections import defaultdict, deque
-from typing import Callable, Optional
+from collections.abc import Callable
+from typing import Optional
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError

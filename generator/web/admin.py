@@ -34,7 +34,8 @@ def _users_page(request: Request, db: Session, status: int = 200, **extra) -> Re
 
 
 @router.get("/users")
-def users(request: Request, auth: Auth = Depends(page_user("admin")), db: Session = Depends(db_session, scope="function")) -> Response:
+def users(request: Request, auth: Auth = Depends(page_user("admin")),
+          db: Session = Depends(db_session, scope="function")) -> Response:
     return _users_page(request, db)
 
 
@@ -83,7 +84,8 @@ def all_customers(db: Session) -> list[dict]:
 
 
 @router.get("/customers/export.yaml")
-def export_yaml(auth: Auth = Depends(page_user("admin")), db: Session = Depends(db_session, scope="function")) -> Response:
+def export_yaml(auth: Auth = Depends(page_user("admin")),
+                db: Session = Depends(db_session, scope="function")) -> Response:
     text = yaml.safe_dump({"customers": all_customers(db)}, allow_unicode=True, sort_keys=False)
     audit(db, auth.user.name, "export", "customers", "yaml")
     return Response(text, media_type="application/yaml; charset=utf-8",
@@ -91,7 +93,8 @@ def export_yaml(auth: Auth = Depends(page_user("admin")), db: Session = Depends(
 
 
 @router.get("/customers/export.csv")
-def export_csv(auth: Auth = Depends(page_user("admin")), db: Session = Depends(db_session, scope="function")) -> Response:
+def export_csv(auth: Auth = Depends(page_user("admin")),
+               db: Session = Depends(db_session, scope="function")) -> Response:
     """The CSV columns of the README; deviations need a side file, so they travel in the YAML only."""
     rows = all_customers(db)
     parties = sorted({p for r in rows for p in (r.get("signatories") or {})})
@@ -122,8 +125,9 @@ async def import_customers(request: Request, auth: Auth = Depends(form_user("adm
     data = await upload.read(limit + 1)
     if len(data) > limit:
         raise Refused(413, "too_large")
-    suffix = ".csv" if (upload.filename or "").lower().endswith(".csv") else ".yaml"
-    saved, problems = await run_in_threadpool(_import, request, db, auth, data, suffix, upload.filename or "upload")
+    filename = str(getattr(upload, "filename", "") or "upload")
+    suffix = ".csv" if filename.lower().endswith(".csv") else ".yaml"
+    saved, problems = await run_in_threadpool(_import, request, db, auth, data, suffix, filename)
     return render(request, "admin_customers.html", 400 if problems else 200, saved=saved, problems=problems)
 
 
@@ -146,7 +150,7 @@ def _import(request: Request, db: Session, auth: Auth, data: bytes, suffix: str,
         problems += [d.format().replace(str(path), name) for d in found]
     saved = []
     for i, c in enumerate(good):
-        if f"customers[{i}]" in broken:
+        if f"customers[{i}]" in broken or c is None:
             continue
         save_customer(db, c, auth.user.name)
         saved.append(c.id)
@@ -167,6 +171,7 @@ class _Renumbered:
 
 
 @router.get("/audit")
-def audit_page(request: Request, auth: Auth = Depends(page_user("admin")), db: Session = Depends(db_session, scope="function")) -> Response:
+def audit_page(request: Request, auth: Auth = Depends(page_user("admin")),
+               db: Session = Depends(db_session, scope="function")) -> Response:
     events = list(db.scalars(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(500)))
     return render(request, "admin_audit.html", events=events)

@@ -12,7 +12,6 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
-from ..model.matrix import LANGUAGES
 from ..yamlsource import YamlDocument
 from .app import ApiError, Auth, api_user, db_session
 from .db import IssuedAnnex, audit
@@ -26,7 +25,8 @@ router = APIRouter(prefix="/api", tags=["annexes"])
 class AnnexRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     matrix: str = Field(pattern=r"^[A-Za-z0-9_-]+$", max_length=64, description="matrix id under data/matrices")
-    lang: Optional[Literal[LANGUAGES]] = Field(None, description="default: the customer's language, else fr")
+    lang: Optional[Literal["fr", "en", "de", "es", "it"]] = Field(
+        None, description="default: the customer's language, else fr")
     customer: dict[str, Any] = Field(description="the fields of one customer of the customer YAML")
     format: Literal["pdf", "docx", "all"] = "all"
 

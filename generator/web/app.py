@@ -46,7 +46,7 @@ class Person:
     lang: str
 
     @classmethod
-    def of(cls, user: User) -> "Person":
+    def of(cls, user: User) -> Person:
         return cls(user.id, user.name, user.role, user.lang)
 
 
@@ -222,7 +222,7 @@ def _handlers(app: FastAPI) -> None:
 
     @app.exception_handler(ApiError)
     async def api_error(request: Request, exc: ApiError):
-        body = {"error": exc.message, "fix": exc.fix}
+        body: dict[str, object] = {"error": exc.message, "fix": exc.fix}
         if exc.errors is not None:
             body["errors"] = exc.errors
         headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None

@@ -30,7 +30,7 @@ class Settings:
     login_window: float = 300.0  # ... within this many seconds, then 429
     session_hours: int = 12
     max_upload: int = 5 * 1024 * 1024
-    warm: tuple[str, ...] = field(default_factory=tuple)  # matrix ids each worker lays out at start
+    warm: tuple[tuple[str, str], ...] = field(default_factory=tuple)  # matrix ids each worker lays out at start
 
     def resolved_db_url(self) -> str:
         return self.db_url or default_db_url(self.data_dir)

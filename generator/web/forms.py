@@ -84,7 +84,7 @@ def _as_field(d: Diagnostic, name: str) -> Diagnostic:
 
 
 def check_customer(data: dict, doc: YamlDocument, data_dir: Path, known: Optional[dict] = None,
-                   extra: list[Diagnostic] = ()) -> Checked:
+                   extra: tuple[Diagnostic, ...] | list[Diagnostic] = ()) -> Checked:
     """Validate one customer's data as `annex validate` validates a customer file."""
     from ..validate import check_customers
     problems = list(extra)
@@ -116,7 +116,7 @@ def known_matrices(data_dir: Path) -> dict:
     """(matrix id, lang) -> loaded matrix, for every readable matrix file under the data folder."""
     from .. import validate
     known: dict = {}
-    validate._load_known_matrices(Path(data_dir), known)  # the same set `annex validate --data` uses
+    validate.load_known_matrices(Path(data_dir), known)  # the same set `annex validate --data` uses
     return known
 
 

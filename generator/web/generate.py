@@ -100,8 +100,8 @@ def _run(req: Request) -> Result:
         if fmt == "pdf" and req.preview:
             result.pages = [store.put(png) for png in page_images(data)]
     if "pdf" in formats and multiprocessing.parent_process() is not None:
-        from ..batch import _freeze_long_lived
-        _freeze_long_lived()  # as a batch worker does: kept matrix pages leave the garbage collector's scans
+        from ..batch import freeze_long_lived
+        freeze_long_lived()  # as a batch worker does: kept matrix pages leave the garbage collector's scans
     return result
 
 

@@ -1,7 +1,7 @@
 """Interface wording in the five annex languages (the language is chosen per user)."""
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import yaml
@@ -26,7 +26,7 @@ class Words(dict):
         return text.format(**values) if values else text
 
 
-@lru_cache(maxsize=None)
+@cache
 def words(lang: str) -> Words:
     lang = lang if lang in LANGUAGES else "en"
     english = yaml.safe_load((FOLDER / "en.yaml").read_text("utf-8"))

@@ -10,15 +10,16 @@ from __future__ import annotations
 import io
 import json
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, Optional
+from typing import Any, Optional
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from .app import Auth, Refused, db_session, form_user, page_user, render
 from ..model import Customer
+from .app import Auth, Refused, db_session, form_user, page_user, render
 from .db import CustomerRow, IssuedAnnex, audit
 from .registry import save_customer
 
@@ -79,7 +80,7 @@ def legal_page(request: Request, auth: Auth = Depends(page_user("legal"))) -> Re
     return render(request, "legal.html")
 
 
-async def _upload(request: Request) -> tuple[dict, bytes]:
+async def _upload(request: Request) -> tuple[Any, bytes]:
     form = await request.form()
     upload = form.get("file")
     if upload is None or not hasattr(upload, "read"):
@@ -125,7 +126,7 @@ async def apply_review(request: Request, auth: Auth = Depends(form_user("legal")
         raise Refused(404, "not_found", "customer")
     try:
         proposals = json.loads(str(form.get("proposal") or "[]"))
-        accepted = {int(i) for i in form.getlist("accept")}
+        accepted = {int(str(i)) for i in form.getlist("accept")}
     except ValueError:
         raise Refused(400, "bad_request", "proposal") from None
     if not isinstance(proposals, list) or not all(isinstance(p, dict) and "matrix" in p for p in proposals):
@@ -148,14 +149,14 @@ def _check(request: Request, data: dict) -> list[str]:
     """The customer as the YAML file would be checked: the model, then the deviations' rules."""
     from pydantic import ValidationError
 
-    from ..validate import _load_known_matrices, check_customers
+    from ..validate import load_known_matrices, check_customers
     from ..yamlsource import YamlDocument
     try:
         customer = Customer.model_validate(data)
     except ValidationError as exc:
         return [f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors(include_url=False)]
     known: dict = {}
-    _load_known_matrices(request.app.state.settings.data_dir, known)
+    load_known_matrices(request.app.state.settings.data_dir, known)
     found = check_customers([customer], YamlDocument("customer", {"customers": [data]}), known)
     return [d.format() for d in found if d.is_error]
 

@@ -4,11 +4,15 @@ them (`install`); the upload routes check role, CSRF, size and file kind before 
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from ..diagnostics import InputError
 from ..model import Customer
 from . import legal
+
+T = TypeVar("T")
 
 
 class Verdict:
@@ -24,7 +28,7 @@ class Verdict:
         return self.detail
 
 
-def _as_file(data: bytes, suffix: str, use) -> object:
+def _as_file(data: bytes, suffix: str, use: Callable[[Path], T]) -> T:
     with tempfile.TemporaryDirectory(prefix="annex-upload-") as folder:
         path = Path(folder) / f"upload{suffix}"
         path.write_bytes(data)

@@ -14,7 +14,8 @@ from .accounts import AccountError, check_password, close_session, open_session,
 from .app import Auth, Refused, cookie_name, db_session, form_user, new_login_token, page_user, render
 from .db import CustomerRow, IssuedAnnex, User, audit
 from .forms import check_customer, customer_data, known_matrices
-from .generate import known_matrices as matrix_folders, matrix_status
+from .generate import known_matrices as matrix_folders
+from .generate import matrix_status
 from .i18n import words
 from .registry import history, register, save_customer, search_customers
 
@@ -78,7 +79,8 @@ def _login_again(request: Request, status: int, key: str, next_: str) -> Respons
 
 
 @router.post("/logout")
-def logout(request: Request, auth: Auth = Depends(form_user()), db: Session = Depends(db_session, scope="function")) -> Response:
+def logout(request: Request, auth: Auth = Depends(form_user()),
+           db: Session = Depends(db_session, scope="function")) -> Response:
     close_session(db, request.cookies.get(cookie_name(request.app.state.settings), ""))
     audit(db, auth.user.name, "logout", "session")
     response = RedirectResponse("/login", status_code=303)
@@ -280,6 +282,8 @@ async def save_account(request: Request, auth: Auth = Depends(form_user()),
     if lang not in LANGUAGES:
         raise Refused(400, "bad_request", "lang")
     user = db.get(User, auth.user.id)
+    if user is None:  # deleted while signed in
+        raise Refused(404, "not_found", "user")
     user.lang = lang
     audit(db, user.name, "account", user.name, f"lang={lang}")
     return RedirectResponse("/account", status_code=303)
@@ -294,7 +298,10 @@ async def change_password(request: Request, auth: Auth = Depends(form_user()),
     if await run_in_threadpool(check_password, db, auth.user.name, current) is None:
         return render(request, "account.html", 400, languages=LANGUAGES, problem=words(auth.user.lang)("bad_login"))
     try:
-        await run_in_threadpool(set_password, db, db.get(User, auth.user.id), new, actor=auth.user.name)
+        user = db.get(User, auth.user.id)
+        if user is None:  # deleted while signed in
+            raise Refused(404, "not_found", "user")
+        await run_in_threadpool(set_password, db, user, new, actor=auth.user.name)
     except AccountError as exc:
         return render(request, "account.html", 400, languages=LANGUAGES, problem=str(exc))
     return RedirectResponse("/login", status_code=303)

@@ -1,9 +1,8 @@
 """Customers and the register of issued annexes: the queries pages and API share."""
 from __future__ import annotations
 
-from typing import Optional
-
 import unicodedata
+from typing import Optional
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -35,13 +34,15 @@ def save_customer(db: Session, customer: Customer, actor: str) -> tuple[Customer
     data = customer.model_dump(mode="json", exclude_none=True, exclude_defaults=True)
     data["id"] = customer.id
     data["name"] = customer.name
-    row = db.get(CustomerRow, customer.id)
-    created = row is None
-    if created:
+    found = db.get(CustomerRow, customer.id)
+    created = found is None
+    if found is None:
         row = CustomerRow(id=customer.id)
         db.add(row)
-    elif row.data == data:
-        return row, False
+    elif found.data == data:
+        return found, False
+    else:
+        row = found
     row.name, row.contract, row.data = customer.name, customer.contract, data
     row.search = search_key(customer.id, customer.name, customer.contract)
     row.updated_at, row.updated_by = utcnow(), actor

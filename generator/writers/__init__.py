@@ -3,9 +3,13 @@
 the commands find them."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from importlib import import_module
-from typing import Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..brand import Brand
 
 FORMATS = {"pdf": "generator.writers.pdf", "docx": "generator.writers.docx",
            "review": "generator.writers.docx"}  # the DOCX protected for review, deviations as tracked changes
@@ -19,7 +23,7 @@ def renderer(fmt: str) -> Callable:
     return render
 
 
-def check_brand(formats: list[str], brand) -> None:
+def check_brand(formats: list[str], brand: Brand) -> None:
     """Check once, before any annex, what each writer needs of the brand (reference DOCX,
     stylesheet and fonts); raise InputError naming the file."""
     for fmt in formats:

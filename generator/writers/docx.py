@@ -12,12 +12,16 @@ import hashlib
 import io
 import re
 import zipfile
+from collections.abc import Sequence
 from functools import lru_cache
+from pathlib import Path
 
 from docx import Document
+from docx.oxml.xmlchemy import BaseOxmlElement
 from docx.shared import Pt
+from docx.text.paragraph import Paragraph
 
-from ..annex import Annex, BlockView
+from ..annex import Annex, BlockView, Row, SectionView
 from ..brand import Brand
 from ..diagnostics import InputError, error
 from ..model import CALLOUT_KINDS, ListBlock, RoleCell, spans
@@ -37,7 +41,7 @@ MAX_REFERENCE_EXPANDED = 64 * 1024 * 1024
 MAX_REFERENCE_ENTRIES = 500
 
 
-def _check_zip(path, data: bytes) -> None:
+def _check_zip(path: Path, data: bytes) -> None:
     """Refuse what is not a DOCX-sized zip before python-docx inflates it."""
     def refuse(message: str) -> InputError:
         return InputError([error(path, message, hint="save the reference document again from Word or LibreOffice "
@@ -80,13 +84,13 @@ def check(brand: Brand) -> None:
     reference_bytes(brand)
 
 
-def add_inline(paragraph, text: str, *, bold: bool = False, italic: bool = False) -> None:
+def add_inline(paragraph: Paragraph, text: str) -> None:
     """Inline Markdown as runs, emphasis kept (the same spans the PDF uses)."""
     for span in spans(text):
         run = paragraph.add_run(span.text)
-        if span.bold or bold:
+        if span.bold:
             run.bold = True
-        if span.italic or italic:
+        if span.italic:
             run.italic = True
 
 
@@ -131,7 +135,7 @@ class Writer:
         self.date = dt.datetime.combine(annex.stamp.effective_date, dt.time()).strftime("%Y-%m-%dT%H:%M:%SZ")
 
     # -- building blocks --
-    def para(self, text: str = "", style: str | None = None, *, inline: bool = True):
+    def para(self, text: str = "", style: str | None = None, *, inline: bool = True) -> Paragraph:
         p = self.doc.add_paragraph()
         if style:
             xml.paragraph_style(p, self.ids[style])
@@ -139,37 +143,39 @@ class Writer:
             add_inline(p, text) if inline else p.add_run(text)
         return p
 
-    def heading(self, text: str, level: int, *, new_page: bool = False):
+    def heading(self, text: str, level: int, *, new_page: bool = False) -> Paragraph:
         p = self.para(style=f"Heading {level}")
         add_inline(p, text)
         if new_page:
             p.paragraph_format.page_break_before = True
         return p
 
-    def runs(self, text: str, **extra) -> list[xml.XRun]:
+    def runs(self, text: str) -> list[xml.XRun]:
         """Inline Markdown as runs, emphasis kept (the same spans the PDF uses)."""
-        return [xml.XRun(s.text, bold=s.bold or extra.get("bold", False), italic=s.italic or extra.get("italic", False))
-                for s in spans(text)]
+        return [xml.XRun(s.text, bold=s.bold, italic=s.italic) for s in spans(text)]
 
     def roles(self, cell: RoleCell, change: str | None = None) -> list[xml.XRun]:
         return [xml.XRun(text, style=self.ids[f"Annex Role {style[-1]}"] if style else None, change=change)
                 for text, style in role_runs(cell)]
 
-    def cell(self, runs: list[xml.XRun], *, center: bool = False, **kw) -> xml.XCell:
-        return xml.XCell([xml.XPara(runs, self.ids["Annex Cell"], center)], **kw)
+    def cell(self, runs: list[xml.XRun], *, center: bool = False, fill: str | None = None,
+             left_border: str | None = None) -> xml.XCell:
+        return xml.XCell([xml.XPara(runs, self.ids["Annex Cell"], center)], fill=fill, left_border=left_border)
 
     def header_row(self, labels: list[str], center_from: int = 1) -> xml.XRow:
         # bold and colour are in the table style too, but LibreOffice ignores a style's first-row font
         return xml.XRow([self.cell([xml.XRun(text, bold=True, color=self.header_text)], center=i >= center_from)
                          for i, text in enumerate(labels)], header=True)
 
-    def table(self, rows: list[xml.XRow], widths: list[int], **look):
+    def table(self, rows: list[xml.XRow], widths: list[int], *, first_row: bool = True,
+              banded: bool = True) -> BaseOxmlElement:
         element, self.revision = xml.build_table(rows, widths, style=self.ids["Annex Matrix"], author=self.a.provider,
-                                                 date=self.date, first_change_id=self.revision, **look)
+                                                 date=self.date, first_change_id=self.revision, first_row=first_row,
+                                                 banded=banded)
         self.body.sectPr.addprevious(element)
         return element
 
-    def block(self, b: BlockView) -> list:
+    def block(self, b: BlockView) -> list[Paragraph]:
         """A paragraph, a note, a callout (its title, then its body, in the kind's styles: one
         bordered, shaded box in Word) or a quote; returns its paragraphs."""
         if b.kind in ("paragraph", "note"):
@@ -191,14 +197,31 @@ class Writer:
         paragraphs[-1].paragraph_format.space_after = Pt(6)
         return paragraphs
 
-    # -- the annex --
-    def write(self) -> bytes:
-        a = self.a
+    def start(self, language_tag: str) -> None:
+        """The reference document emptied (its page set-up kept), in `language_tag`, with the
+        header and footer: what an annex and a change notice both start from."""
         for child in list(self.body):
             if child.tag != xml.qn("w:sectPr"):
                 self.body.remove(child)
-        xml.set_language(self.doc, a.language_tag)
+        xml.set_language(self.doc, language_tag)
         self.header_footer()
+
+    def facts_table(self, facts: list[tuple[str, str]]) -> None:
+        """A title block's table: a label in italics, its value in bold, per line."""
+        rows = [xml.XRow([self.cell([xml.XRun(label, italic=True)]), self.cell([xml.XRun(value, bold=True)])])
+                for label, value in facts]
+        self.table(rows, [2721, CONTENT_WIDTH - 2721], first_row=False, banded=False)
+
+    def saved(self) -> bytes:
+        """The document's bytes, the same for the same content (docx_xml.deterministic_zip)."""
+        out = io.BytesIO()
+        self.doc.save(out)
+        return xml.deterministic_zip(out.getvalue())
+
+    # -- the annex --
+    def write(self) -> bytes:
+        a = self.a
+        self.start(a.language_tag)
         self.title_block()
         for b in a.intro:
             self.block(b)
@@ -213,9 +236,7 @@ class Writer:
         self.properties()
         if a.review:
             xml.protect_for_review(self.doc)
-        out = io.BytesIO()
-        self.doc.save(out)
-        return xml.deterministic_zip(out.getvalue())
+        return self.saved()
 
     def header_footer(self) -> None:
         a, L = self.a, self.L
@@ -243,9 +264,7 @@ class Writer:
         a = self.a
         self.para(a.running_title, "Annex Kicker", inline=False)
         self.para(a.matrix.title, "Title", inline=False)
-        rows = [xml.XRow([self.cell([xml.XRun(label, italic=True)]), self.cell([xml.XRun(value, bold=True)])])
-                for label, value in a.facts]
-        self.table(rows, [2721, CONTENT_WIDTH - 2721], first_row=False, banded=False)
+        self.facts_table(list(a.facts))
         self.para()
 
     def legend(self) -> None:
@@ -268,7 +287,7 @@ class Writer:
                  for s in self.a.summary]
         self.table(rows, [3695, 3000, 3000])
 
-    def section(self, s, *, new_page: bool = False) -> None:
+    def section(self, s: SectionView, *, new_page: bool = False) -> None:
         self.heading(f"{s.number}\u2002{s.title}", min(s.depth, 3), new_page=new_page)
         for b in s.intro:
             for p in self.block(b):
@@ -282,7 +301,7 @@ class Writer:
             for b in t.after:
                 self.block(b)
 
-    def matrix_table(self, rows):
+    def matrix_table(self, rows: Sequence[Row]) -> BaseOxmlElement:
         a, L = self.a, self.L
         n = len(a.parties)
         out = [self.header_row([L.activity] + [p.label for p in a.parties])]
@@ -294,7 +313,7 @@ class Writer:
                 fill, border = self.deviation_fill, self.deviation_border
             cells = [self.cell(text, fill=fill, left_border=border)]
             for i, roles in enumerate(row.roles):
-                if row.deviation and a.review:
+                if row.deviation and a.review and row.standard is not None:
                     runs = self.roles(row.standard[i], "del") + self.roles(roles, "ins")
                 else:
                     runs = self.roles(roles)
@@ -308,9 +327,10 @@ class Writer:
         self.para(L.deviations_intro, inline=False)
         rows = [self.header_row(["#", L.activity, L.standard_roles, L.agreed_roles, L.reason], center_from=5)]
         for d in a.deviations:
-            def by_party(cells):
+            def by_party(cells: tuple[RoleCell, ...]) -> xml.XCell:
                 return xml.XCell([xml.XPara([xml.XRun(f"{party.label} ", italic=True)] + self.roles(roles),
-                                            self.ids["Annex Cell"]) for party, roles in zip(a.parties, cells)])
+                                            self.ids["Annex Cell"])
+                                  for party, roles in zip(a.parties, cells, strict=False)])
             activity = xml.XCell([xml.XPara(self.runs(d.activity.text), self.ids["Annex Cell"]),
                                   xml.XPara([xml.XRun(d.section)], self.ids["Annex Small"])])
             rows.append(xml.XRow([self.cell([xml.XRun(str(d.number))]), activity, by_party(d.standard),

@@ -12,11 +12,14 @@ import zipfile
 from dataclasses import dataclass, field
 from xml.sax.saxutils import escape
 
+from docx.document import Document as DocxDocument
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.opc.packuri import PackURI
 from docx.opc.part import Part
 from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import nsdecls, qn
+from docx.oxml.xmlchemy import BaseOxmlElement
+from docx.text.paragraph import Paragraph
 
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 
@@ -37,9 +40,9 @@ def deterministic_zip(data: bytes) -> bytes:
     return out.getvalue()
 
 
-def add_field(paragraph, instruction: str, placeholder: str = "1") -> None:
+def add_field(paragraph: Paragraph, instruction: str, placeholder: str = "1") -> None:
     """A real field (PAGE, NUMPAGES): Word and LibreOffice compute it when they lay out."""
-    def run_with(child):
+    def run_with(child: BaseOxmlElement) -> None:
         r = OxmlElement("w:r")
         r.append(child)
         paragraph._p.append(r)
@@ -61,12 +64,13 @@ def add_field(paragraph, instruction: str, placeholder: str = "1") -> None:
     run_with(end)
 
 
-def right_tab(paragraph, position_twips: int) -> None:
+def right_tab(paragraph: Paragraph, position_twips: int) -> None:
     p_pr = paragraph._p.get_or_add_pPr()
-    p_pr.append(parse_xml(f'<w:tabs {nsdecls("w")}><w:tab w:val="right"{attr("w:pos", int(position_twips))}/></w:tabs>'))
+    tab = f'<w:tab w:val="right"{attr("w:pos", int(position_twips))}/>'
+    p_pr.append(parse_xml(f'<w:tabs {nsdecls("w")}>{tab}</w:tabs>'))
 
 
-def set_language(document, tag: str) -> None:
+def set_language(document: DocxDocument, tag: str) -> None:
     """w:lang (a BCP 47 tag, `en-GB`) on the document defaults and on styles that set their
     own: Word checks spelling in the annex language."""
     styles = document.styles.element
@@ -91,7 +95,7 @@ def set_language(document, tag: str) -> None:
             rpr.append(el)
 
 
-def protect_for_review(document) -> None:
+def protect_for_review(document: DocxDocument) -> None:
     """Every edit becomes a tracked change: w:trackRevisions and w:documentProtection
     w:edit="trackedChanges" (no password: it states intent, as legal departments expect)."""
     settings = document.settings.element
@@ -113,7 +117,7 @@ def protect_for_review(document) -> None:
 CUSTOM_PROPS_CT = "application/vnd.openxmlformats-officedocument.custom-properties+xml"
 
 
-def set_custom_properties(document, props: dict[str, str]) -> None:
+def set_custom_properties(document: DocxDocument, props: dict[str, str]) -> None:
     """docProps/custom.xml: matrix id, version, language, fingerprint, readable in Word's
     File > Properties > Custom and by document management systems."""
     items = "".join(
@@ -123,7 +127,7 @@ def set_custom_properties(document, props: dict[str, str]) -> None:
     xml = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
            '<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/custom-properties" '
            'xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes">'
-           f'{items}</Properties>').encode("utf-8")
+           f'{items}</Properties>').encode()
     package = document.part.package
     for rel in list(package.rels.values()):
         if rel.reltype == RT.CUSTOM_PROPERTIES:
@@ -133,7 +137,7 @@ def set_custom_properties(document, props: dict[str, str]) -> None:
     package.relate_to(part, RT.CUSTOM_PROPERTIES)
 
 
-def paragraph_style(paragraph, style_id: str) -> None:
+def paragraph_style(paragraph: Paragraph, style_id: str) -> None:
     """w:pStyle by id (python-docx's name lookup walks every style on each call)."""
     p_pr = paragraph._p.get_or_add_pPr()
     p_pr.get_or_add_pStyle().set(qn("w:val"), style_id)
@@ -209,8 +213,8 @@ def _run_xml(run: XRun) -> str:
     if run.size:
         props += f'<w:sz{attr("w:val", int(run.size))}/><w:szCs{attr("w:val", int(run.size))}/>'
     tag = "w:delText" if run.change == "del" else "w:t"
-    body = f'<w:r>{f"<w:rPr>{props}</w:rPr>" if props else ""}<{tag} xml:space="preserve">{escape(run.text)}</{tag}></w:r>'
-    return body
+    r_pr = f"<w:rPr>{props}</w:rPr>" if props else ""
+    return f'<w:r>{r_pr}<{tag} xml:space="preserve">{escape(run.text)}</{tag}></w:r>'
 
 
 def _para_xml(para: XPara, author: str, date: str, ids: list[int], bookmark: str | None = None) -> str:
@@ -244,7 +248,7 @@ def _para_xml(para: XPara, author: str, date: str, ids: list[int], bookmark: str
 
 
 def build_table(rows: list[XRow], widths: list[int], *, style: str, first_row: bool = True, banded: bool = True,
-                author: str = "", date: str = "", first_change_id: int = 0) -> tuple[object, int]:
+                author: str = "", date: str = "", first_change_id: int = 0) -> tuple[BaseOxmlElement, int]:
     """A whole w:tbl from plain data; returns the element and the last tracked-change id used."""
     look = (0x0020 if first_row else 0) | (0 if banded else 0x0200) | 0x0400
     ids = [first_change_id]
@@ -261,14 +265,16 @@ def build_table(rows: list[XRow], widths: list[int], *, style: str, first_row: b
         if row.header:
             tr_pr += '<w:tblHeader w:val="true"/>'
         out.append(f"<w:tr><w:trPr>{tr_pr}</w:trPr>")
-        for cell, width in zip(row.cells, widths):
+        for cell, width in zip(row.cells, widths, strict=False):
             tc_pr = f'<w:tcW{attr("w:w", int(width))} w:type="dxa"/>'
             borders = ""
             if cell.box:
-                borders = "".join(f'<w:{side} w:val="single" w:sz="6" w:space="0"{attr("w:color", hex_color(cell.box))}/>'
+                color = attr("w:color", hex_color(cell.box))
+                borders = "".join(f'<w:{side} w:val="single" w:sz="6" w:space="0"{color}/>'
                                   for side in ("top", "left", "bottom", "right"))
             elif cell.left_border:
-                borders = f'<w:left w:val="single" w:sz="18" w:space="0"{attr("w:color", hex_color(cell.left_border))}/>'
+                color = attr("w:color", hex_color(cell.left_border))
+                borders = f'<w:left w:val="single" w:sz="18" w:space="0"{color}/>'
             if borders:
                 tc_pr += f"<w:tcBorders>{borders}</w:tcBorders>"
             if cell.fill:

@@ -7,9 +7,11 @@ The loader only sees the brand folder and templates/default.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import lru_cache
+from typing import Any
 
-from jinja2 import BaseLoader, StrictUndefined, TemplateError, TemplateNotFound
+from jinja2 import BaseLoader, Environment, StrictUndefined, TemplateError, TemplateNotFound
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 from markupsafe import Markup, escape
 
@@ -78,7 +80,7 @@ class BrandLoader(BaseLoader):
     def __init__(self, brand: Brand):
         self.brand = brand
 
-    def get_source(self, environment, template):
+    def get_source(self, environment: Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
         try:
             path = self.brand.find(template)
         except InputError as exc:
@@ -105,7 +107,7 @@ class AnnexSandbox(ImmutableSandboxedEnvironment):
     """Jinja's immutable sandbox, where `view.items` is the view's `items` field (a list block's
     items) rather than the mapping method of the same name."""
 
-    def getattr(self, obj, attribute):
+    def getattr(self, obj: Any, attribute: str) -> Any:
         if isinstance(obj, View) and isinstance(attribute, str) and attribute in obj:
             return obj[attribute]
         return super().getattr(obj, attribute)
@@ -128,7 +130,7 @@ def render(annex: Annex, part: str = "all", matrix_pages: int = 0) -> str:
     return render_template(TEMPLATE, annex, part=part, matrix_pages=matrix_pages)
 
 
-def render_template(name: str, annex: Annex, **extra) -> str:
+def render_template(name: str, annex: Annex, **extra: object) -> str:
     """A brand template rendered with the annex (and `extra`, plain data) in the sandbox; every
     template error becomes a located InputError."""
     brand = annex.brand

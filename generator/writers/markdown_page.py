@@ -6,7 +6,7 @@ from __future__ import annotations
 import yaml
 
 from ..i18n import labels
-from ..model import Callout, ListBlock, Matrix, Quote, Section
+from ..model import Block, Callout, ListBlock, Matrix, Quote, Section
 
 
 def _cell(text: str) -> str:
@@ -40,7 +40,7 @@ def _body(items: list) -> list[str]:
     return out
 
 
-def _block(block) -> list[str]:
+def _block(block: Block) -> list[str]:
     """A paragraph, a callout (`:::kind[title]` ... `:::`) or a quote (`> `), then a blank line."""
     if isinstance(block, Callout):
         return [f":::{block.kind}" + (f"[{block.title}]" if block.title else ""), *_body(block.body), ":::", ""]

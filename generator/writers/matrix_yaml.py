@@ -12,7 +12,7 @@ class _Flow(dict):
 
 
 class _Dumper(yaml.SafeDumper):
-    def ignore_aliases(self, data):
+    def ignore_aliases(self, data: object) -> bool:
         return True
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
@@ -50,7 +51,7 @@ class BrandFetcher(URLFetcher):
         super().__init__(allowed_protocols=("file", "data"))
         self.brand = brand
 
-    def fetch(self, url, headers=None):
+    def fetch(self, url: str, headers: dict | None = None) -> URLFetcherResponse:
         parts = urlsplit(url)
         if parts.scheme == "data":
             return super().fetch(url, headers)
@@ -102,7 +103,7 @@ def stylesheet(brand: Brand) -> CSS:
 
 
 @contextmanager
-def source_date(day: dt.datetime):
+def source_date(day: dt.datetime) -> Iterator[None]:
     """fontTools stamps each font subset's `head.modified` with the clock unless
     SOURCE_DATE_EPOCH is set: pin it to the effective date while rendering."""
     previous = os.environ.get("SOURCE_DATE_EPOCH")
@@ -117,7 +118,7 @@ def source_date(day: dt.datetime):
 
 
 class _Collect(logging.Handler):
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__(logging.ERROR)
         self.messages: list[str] = []
 
@@ -126,7 +127,7 @@ class _Collect(logging.Handler):
 
 
 @contextmanager
-def resource_errors(brand: Brand):
+def resource_errors(brand: Brand) -> Iterator[None]:
     """WeasyPrint logs a resource it cannot use (a broken logo, a bad stylesheet) as an error and
     goes on without it; an annex must not silently lose its logo, so that stops the build."""
     handler = _Collect()
@@ -144,11 +145,12 @@ def resource_errors(brand: Brand):
 def render(annex: Annex, *, reuse: bool = True) -> bytes:
     """The annex as PDF bytes, laid out as one document; with `reuse`, its matrix pages are kept
     for later annexes of the same matrix, language and deviations in this process, and taken
-    from an earlier one when it had them (pdf_pages). Same bytes either way
-    (tests/writers/test_pdf_pages.py)."""
+    from an earlier one when it had them (pdf_pages, when `pdf_pages.enabled()`). Same bytes
+    either way (tests/writers/test_pdf_pages.py)."""
+    reuse = reuse and pdf_pages.enabled()
     brand = annex.brand
     fetcher = BrandFetcher(brand)
-    day = dt.datetime.combine(annex.stamp.effective_date, dt.time(), tzinfo=dt.timezone.utc)
+    day = dt.datetime.combine(annex.stamp.effective_date, dt.time(), tzinfo=dt.UTC)
     attachment = Attachment(string=annex.embedded_json(), name=ATTACHMENT_NAME, relationship="Data",
                             description="Canonical JSON of the matrix, customer context and deviations "
                                         f"(SHA-256 {annex.stamp.fingerprint})", created=day, modified=day,
@@ -167,7 +169,8 @@ def render(annex: Annex, *, reuse: bool = True) -> bytes:
                                 hint="templates may only use files inside their brand folder")]) from None
 
 
-def _render(annex: Annex, reuse: bool, layout, day: dt.datetime, attachment: Attachment, options: dict) -> bytes:
+def _render(annex: Annex, reuse: bool, layout: Callable[[str], Document], day: dt.datetime, attachment: Attachment,
+            options: dict) -> bytes:
     """Lay out (reusing kept matrix pages when it can) and write the PDF."""
     brand = annex.brand
     document = None
@@ -183,7 +186,7 @@ def _render(annex: Annex, reuse: bool, layout, day: dt.datetime, attachment: Att
             pdf_pages.cache.keep(brand, matrix_html, document)
     add_fields = signature_fields.finisher(signature_fields.field_labels(annex))  # one empty field per party
 
-    def finisher(document: Document, pdf) -> None:
+    def finisher(document: Document, pdf: pydyf.PDF) -> None:
         add_fields(document, pdf)
         unique_attachments(pdf)
     with source_date(day):
@@ -191,7 +194,7 @@ def _render(annex: Annex, reuse: bool, layout, day: dt.datetime, attachment: Att
                                   finisher=finisher, **options)
 
 
-def unique_attachments(pdf) -> None:
+def unique_attachments(pdf: pydyf.PDF) -> None:
     """WeasyPrint 70 lists each attachment twice in the catalog's /AF (once from the name tree,
     once as a file specification), which PDF/A validators flag: list each once."""
     if "AF" in pdf.catalog:

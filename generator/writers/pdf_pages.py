@@ -15,18 +15,60 @@ the same pages can be drawn into many annexes.
 
 Kept per process, keyed by the matrix part's HTML itself (and the brand, whose files are read
 once per process), so no change of data can reuse stale pages (see PageCache).
+
+Kept pages depend on the font configuration they were laid out with: their text boxes hold
+Pango layouts whose fonts live in that configuration's fontconfig set and temporary font
+files, which `FontConfiguration.__del__` removes. WeasyPrint keeps the configuration alive
+through `Document.font_config` for as long as a document lives; kept pages outlive their
+document, so each entry keeps the configuration too (pdf.font_config's per-brand cache may
+drop it first, with more brands in a process than it holds).
+
+Fenced: reuse is on only with a WeasyPrint version it was verified with (VERIFIED), and can be
+turned off with ANNEX_PAGE_REUSE=0; off, every annex is laid out whole (same bytes, slower).
 """
 from __future__ import annotations
 
 import hashlib
+import logging
+import os
 from collections import OrderedDict
+from functools import cache as once
+from typing import NamedTuple
 
+import weasyprint
 from weasyprint import Document
 from weasyprint.document import Page
 from weasyprint.formatting_structure.boxes import Box
+from weasyprint.text.fonts import FontConfiguration
 
 MATRIX_CLASS = "matrix-section"  # a section of the matrix part
 SLOT_CLASS = "matrix-page"  # an empty page of the frame, for one matrix page
+# WeasyPrint versions whose page boxes this module was checked against, byte for byte
+# (tests/writers/test_pdf_pages.py): its private attributes may change in any other one
+VERIFIED = ("70.",)
+SWITCH = "ANNEX_PAGE_REUSE"  # "0": never reuse pages
+
+LOG = logging.getLogger(__name__)
+
+
+def enabled() -> bool:
+    """Whether matrix pages may be kept and reused in this process now."""
+    return os.environ.get(SWITCH, "1") != "0" and verified(weasyprint.__version__)
+
+
+@once
+def verified(version: str) -> bool:
+    """Whether page reuse was checked with this WeasyPrint version; said once when not."""
+    if version.startswith(VERIFIED):
+        return True
+    LOG.debug("WeasyPrint %s: matrix page reuse was verified with %s only; annexes are laid out whole",
+              version, ", ".join(v + "x" for v in VERIFIED))
+    return False
+
+
+class Kept(NamedTuple):
+    pages: tuple[Box, ...]
+    font_config: FontConfiguration  # what the pages' text draws with: must live as long as they do
 
 
 class PageCache:
@@ -35,16 +77,20 @@ class PageCache:
     Pages are kept the second time a matrix part is seen, not the first: a customer with
     deviations of its own never comes back, and keeping its pages would only push out shared
     ones. Bounded by pages, not entries (about 2.5 MB a page), so a long matrix counts for more.
-    `version` changes whenever pages are kept or dropped: a batch worker re-freezes its garbage
-    collector's view of long-lived objects then (see batch.py)."""
+    `generation()` changes whenever pages are kept or dropped: a batch worker re-freezes its
+    garbage collector's view of long-lived objects then (see batch.py)."""
 
     MAX_PAGES = 48
     MAX_SEEN = 4096
 
     def __init__(self) -> None:
-        self.entries: OrderedDict[tuple, tuple[Box, ...]] = OrderedDict()
+        self.entries: OrderedDict[tuple, Kept] = OrderedDict()
         self.seen: OrderedDict[tuple, None] = OrderedDict()
-        self.version = 0
+        self.version = 0  # read through generation()
+
+    def generation(self) -> int:
+        """A number that changes whenever pages are kept or dropped, and only then."""
+        return self.version
 
     @staticmethod
     def key(brand: object, matrix_html: str) -> tuple:
@@ -53,10 +99,11 @@ class PageCache:
     def lookup(self, brand: object, matrix_html: str) -> tuple[Box, ...] | None:
         """The kept matrix pages for this matrix part, if an earlier annex laid them out."""
         key = self.key(brand, matrix_html)
-        pages = self.entries.get(key)
-        if pages is not None:
-            self.entries.move_to_end(key)
-        return pages
+        kept = self.entries.get(key)
+        if kept is None:
+            return None
+        self.entries.move_to_end(key)
+        return kept.pages
 
     def keep(self, brand: object, matrix_html: str, whole: Document) -> None:
         """Keep the matrix pages of an annex laid out whole, if its matrix part was seen before:
@@ -73,8 +120,8 @@ class PageCache:
         # the matrix must hold consecutive pages of its own, nothing else on them
         if not holding or any(classes[i] != {MATRIX_CLASS} for i in range(holding[0], holding[-1] + 1)):
             return
-        self.entries[key] = tuple(whole.pages[i]._page_box.children[0] for i in holding)
-        while sum(map(len, self.entries.values())) > self.MAX_PAGES and len(self.entries) > 1:
+        self.entries[key] = Kept(tuple(whole.pages[i]._page_box.children[0] for i in holding), whole.font_config)
+        while sum(len(kept.pages) for kept in self.entries.values()) > self.MAX_PAGES and len(self.entries) > 1:
             self.entries.popitem(last=False)
         self.version += 1
 
@@ -85,6 +132,11 @@ class PageCache:
 
 
 cache = PageCache()
+
+
+def generation() -> int:
+    """Changes whenever this process keeps or drops matrix pages (PageCache.generation)."""
+    return cache.generation()
 
 
 def _classes_on(page: Page) -> set[str]:
@@ -111,7 +163,7 @@ def compose(frame: Document, matrix_pages: tuple[Box, ...]) -> Document | None:
     if not slots or len(slots) != len(matrix_pages):
         return None
     pages = list(frame.pages)
-    for index, content in zip(slots, matrix_pages):
+    for index, content in zip(slots, matrix_pages, strict=True):
         frame_box = frame.pages[index]._page_box
         # children[0] is the page's content (the root box); the rest are its margin boxes
         pages[index] = Page(frame_box.copy_with_children([content, *frame_box.children[1:]]))

@@ -17,7 +17,7 @@ def test_yaml_and_csv_hold_the_same_customers_and_give_the_same_annexes():
     assert {c.lang for c in from_yaml} == {"fr", "en", "de", "es", "it"}
     assert any(c.deviations for c in from_yaml)
     brand = load_brand()
-    for a, b in zip(from_yaml, from_csv):
+    for a, b in zip(from_yaml, from_csv, strict=True):
         fa = build_annex(load_matrix(a.lang), a, brand).stamp.fingerprint
         fb = build_annex(load_matrix(b.lang), b, brand).stamp.fingerprint
         assert fa == fb

@@ -2,7 +2,7 @@
 on a small page written here."""
 import pytest
 
-from generator.importer import build_matrix
+from generator.commands.importer import matrix_from_page
 from generator.model import Quote, plain
 from generator.readers.markdown_page import read_page
 from generator.rules import walk_with_paths
@@ -16,7 +16,7 @@ PAGES = sorted(CORPUS.glob("raci_*.md"))
 def imported(path, **kw):
     """The matrix and the import's warnings, but for the notice that the standard legend is used
     (tested on its own)."""
-    matrix, page = build_matrix(path, lang=kw.get("lang"), reference=kw.get("reference"), existing=None,
+    matrix, page = matrix_from_page(path, lang=kw.get("lang"), reference=kw.get("reference"), existing=None,
                                 matrix_id="m")
     if not kw.get("all_warnings"):
         page.warnings = [w for w in page.warnings if w.code != "standard-legend"]
@@ -30,7 +30,7 @@ def test_every_row_of_every_corpus_page(page):
     model_rows = [(a, s) for s, a in matrix.activities()]
     assert len(model_rows) == len(rows) > 20
     assert result.activity_lines == [line for line, _ in rows]
-    for (line, cells), (activity, _) in zip(rows, model_rows):
+    for (line, cells), (activity, _) in zip(rows, model_rows, strict=True):
         assert " ".join(plain(activity.text).split()) == strip_markup(cells[0]).replace("\\", ""), line
         assert ["".join(activity.cell(p.id).letters) for p in matrix.parties] == [roles_of(c) for c in cells[1:3]], line
 
@@ -43,7 +43,7 @@ def test_sections_notes_and_legend_of_every_corpus_page(page):
     titles = [matrix.legend_title] + [plain(s.title) for _, _, s in walk_with_paths(matrix)]
     assert titles == headings
     notes = [n for _, _, s in walk_with_paths(matrix) for n in s.notes]
-    assert len(notes) == sum(1 for line in text.splitlines() if line.startswith("*(")) 
+    assert len(notes) == sum(1 for line in text.splitlines() if line.startswith("*("))
     assert [e.code for e in matrix.legend] == ["R", "A", "C", "I"]
 
 
@@ -90,7 +90,8 @@ def test_no_front_matter_hash_title_no_intro(tmp_path):
 
 def test_front_matter_keys_and_intro(tmp_path):
     m, _ = imported(page(tmp_path, "---\ntitle: T\nslug: /x\ndisplayed_sidebar: docSidebar\n---\n\nIntro **un**.\n\n"
-                                   "Intro deux.\n\n## S\n\n| Activité | Client | Cloud Temple |\n|-|-|-|\n| A | RA | I |\n"))
+                                   "Intro deux.\n\n## S\n\n| Activité | Client | Cloud Temple |\n|-|-|-|\n"
+                                   "| A | RA | I |\n"))
     assert m.title == "T" and m.page == {"slug": "/x", "displayed_sidebar": "docSidebar"}
     assert m.intro == ["Intro **un**.", "Intro deux."]
 
@@ -128,7 +129,8 @@ def test_german_header_wordings_in_one_page(tmp_path):
     text = ("## S\n\n| Aktivität | Kundenrolle | Cloud-Temple-Rolle |\n|-|-|-|\n| A | RA | I |\n\n"
             "## T\n\n| Aktivität | Rolle Kunde | Rolle Cloud Temple |\n|-|-|-|\n| B | I | RA |\n")
     m, r = imported(page(tmp_path, text, name="raci_x.de.md"))
-    assert [(p.label, p.header) for p in m.parties] == [("Kunde", "Kundenrolle"), ("Cloud-Temple", "Cloud-Temple-Rolle")]
+    assert [(p.label, p.header) for p in m.parties] == [("Kunde", "Kundenrolle"),
+                                                        ("Cloud-Temple", "Cloud-Temple-Rolle")]
     assert len(list(m.activities())) == 2
     (w,) = r.warnings
     assert w.location.line == 9 and "“Cloud Temple” is read as party “Cloud-Temple”" in w.message
@@ -256,7 +258,8 @@ def test_callouts_quotes_and_markers_at_their_place():
     ("Renvoi ** non fermé", ["Renvoi \\*\\* non fermé"]),
 ])
 def test_a_star_that_opens_no_emphasis_stays_a_star(tmp_path, note, expected):
-    m, _ = imported(page(tmp_path, f"## S\n\n| Activité | Client | Cloud Temple |\n|-|-|-|\n| A * | RA | |\n\n{note}\n"))
+    table = "| Activité | Client | Cloud Temple |\n|-|-|-|\n| A * | RA | |\n"
+    m, _ = imported(page(tmp_path, f"## S\n\n{table}\n{note}\n"))
     assert m.sections[0].notes == expected
 
 
@@ -272,6 +275,7 @@ def test_unknown_callout_kind_is_read_as_a_note_and_said(tmp_path):
 def test_no_function_of_the_reader_is_over_80_lines():
     import ast
     import inspect
+
     import generator.readers.markdown_page as module
     tree = ast.parse(inspect.getsource(module))
     long = [(n.name, n.end_lineno - n.lineno + 1) for n in ast.walk(tree)

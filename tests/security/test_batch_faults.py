@@ -21,6 +21,7 @@ from generator.atomic import LOCK_NAME, TEMP_PREFIX
 from generator.diagnostics import InputError
 
 from ..conftest import CUSTOMERS, ROOT
+from ..helpers import annex as run_annex
 from ..test_batch import complete
 
 TIMEOUT = 60  # a regression fails the test instead of hanging it
@@ -28,8 +29,7 @@ BASE = yaml.safe_load(CUSTOMERS.read_text(encoding="utf-8"))["customers"]
 
 
 def annex(*args, **kw):
-    return subprocess.run([sys.executable, "-m", "generator", *args], capture_output=True, text=True, cwd=ROOT,
-                          timeout=TIMEOUT, **kw)
+    return run_annex(*args, timeout=TIMEOUT, **kw)
 
 
 def start(*args) -> subprocess.Popen:
@@ -247,7 +247,7 @@ def test_manifest_csv_cells_cannot_run_as_formulas(tmp_path):
         table = list(csv.DictReader(f))
     assert len(table) == len(entries) == len(rows)
     assert {e["customer"] for e in entries} == set(hostile) | {"fine"}  # the JSON keeps the true values
-    for entry, row in zip(entries, table):
+    for entry, row in zip(entries, table, strict=True):
         for column, value in row.items():
             assert not value.startswith(("=", "+", "-", "@", "\t", "\r")), (column, value)
             true = str(entry[column])

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from typer.testing import CliRunner
 
-from . import pki
 from ..conftest import load_customer, make_annex
+from . import pki
 
 
 @pytest.fixture(scope="session")

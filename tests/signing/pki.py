@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from cryptography import x509
@@ -14,10 +14,10 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 PASSPHRASE = b"correct horse battery staple"
-NOW = dt.datetime.now(dt.timezone.utc)
+NOW = dt.datetime.now(dt.UTC)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _key(n: int) -> rsa.RSAPrivateKey:
     """RSA keys are the slow part: one per role, shared by the session."""
     return rsa.generate_private_key(public_exponent=65537, key_size=2048)

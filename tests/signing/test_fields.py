@@ -31,7 +31,7 @@ def test_each_field_lies_exactly_on_its_drawn_box(annex_pdf):
         page = doc.pages[page_index]
         drawn = [(r["x0"], page.height - r["bottom"], r["x1"], page.height - r["top"]) for r in page.rects]
     for _, rect in placed:
-        assert any(all(abs(a - b) < 0.01 for a, b in zip(rect, box)) for box in drawn), rect
+        assert any(all(abs(a - b) < 0.01 for a, b in zip(rect, box, strict=True)) for box in drawn), rect
     (_, left), (_, right) = placed
     assert left[2] < right[0]  # the customer's box, then the provider's, side by side
 
@@ -50,7 +50,7 @@ def test_widgets_are_pdfa_friendly_and_carry_no_action(annex_pdf):
 def test_fields_are_tagged_as_form_elements(annex_pdf):
     with pikepdf.open(annex_pdf) as pdf:
         nums = list(pdf.Root.StructTreeRoot.ParentTree.Nums)
-        tree = dict(zip(nums[::2], nums[1::2]))
+        tree = dict(zip(nums[::2], nums[1::2], strict=True))
         for _, a in widgets(pdf):
             form = tree[int(a.StructParent)]
             assert form.S == "/Form" and form.P.S == "/TD"

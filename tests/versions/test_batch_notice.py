@@ -4,18 +4,13 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
-import sys
 
 import yaml
 
-from tests.conftest import CUSTOMERS, DATA, ROOT
+from tests.conftest import CUSTOMERS, DATA
+from tests.helpers import annex
 
 EXAMPLE = DATA / "examples" / "s3-object-storage-fr-v1.1.0.yaml"
-
-
-def annex(*args):
-    return subprocess.run([sys.executable, "-m", "generator", *args], capture_output=True, text=True, cwd=ROOT)
 
 
 def test_batch_since_writes_the_notice_beside_the_annex(tmp_path):

@@ -4,24 +4,19 @@ from __future__ import annotations
 
 import hashlib
 import json
-import subprocess
-import sys
 
 import pikepdf
 import pytest
 from docx.oxml.ns import qn
 
 from generator.versions.render import notice_catalog
-from tests.conftest import CUSTOMERS, DATA, ROOT
+from tests.conftest import CUSTOMERS, DATA
 from tests.docxtext import open_docx
+from tests.helpers import annex
 from tests.pdftext import page_texts, squash
 
 EXAMPLE = DATA / "examples" / "s3-object-storage-fr-v1.1.0.yaml"
 HORIZON = f"{CUSTOMERS}#banque-horizon"
-
-
-def annex(*args, cwd=ROOT):
-    return subprocess.run([sys.executable, "-m", "generator", *args], capture_output=True, text=True, cwd=cwd)
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import CUSTOMERS as CUSTOMERS_FILE, DATA  # noqa: F401 (re-exported)
+from tests.conftest import CUSTOMERS as CUSTOMERS_FILE  # noqa: F401 (re-exported)
+from tests.conftest import DATA
 
 PASSWORD = "correct horse battery"
 USERS = {"sam": "sales", "leo": "legal", "ada": "admin"}

@@ -27,7 +27,7 @@ class Server:
         subprocess.run([sys.executable, "-m", "generator", *args, "--db", self.db], input=stdin, text=True,
                        check=True, capture_output=True, timeout=120)
 
-    def start(self) -> "Server":
+    def start(self) -> Server:
         for name, role in self.users.items():
             self._annex("user", "add", name, "--role", role, stdin=self.password + "\n")
         self.log = open(self.folder / "server.log", "w")

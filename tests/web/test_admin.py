@@ -9,7 +9,8 @@ from .conftest import CUSTOMERS_FILE, PASSWORD, create_customer, login
 
 def test_admin_adds_a_user_who_can_then_sign_in(app, client):
     csrf = login(client, "ada")
-    r = client.post("/admin/users", data={"csrf": csrf, "name": "nina", "password": "another long pass", "role": "legal",
+    r = client.post("/admin/users", data={"csrf": csrf, "name": "nina", "password": "another long pass",
+                                          "role": "legal",
                                           "lang": "de"}, follow_redirects=False)
     assert r.status_code == 303
     from fastapi.testclient import TestClient
@@ -55,7 +56,8 @@ def test_import_the_sample_file_then_export_gives_the_same_customers(client, tmp
 
 def test_csv_export_reads_back_without_deviations(client, tmp_path):
     csrf = login(client, "ada")
-    client.post("/admin/customers/import", data={"csrf": csrf}, files={"file": ("example.yaml", CUSTOMERS_FILE.read_bytes())})
+    client.post("/admin/customers/import", data={"csrf": csrf},
+                files={"file": ("example.yaml", CUSTOMERS_FILE.read_bytes())})
     path = tmp_path / "out.csv"
     path.write_bytes(client.get("/admin/customers/export.csv").content)
     back = {c.id: c for c in read_customers(path)[0]}

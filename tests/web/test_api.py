@@ -94,7 +94,8 @@ def test_draft_matrix_cannot_be_issued_through_the_api(client, sales):
 
 
 def test_malformed_request_is_json_too(client, sales):
-    r = client.post("/api/annexes", json={"matrix": "../etc", "customer": {}}, headers={"Authorization": f"Bearer {sales}"})
+    r = client.post("/api/annexes", json={"matrix": "../etc", "customer": {}},
+                    headers={"Authorization": f"Bearer {sales}"})
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "matrix"
 
 

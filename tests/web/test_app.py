@@ -160,7 +160,8 @@ def test_trusted_proxy_header_signs_in_when_configured(tmp_path):
     with TestClient(app) as client:
         page = client.get("/customers/new", headers={"X-Remote-User": "sam"})
         assert page.status_code == 200
-        r = client.post("/customers/new", headers={"X-Remote-User": "sam"}, data={"csrf": "forged", "id": "a", "name": "A"})
+        r = client.post("/customers/new", headers={"X-Remote-User": "sam"},
+                        data={"csrf": "forged", "id": "a", "name": "A"})
         assert r.status_code == 403
         assert client.get("/customers", headers={"X-Remote-User": "nobody"}, follow_redirects=False).status_code == 303
 

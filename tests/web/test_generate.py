@@ -3,9 +3,9 @@ their SHA-256, previews are one PNG per PDF page."""
 from __future__ import annotations
 
 import hashlib
+import io
 
 import pypdf
-import io
 
 from generator.web.generate import Generator, page_images
 from generator.web.store import Store
@@ -23,7 +23,7 @@ def test_worker_process_gives_the_bytes_of_the_calling_process(tmp_path):
     finally:
         pooled.close()
     assert not one.errors and one.files == two.files and again.files["pdf"] == one.files["pdf"]
-    for fmt, entry in one.files.items():
+    for entry in one.files.values():
         data = (tmp_path / "b" / entry["sha256"][:2] / entry["sha256"]).read_bytes()
         assert hashlib.sha256(data).hexdigest() == entry["sha256"] and len(data) == entry["size"]
     assert pooled.pool is None

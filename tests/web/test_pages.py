@@ -103,7 +103,8 @@ def test_draft_matrix_previews_with_watermark_but_cannot_be_issued(client):
     pdf_url = re.search(r'href="(/files/[0-9a-f]{64}\.pdf\?[^"]+)"', r.text).group(1).replace("&amp;", "&")
     text = pypdf.PdfReader(io.BytesIO(client.get(pdf_url).content)).pages[0].extract_text()
     assert "PROJET" in text
-    r = client.post("/customers/acme/issue", data={"csrf": csrf, "matrix": "iaas", "lang": "fr"}, follow_redirects=False)
+    r = client.post("/customers/acme/issue", data={"csrf": csrf, "matrix": "iaas", "lang": "fr"},
+                    follow_redirects=False)
     assert r.status_code == 422 and "not approved" in r.text
     assert "No annex issued yet" in client.get("/customers/acme").text
 

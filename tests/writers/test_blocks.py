@@ -14,8 +14,8 @@ from docx.oxml.ns import qn
 
 from generator.annex import build_annex
 from generator.brand import contrast, load_brand
+from generator.commands.importer import matrix_from_page
 from generator.i18n import labels, languages
-from generator.importer import build_matrix
 from generator.model import CALLOUT_KINDS, ListBlock, Matrix, Revision, plain
 from generator.writers import docx as docx_writer
 from generator.writers import pdf as pdf_writer
@@ -34,7 +34,7 @@ def page_texts(data: bytes) -> list[str]:
 
 
 def fixture_matrix() -> Matrix:
-    matrix, _ = build_matrix(FIXTURE, lang=None, reference=None, existing=None, matrix_id="vm")
+    matrix, _ = matrix_from_page(FIXTURE, lang=None, reference=None, existing=None, matrix_id="vm")
     return matrix.model_copy(update={"history": [Revision(version="0.1.0", date=dt.date(2025, 5, 1))]})
 
 

@@ -15,30 +15,12 @@ from generator.writers import docx as docx_writer
 from ..conftest import LANGS, customer_for, load_customer, load_matrix, make_annex
 from ..docxtext import body_blocks, cell_text, open_docx
 from ..expected import model_rows
+from ..helpers import docx_sequence
 
 
 @pytest.fixture(scope="module")
 def built():
     return {lang: (annex := make_annex(lang, customer_for(lang)), docx_writer.render(annex)) for lang in LANGS}
-
-
-def docx_sequence(annex, data):
-    """The same sequence read back from the DOCX: headings give the section, tables the rows."""
-    document = open_docx(data)
-    header = [annex.labels.activity] + [p.label for p in annex.parties]
-    titles = {f"{s.number}\u2002{plain(s.title)}": plain(s.title) for s in annex.sections}
-    current, out = None, []
-    for block in body_blocks(document):
-        if block[0] == "heading":
-            current = titles.get(block[2])
-        elif block[0] == "table" and current is not None:
-            rows = block[1].rows
-            if [cell_text(c) for c in rows[0].cells] != header:
-                continue
-            for row in rows[1:]:
-                cells = [cell_text(c) for c in row.cells]
-                out.append((current, cells[0], tuple(cells[1:])))
-    return out
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -207,6 +189,7 @@ def test_reference_document_is_reproducible(tmp_path):
     import shutil
     import subprocess
     import sys
+
     from ..conftest import ROOT
     folder = tmp_path / "brand"
     shutil.copytree(ROOT / "templates" / "default", folder)

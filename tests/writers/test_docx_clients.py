@@ -81,6 +81,7 @@ def test_pandoc_reads_every_table_row(lang):
         all_rows = header_rows + body_rows
         if all_rows and all_rows[0][0] == annex.labels.activity:
             rows.extend(r[0] for r in all_rows[1:])
-    expected = [" ".join((plain(r.text) + (f" [{annex.labels.deviation_mark} {r.deviation}]" if r.deviation else "")).split())
+    mark = annex.labels.deviation_mark
+    expected = [" ".join((plain(r.text) + (f" [{mark} {r.deviation}]" if r.deviation else "")).split())
                 for _, r in annex.rows()]
     assert rows == expected

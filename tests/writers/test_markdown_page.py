@@ -3,7 +3,7 @@ tables as the original (same rows, same cells once emphasis is rendered)."""
 import pytest
 from markdown_it import MarkdownIt
 
-from generator.importer import build_matrix
+from generator.commands.importer import matrix_from_page
 from generator.writers.markdown_page import render
 
 from ..conftest import CORPUS
@@ -32,11 +32,11 @@ def tables_as_rendered(text: str) -> list[list[str]]:
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
 def test_round_trip_gives_the_same_model_and_the_same_tables(tmp_path, page):
-    first, _ = build_matrix(page, lang=None, reference=None, existing=None, matrix_id="m")
+    first, _ = matrix_from_page(page, lang=None, reference=None, existing=None, matrix_id="m")
     exported = render(first)
     again = tmp_path / page.name
     again.write_text(exported, encoding="utf-8")
-    second, result = build_matrix(again, lang=None, reference=None, existing=None, matrix_id="m")
+    second, result = matrix_from_page(again, lang=None, reference=None, existing=None, matrix_id="m")
     assert second == first
     assert [w for w in result.warnings if w.code != "standard-legend"] == []
     original = tables_as_rendered(page.read_text(encoding="utf-8"))
@@ -46,6 +46,7 @@ def test_round_trip_gives_the_same_model_and_the_same_tables(tmp_path, page):
 def test_export_command_writes_a_page(tmp_path):
     import subprocess
     import sys
+
     from ..conftest import ROOT, S3
     out = tmp_path / "fr.md"
     result = subprocess.run([sys.executable, "-m", "generator", "export", str(S3 / "fr.yaml"), "-o", str(out)],
@@ -80,11 +81,11 @@ def test_round_trip_of_callouts_quotes_markers_and_legends_as_published(tmp_path
         page = tmp_path / "src" / "raci_x.fr.md"
         page.parent.mkdir()
         page.write_text(LEGEND_WITHOUT_HEADING, encoding="utf-8")
-    first, _ = build_matrix(page, lang=None, reference=None, existing=None, matrix_id="m")
+    first, _ = matrix_from_page(page, lang=None, reference=None, existing=None, matrix_id="m")
     exported = render(first)
     again = tmp_path / page.name
     again.write_text(exported, encoding="utf-8")
-    second, result = build_matrix(again, lang=None, reference=None, existing=None, matrix_id="m")
+    second, result = matrix_from_page(again, lang=None, reference=None, existing=None, matrix_id="m")
     assert second == first
     assert [w for w in result.warnings if w.code != "standard-legend"] == []
     assert first.legend_title is None and "## Définition" not in exported  # no legend heading the page never had
@@ -96,7 +97,7 @@ def test_round_trip_of_callouts_quotes_markers_and_legends_as_published(tmp_path
 def test_the_yaml_file_keeps_the_blocks(tmp_path):
     from generator.readers.matrix_yaml import read_matrix
     from generator.writers.matrix_yaml import render as render_yaml
-    first, _ = build_matrix(FIXTURE, lang=None, reference=None, existing=None, matrix_id="m")
+    first, _ = matrix_from_page(FIXTURE, lang=None, reference=None, existing=None, matrix_id="m")
     path = tmp_path / "fr.yaml"
     path.write_text(render_yaml(first), encoding="utf-8")
     assert read_matrix(path)[0] == first

@@ -4,7 +4,10 @@ The composed PDF is compared byte for byte with the whole annex laid out as one 
 every sample customer, with and without deviations, approved and draft; then what is shared and
 what is not, and the page structure that makes sharing possible.
 """
+import logging
+
 import pytest
+import weasyprint
 
 from generator.annex import build_annex
 from generator.brand import load_brand
@@ -26,7 +29,7 @@ def empty_cache():
 
 
 def kept():
-    return list(pdf_pages.cache.entries.values())
+    return [entry.pages for entry in pdf_pages.cache.entries.values()]
 
 
 def write(tmp_path, name, data):
@@ -95,6 +98,55 @@ def test_customers_share_the_matrix_pages_unless_their_deviations_differ(tmp_pat
         assert plain.name in squash(text) and annex.stamp.short in squash(text)
 
 
+def test_the_switch_turns_reuse_off(monkeypatch, composed):
+    monkeypatch.setenv("ANNEX_PAGE_REUSE", "0")
+    annex = make_annex("fr")
+    first = [pdf.render(annex) for _ in range(3)]
+    assert not kept() and composed == []  # nothing kept, nothing composed: every annex laid out whole
+    assert first == [pdf.render(annex, reuse=False)] * 3
+    monkeypatch.setenv("ANNEX_PAGE_REUSE", "1")
+    pdf.render(annex)
+    pdf.render(annex)
+    assert len(kept()) == 1
+
+
+def test_an_unverified_weasyprint_lays_out_whole_and_says_so_once(monkeypatch, composed, caplog):
+    monkeypatch.setattr(weasyprint, "__version__", "71.0")
+    pdf_pages.verified.cache_clear()
+    try:
+        annex = make_annex("fr")
+        with caplog.at_level(logging.DEBUG, logger=pdf_pages.__name__):
+            rendered = [pdf.render(annex) for _ in range(3)]
+    finally:
+        pdf_pages.verified.cache_clear()
+    assert not kept() and composed == []
+    assert rendered == [pdf.render(annex, reuse=False)] * 3
+    said = [r for r in caplog.records if r.name == pdf_pages.__name__]
+    assert len(said) == 1 and said[0].levelno == logging.DEBUG and "WeasyPrint 71.0" in said[0].getMessage()
+
+
+def test_the_generation_changes_when_pages_are_kept_or_dropped():
+    annex = make_annex("fr")
+    start = pdf_pages.generation()
+    pdf.render(annex)
+    assert pdf_pages.generation() == start  # seen once: nothing kept
+    pdf.render(annex)
+    kept_now = pdf_pages.generation()
+    assert kept_now != start
+    pdf.render(annex)  # composed: nothing kept or dropped
+    assert pdf_pages.generation() == kept_now
+    pdf_pages.cache.clear()
+    assert pdf_pages.generation() != kept_now
+
+
+def test_kept_pages_keep_their_font_configuration():
+    annex = make_annex("fr")
+    pdf.render(annex)
+    pdf.render(annex)
+    (entry,) = pdf_pages.cache.entries.values()
+    assert entry.font_config is pdf.font_config(annex.brand)
+
+
 def test_the_cache_is_bounded_by_pages(monkeypatch):
     monkeypatch.setattr(pdf_pages.PageCache, "MAX_PAGES", 5)
     for lang in ("fr", "en", "de"):
@@ -113,6 +165,7 @@ def test_the_matrix_and_what_follows_it_start_on_new_pages(tmp_path):
     assert last.title in pages[deviations - 1] and last.title not in pages[deviations]
 
 
+@pytest.mark.weasyprint_warns  # annex.css's colour variables are set by the template it leaves out
 def test_a_template_that_ignores_parts_is_laid_out_whole(tmp_path):
     folder = tmp_path / "brand"
     folder.mkdir()

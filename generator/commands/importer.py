@@ -14,13 +14,13 @@ from typing import Optional
 
 from pydantic import ValidationError
 
-from .atomic import write_atomic
-from .diagnostics import InputError, error, warning
-from .model import Callout, Matrix, Quote
-from .readers.markdown_page import PageImport, read_page, slug
-from .readers.matrix_yaml import read_matrix
-from .rules import Loaded, check_matrix, walk_with_paths
-from .writers.matrix_yaml import render as render_yaml
+from ..atomic import write_atomic
+from ..diagnostics import InputError, error, warning
+from ..model import Callout, Matrix, Quote
+from ..readers.markdown_page import PageImport, read_page, slug
+from ..readers.matrix_yaml import read_matrix
+from ..rules import Loaded, check_matrix, walk_with_paths
+from ..writers.matrix_yaml import render as render_yaml
 
 CARRIED = ("id", "service", "version", "status", "approval", "history", "rules")
 
@@ -55,8 +55,9 @@ def _walk(sections: list[dict]):
         yield from _walk(s.get("sections", []))
 
 
-def build_matrix(page_path: Path, *, lang: Optional[str], reference: Optional[Matrix], existing: Optional[Matrix],
-                 matrix_id: Optional[str]) -> tuple[Matrix, PageImport]:
+def matrix_from_page(page_path: Path, *, lang: Optional[str], reference: Optional[Matrix],
+                     existing: Optional[Matrix], matrix_id: Optional[str]) -> tuple[Matrix, PageImport]:
+    """A page read into a matrix: ids assigned, what the page does not say carried over."""
     page = read_page(page_path, lang=lang)
     assign_ids(page, reference, str(page_path))
     data = page.data
@@ -109,7 +110,7 @@ def _existing(path: Optional[Path]) -> Optional[Matrix]:
 
 def import_page(page: Path, output: Optional[Path], *, lang: Optional[str], reference: Optional[Matrix],
                 matrix_id: Optional[str]) -> int:
-    matrix, imported = build_matrix(page, lang=lang, reference=reference, existing=_existing(output),
+    matrix, imported = matrix_from_page(page, lang=lang, reference=reference, existing=_existing(output),
                                     matrix_id=matrix_id)
     text = render_yaml(matrix)
     for w in imported.warnings:
@@ -137,7 +138,8 @@ def import_command(page: Path, *, output: Optional[Path], lang: Optional[str], r
     return import_page(page, output, lang=lang, reference=ref, matrix_id=matrix_id)
 
 
-def import_folder(folder: Path, output: Optional[Path], *, reference: Optional[Matrix], matrix_id: Optional[str]) -> int:
+def import_folder(folder: Path, output: Optional[Path], *, reference: Optional[Matrix],
+                  matrix_id: Optional[str]) -> int:
     """All languages of one matrix at once: French first, the others share its ids."""
     pages = sorted(folder.glob("*.md"))
     groups = sorted({p.name.split(".")[0] for p in pages})
