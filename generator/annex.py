@@ -14,9 +14,9 @@ from typing import Any, Optional
 
 from . import __version__, fontcoverage
 from .brand import Brand
-from .diagnostics import InputError, Location, error
-from .fingerprint import canonical_json, fingerprint
 from .i18n import Labels, labels, language_tag, locale_for, long_date
+from .infra.diagnostics import InputError, Location, error
+from .infra.fingerprint import canonical_json, fingerprint
 from .model import (
     Activity,
     Callout,

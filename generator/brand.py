@@ -19,9 +19,9 @@ from typing import Any, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from .diagnostics import Diagnostic, InputError, error
+from .infra.diagnostics import Diagnostic, InputError, error
+from .infra.yamlsource import load_yaml
 from .readers.modelerrors import diagnostics_from
-from .yamlsource import load_yaml
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_TEMPLATES = PROJECT_ROOT / "templates" / "default"

@@ -16,7 +16,7 @@ from typing import NoReturn, Optional
 
 import typer
 
-from .diagnostics import Diagnostic, InputError, printable
+from .infra.diagnostics import Diagnostic, InputError, printable
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Contract annexes (PDF, DOCX) from RACI responsibility matrices.")
@@ -60,7 +60,7 @@ def validate(
     data: Path = typer.Option(Path("data"), "--data", help="where customer files find their matrices"),
 ) -> None:
     """Check matrices and customer files; report every problem at once."""
-    from .validate import validate_paths
+    from .commands.validate import validate_paths
     allowed = {"one-accountable", "responsible-required"}
     bad = [w for w in warn if w not in allowed]
     if bad:
@@ -88,7 +88,7 @@ def schema(
         raise typer.Exit(2)
     text = schema_json(kind)
     if output:
-        from .atomic import write_atomic
+        from .infra.atomic import write_atomic
         try:
             write_atomic(output, text.encode())
         except InputError as exc:  # a full disk, a read-only folder: said, not a traceback
@@ -125,7 +125,7 @@ def export(
         fail(exc)
     text = render_page(m)
     if output:
-        from .atomic import write_atomic
+        from .infra.atomic import write_atomic
         try:
             write_atomic(output, text.encode("utf-8"))
         except InputError as exc:
@@ -154,8 +154,8 @@ def build(
 ) -> None:
     """Build one annex as PDF and/or DOCX."""
     from .brand import load_brand
-    from .build import build as build_files
-    from .build import load_checked_matrix, resolve_matrix
+    from .commands.build import build as build_files
+    from .commands.build import load_checked_matrix, resolve_matrix
     from .readers.customers import pick_customer
     try:
         signer = _signer(sign_p12, passphrase_file)
@@ -199,7 +199,7 @@ def batch(
     review: bool = typer.Option(False, "--review", help="also write each annex's review DOCX (<name>_review.docx)"),
 ) -> None:
     """Build every customer's annexes, in parallel, with a manifest."""
-    from .batch import run_batch
+    from .commands.batch import run_batch
     formats = formats_of(fmt) + (["review"] if review else [])
     exit_with(lambda: run_batch(customers, jobs=jobs, formats=formats, out_dir=out, force=force,
                                 templates=templates, data_dir=data, signer=_signer(sign_p12, passphrase_file),
@@ -236,7 +236,7 @@ def review_import(
     data: Path = typer.Option(Path("data"), "--data", help="data folder holding the matrices"),
 ) -> None:
     """Read the roles legal negotiated in a review DOCX back into a `deviations:` list."""
-    from .review import review_import_command
+    from .commands.review import review_import_command
     exit_with(lambda: review_import_command(reviewed, customer_ref=customer, output=output, data_dir=data,
                                             rejected=rejected))
 

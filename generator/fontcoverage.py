@@ -16,7 +16,7 @@ from typing import Any
 from fontTools.ttLib import TTFont
 
 from .brand import Brand
-from .diagnostics import Diagnostic, InputError, error
+from .infra.diagnostics import Diagnostic, InputError, error
 
 # characters that draw nothing or that layout handles without a glyph
 _NO_GLYPH_CATEGORIES = {"Cc", "Cf", "Zl", "Zp"}

@@ -15,8 +15,8 @@ from pathlib import Path
 
 from pydantic import TypeAdapter, ValidationError
 
-from .atomic import write_atomic_many
-from .diagnostics import Diagnostic, error, warning
+from .infra.atomic import write_atomic_many
+from .infra.diagnostics import Diagnostic, error, warning
 
 MANIFEST_JSON = "manifest.json"
 MANIFEST_CSV = "manifest.csv"

@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
-from .diagnostics import Diagnostic, Location, error, warning
+from .infra.diagnostics import Diagnostic, Location, error, warning
+from .infra.yamlsource import YamlDocument
 from .model import Activity, Customer, Matrix, Section
 from .model.matrix import semver_key
 from .model.roles import STANDARD_LETTERS, parse_roles
-from .yamlsource import YamlDocument
 
 SectionPath = tuple  # ('sections', 0, 'sections', 1)
 

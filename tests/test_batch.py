@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from generator.atomic import TEMP_PREFIX
+from generator.infra.atomic import TEMP_PREFIX
 
 from .conftest import CUSTOMERS, DATA, ROOT
 from .helpers import annex

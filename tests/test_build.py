@@ -4,8 +4,8 @@ import shutil
 
 import pytest
 
-from generator.build import resolve_matrix
-from generator.diagnostics import InputError
+from generator.commands.build import resolve_matrix
+from generator.infra.diagnostics import InputError
 
 from .conftest import DATA, S3
 

@@ -6,7 +6,7 @@ import sys
 import pytest
 import yaml
 
-from generator.validate import validate_paths
+from generator.commands.validate import validate_paths
 
 from .conftest import DATA, ROOT, S3
 

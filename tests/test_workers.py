@@ -3,7 +3,7 @@ raises is reported, not propagated; the other jobs are all done."""
 import os
 import signal
 
-from generator.workers import Crashed, Lost, run_jobs
+from generator.infra.workers import Crashed, Lost, run_jobs
 
 
 def _job(job):

@@ -3,8 +3,8 @@ import os
 
 import pytest
 
-from generator.diagnostics import InputError
-from generator.yamlsource import load_yaml
+from generator.infra.diagnostics import InputError
+from generator.infra.yamlsource import load_yaml
 
 
 def write(tmp_path, text, name="m.yaml", mode="w"):
@@ -98,7 +98,7 @@ def test_only_regular_files_are_read(tmp_path):
 
 
 def test_the_size_limit_holds_on_bytes_read_not_on_the_size_the_file_system_reports():
-    from generator.yamlsource import read_text
+    from generator.infra.yamlsource import read_text
     assert os.stat("/proc/self/maps").st_size == 0  # a regular file that says it is empty
     with pytest.raises(InputError) as exc:
         read_text("/proc/self/maps", max_bytes=100)

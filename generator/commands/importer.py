@@ -14,8 +14,8 @@ from typing import Optional
 
 from pydantic import ValidationError
 
-from ..atomic import write_atomic
-from ..diagnostics import InputError, error, warning
+from ..infra.atomic import write_atomic
+from ..infra.diagnostics import InputError, error, warning
 from ..model import Callout, Matrix, Quote
 from ..readers.markdown_page import PageImport, read_page, slug
 from ..readers.matrix_yaml import read_matrix

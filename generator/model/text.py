@@ -17,9 +17,9 @@ from typing import Annotated
 
 from pydantic import AfterValidator, StringConstraints
 
-from ..diagnostics import BIDI, UNPRINTABLE
-from ..diagnostics import ONE_LINE as _SINGLE_LINE  # what a one-line field may not hold
-from ..diagnostics import printable as escaped
+from ..infra.diagnostics import BIDI, UNPRINTABLE
+from ..infra.diagnostics import ONE_LINE as _SINGLE_LINE  # what a one-line field may not hold
+from ..infra.diagnostics import printable as escaped
 from . import limits
 
 _MULTI_LINE = re.compile(f"[{UNPRINTABLE}]")

@@ -12,11 +12,11 @@ from typing import Optional
 
 from pydantic import ValidationError
 
-from ..diagnostics import Diagnostic, InputError, error
+from ..infra.diagnostics import Diagnostic, InputError, error
+from ..infra.yamlsource import YamlDocument, load_yaml
 from ..model import Customer
 from ..model.limits import MAX_CUSTOMERS
 from ..model.text import printable
-from ..yamlsource import YamlDocument, load_yaml
 from .customers_csv import read_csv_document
 from .modelerrors import diagnostics_from
 

@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import _csv
 
-from ..diagnostics import Diagnostic, InputError, Location, error
+from ..infra.diagnostics import Diagnostic, InputError, Location, error
+from ..infra.yamlsource import YamlDocument, load_yaml, read_text
 from ..model.limits import MAX_CSV_CELL
 from ..model.text import printable, text_problem
-from ..yamlsource import YamlDocument, load_yaml, read_text
 
 SIGNATORY_FIELDS = ("name", "title", "place")
 PLAIN_FIELDS = ("id", "name", "contract", "annex", "lang", "locale", "effective_date")

@@ -23,11 +23,11 @@ from markdown_it.token import Token
 from mdit_py_plugins.container import container_plugin
 from mdit_py_plugins.front_matter import front_matter_plugin
 
-from ..diagnostics import Diagnostic, InputError, error, warning
 from ..i18n import labels
+from ..infra.diagnostics import Diagnostic, InputError, error, warning
+from ..infra.yamlsource import read_text
 from ..model import CALLOUT_KINDS, LANGUAGES
 from ..model.roles import parse_roles
-from ..yamlsource import read_text
 
 # Docusaurus admonitions: `:::warning[Title]`, or `:::note Title` (older syntax), or no title
 CALLOUT = re.compile(r"^\s*([A-Za-z]+)(?:\[(.*)\]|\s+(.*?))?\s*$")

@@ -7,10 +7,10 @@ from typing import Optional
 
 from pydantic import ValidationError
 
-from ..diagnostics import Diagnostic, InputError, error
+from ..infra.diagnostics import Diagnostic, InputError, error
+from ..infra.yamlsource import YamlDocument, load_yaml
 from ..model import Matrix
 from ..model.limits import MAX_ACTIVITIES, MAX_MATRIX_TEXT, MAX_SECTION_DEPTH, MAX_SECTIONS
-from ..yamlsource import YamlDocument, load_yaml
 from .modelerrors import diagnostics_from, field_name
 
 LIMITS_HINT = "the limits on input are listed in README.md (Data, Limits)"

@@ -8,9 +8,9 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from ..diagnostics import Diagnostic, error
+from ..infra.diagnostics import Diagnostic, error
+from ..infra.yamlsource import YamlDocument
 from ..model.text import printable, shown
-from ..yamlsource import YamlDocument
 
 
 def field_name(loc: tuple) -> str:

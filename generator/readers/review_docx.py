@@ -24,8 +24,8 @@ from docx.oxml.ns import qn
 from lxml import etree
 from lxml.etree import _Element as Element
 
-from ..diagnostics import Diagnostic, InputError, error, warning
 from ..i18n import labels
+from ..infra.diagnostics import Diagnostic, InputError, error, warning
 from ..model import Activity, Matrix, RoleCell, format_roles, parse_roles, plain
 from ..writers.docx import row_bookmark
 

@@ -12,8 +12,8 @@ import dataclasses
 import hashlib
 from pathlib import Path
 
-from ..atomic import write_atomic
-from ..diagnostics import InputError
+from ..infra.atomic import write_atomic
+from ..infra.diagnostics import InputError
 from .sign import SignOptions, default_output, sign_bytes
 
 
@@ -34,7 +34,7 @@ def ensure_signed(unsigned: Path, signer, options: SignOptions = SignOptions()) 
 def sign_entries(out_dir: Path, entries: list, signer) -> list:
     """Batch: sign every PDF annex that was written or is unchanged; record the signed file's
     SHA-256 in its manifest entry (a failure to sign fails that entry alone)."""
-    from ..batch import one_line
+    from ..commands.batch import one_line
     result = []
     for e in entries:
         if e.format != "pdf" or e.status not in ("written", "unchanged"):

@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 from typing import Optional
 
-from ..diagnostics import InputError
+from ..infra.diagnostics import InputError
 
 
 def _customer(data_dir: Path, cid: str):
@@ -37,7 +37,7 @@ def check_current(report, embedded: bytes, data_dir: Path) -> None:
     """Fill `report.current` / `report.newer_version`, and add a problem when it is not current."""
     from ..annex import build_annex
     from ..brand import load_brand
-    from ..build import load_checked_matrix, resolve_matrix
+    from ..commands.build import load_checked_matrix, resolve_matrix
     payload = json.loads(embedded)
     m = payload["matrix"]
     problem: Optional[str] = None

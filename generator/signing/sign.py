@@ -17,8 +17,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Optional
 
-from ..atomic import write_atomic
-from ..diagnostics import InputError, error
+from ..infra.atomic import write_atomic
+from ..infra.diagnostics import InputError, error
 
 PASSPHRASE_ENV = "ANNEX_P12_PASSPHRASE"
 SYSTEM_ROOTS = Path("/etc/ssl/certs/ca-certificates.crt")

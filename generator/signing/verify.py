@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Optional
 
-from ..diagnostics import InputError, error
+from ..infra.diagnostics import InputError, error
 
 ATTACHMENT = "annex-data.json"
 

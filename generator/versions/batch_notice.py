@@ -11,9 +11,9 @@ import hashlib
 from pathlib import Path
 
 from ..annex import deviations_for
-from ..atomic import write_atomic
 from ..brand import Brand
-from ..diagnostics import InputError, error
+from ..infra.atomic import write_atomic
+from ..infra.diagnostics import InputError, error
 from ..manifest import Entry, sha256_file
 from ..model import Customer, Matrix
 from .command import notice_name
@@ -35,7 +35,7 @@ def old_side(customer: Customer, matrix: Matrix, since: str, out_dir: Path, data
 def write_notices(customer: Customer, matrix: Matrix, brand: Brand, formats: tuple[str, ...], out_dir: Path,
                   data_dir: Path, since: str, previous: tuple[Entry, ...]) -> list[Entry]:
     """One manifest entry per notice format; a notice that cannot be made fails alone."""
-    from ..batch import one_line
+    from ..commands.batch import one_line
     from . import notice as notice_writer
     base = dict(customer=customer.id, matrix=matrix.id, lang=matrix.lang, version=matrix.version,
                 template=brand.version)

@@ -6,9 +6,9 @@ from pathlib import Path
 from typing import Optional
 
 from ..annex import deviations_for
-from ..atomic import write_atomic
 from ..brand import load_brand
-from ..diagnostics import InputError, error
+from ..infra.atomic import write_atomic
+from ..infra.diagnostics import InputError, error
 from ..model import Customer
 from ..readers.customers import pick_customer
 from . import notice as writers

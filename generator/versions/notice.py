@@ -15,9 +15,9 @@ import datetime as dt
 
 from ..annex import Annex, Stamp, build_annex
 from ..brand import Brand
-from ..diagnostics import InputError, error
-from ..fingerprint import canonical_json
 from ..i18n import long_date
+from ..infra.diagnostics import InputError, error
+from ..infra.fingerprint import canonical_json
 from .render import Notice
 
 TEMPLATE = "notice.html.j2"

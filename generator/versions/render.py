@@ -13,8 +13,8 @@ from typing import Optional
 import yaml
 
 from ..annex import effective_date
-from ..fingerprint import fingerprint
 from ..i18n import Labels, labels, long_date
+from ..infra.fingerprint import fingerprint
 from ..model import Customer, plain
 from .compare import Change, Diff
 

@@ -14,8 +14,8 @@ from typing import Optional
 
 from pydantic import ValidationError
 
-from ..build import resolve_matrix
-from ..diagnostics import InputError, error
+from ..commands.build import resolve_matrix
+from ..infra.diagnostics import InputError, error
 from ..model import Customer, Deviation, Matrix
 from ..readers.matrix_yaml import read_matrix
 

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from ..diagnostics import InputError
+from ..infra.diagnostics import InputError
 from ..model.matrix import LANGUAGES
 from ..readers.customers import read_customer_entries
 from ..readers.customers_csv import PLAIN_FIELDS, SIGNATORY_FIELDS
@@ -133,7 +133,7 @@ async def import_customers(request: Request, auth: Auth = Depends(form_user("adm
 
 def _import(request: Request, db: Session, auth: Auth, data: bytes, suffix: str, name: str):
     """Read the upload as `annex batch` reads a customer file; keep the valid customers."""
-    from ..validate import check_customers
+    from ..commands.validate import check_customers
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"customers{suffix}"
         path.write_bytes(data)

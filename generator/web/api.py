@@ -12,7 +12,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
-from ..yamlsource import YamlDocument
+from ..infra.yamlsource import YamlDocument
 from .app import ApiError, Auth, api_user, db_session
 from .db import IssuedAnnex, audit
 from .forms import check_customer, diagnostic_json

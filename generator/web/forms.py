@@ -12,10 +12,10 @@ from typing import Any, Optional
 
 from pydantic import ValidationError
 
-from ..diagnostics import Diagnostic, InputError, Location, error
+from ..infra.diagnostics import Diagnostic, InputError, Location, error
+from ..infra.yamlsource import YamlDocument, load_yaml
 from ..model import Customer
 from ..readers.modelerrors import diagnostics_from
-from ..yamlsource import YamlDocument, load_yaml
 
 PLAIN = ("id", "name", "contract", "annex", "lang", "effective_date")
 SIGNATORY = ("name", "title", "place")
@@ -86,7 +86,7 @@ def _as_field(d: Diagnostic, name: str) -> Diagnostic:
 def check_customer(data: dict, doc: YamlDocument, data_dir: Path, known: Optional[dict] = None,
                    extra: tuple[Diagnostic, ...] | list[Diagnostic] = ()) -> Checked:
     """Validate one customer's data as `annex validate` validates a customer file."""
-    from ..validate import check_customers
+    from ..commands.validate import check_customers
     problems = list(extra)
     customer = None
     doc.data = {"customers": [data]}
@@ -114,7 +114,7 @@ def _for_one(d: Diagnostic) -> Diagnostic:
 
 def known_matrices(data_dir: Path) -> dict:
     """(matrix id, lang) -> loaded matrix, for every readable matrix file under the data folder."""
-    from .. import validate
+    from ..commands import validate
     known: dict = {}
     validate.load_known_matrices(Path(data_dir), known)  # the same set `annex validate --data` uses
     return known

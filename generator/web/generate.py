@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
 
-from ..diagnostics import Diagnostic, InputError, error
+from ..infra.diagnostics import Diagnostic, InputError, error
 from ..model.matrix import LANGUAGES
 
 MATRIX_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -51,8 +51,8 @@ class Result:
 
 def matrix_status(data_dir: Path, matrix_id: str, lang: str) -> Optional[str]:
     """`approved`/`draft` for a matrix id and language, None when it cannot be read."""
-    from ..batch import load_matrix_cached
-    from ..build import resolve_matrix
+    from ..commands.batch import load_matrix_cached
+    from ..commands.build import resolve_matrix
     try:
         return load_matrix_cached(resolve_matrix(matrix_id, lang=lang, data_dir=data_dir)).status
     except InputError:
@@ -72,9 +72,9 @@ def run(req: Request) -> Result:
 
 def _run(req: Request) -> Result:
     from ..annex import build_annex, output_name
-    from ..batch import load_matrix_cached
     from ..brand import load_brand
-    from ..build import resolve_matrix
+    from ..commands.batch import load_matrix_cached
+    from ..commands.build import resolve_matrix
     from ..model import Customer
     from ..writers import check_brand, renderer
     from .store import Store
@@ -100,7 +100,7 @@ def _run(req: Request) -> Result:
         if fmt == "pdf" and req.preview:
             result.pages = [store.put(png) for png in page_images(data)]
     if "pdf" in formats and multiprocessing.parent_process() is not None:
-        from ..batch import freeze_long_lived
+        from ..commands.batch import freeze_long_lived
         freeze_long_lived()  # as a batch worker does: kept matrix pages leave the garbage collector's scans
     return result
 

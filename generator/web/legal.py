@@ -149,8 +149,8 @@ def _check(request: Request, data: dict) -> list[str]:
     """The customer as the YAML file would be checked: the model, then the deviations' rules."""
     from pydantic import ValidationError
 
-    from ..validate import check_customers, load_known_matrices
-    from ..yamlsource import YamlDocument
+    from ..commands.validate import check_customers, load_known_matrices
+    from ..infra.yamlsource import YamlDocument
     try:
         customer = Customer.model_validate(data)
     except ValidationError as exc:

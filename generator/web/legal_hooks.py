@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
-from ..diagnostics import InputError
+from ..infra.diagnostics import InputError
 from ..model import Customer
 from . import legal
 
@@ -39,7 +39,7 @@ def review_import(data_dir: Path):
     """What legal's reviewed DOCX proposes for a customer: one mapping per deviation of the
     complete list review-import writes (activity, roles, reason, matrix), then the findings it
     could not represent, as text."""
-    from ..review import review_import as read_back
+    from ..commands.review import review_import as read_back
 
     def hook(data: bytes, customer: dict) -> list:
         try:

@@ -166,7 +166,7 @@ def _save_customer(request: Request, auth: Auth, db: Session, values: dict, cid:
 
 
 def _taken(cid: str):
-    from ..diagnostics import error
+    from ..infra.diagnostics import error
     return error("customer", f"customer id `{cid}` is used already", field="id",
                  hint="choose another id, or open that customer to edit it")
 

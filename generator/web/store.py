@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 from typing import Optional
 
-from ..atomic import write_atomic
+from ..infra.atomic import write_atomic
 
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
 

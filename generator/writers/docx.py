@@ -23,7 +23,7 @@ from docx.text.paragraph import Paragraph
 
 from ..annex import Annex, BlockView, Row, SectionView
 from ..brand import Brand
-from ..diagnostics import InputError, error
+from ..infra.diagnostics import InputError, error
 from ..model import CALLOUT_KINDS, ListBlock, RoleCell, spans
 from . import docx_xml as xml
 

@@ -17,9 +17,9 @@ from markupsafe import Markup, escape
 
 from ..annex import Annex
 from ..brand import SYSTEM_FONTS, Brand, Colors
-from ..diagnostics import InputError, error
+from ..infra.diagnostics import InputError, error
+from ..infra.yamlsource import read_text
 from ..model import RoleCell, spans
-from ..yamlsource import read_text
 from .template_view import View, annex_view, plain
 
 TEMPLATE = "annex.html.j2"

@@ -27,7 +27,7 @@ from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherRespons
 
 from ..annex import Annex
 from ..brand import Brand
-from ..diagnostics import InputError, error
+from ..infra.diagnostics import InputError, error
 from ..signing import fields as signature_fields
 from . import html as html_writer
 from . import pdf_pages

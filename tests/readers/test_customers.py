@@ -3,9 +3,9 @@ import pytest
 
 from generator.annex import build_annex
 from generator.brand import load_brand
-from generator.diagnostics import InputError
+from generator.commands.validate import validate_paths
+from generator.infra.diagnostics import InputError
 from generator.readers.customers import pick_customer, read_customer_entries, read_customers
-from generator.validate import validate_paths
 
 from ..conftest import CUSTOMERS, DATA, load_matrix
 

@@ -206,7 +206,7 @@ def test_ids_are_stable_and_shared_by_translations(tmp_path):
 
 
 def test_unreadable_page_is_a_clear_error(tmp_path):
-    from generator.diagnostics import InputError
+    from generator.infra.diagnostics import InputError
     bad = tmp_path / "raci_x.fr.md"
     bad.write_bytes(b"## S\n\xff\xfe")
     with pytest.raises(InputError) as exc:

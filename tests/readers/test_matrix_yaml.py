@@ -2,7 +2,7 @@
 data, before the model is built, and located at the first item over the limit."""
 import pytest
 
-from generator.diagnostics import InputError
+from generator.infra.diagnostics import InputError
 from generator.model import limits
 from generator.readers.matrix_yaml import read_matrix
 

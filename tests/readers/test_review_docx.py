@@ -10,7 +10,7 @@ import pytest
 from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls
 
-from generator.diagnostics import InputError
+from generator.infra.diagnostics import InputError
 from generator.readers.review_docx import identity, role_cell, text_of
 
 CELL = (f'<w:tc {nsdecls("w")}><w:p><w:r><w:t>R</w:t></w:r>'

@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from generator.atomic import LOCK_NAME, TEMP_PREFIX
-from generator.diagnostics import InputError
+from generator.infra.atomic import LOCK_NAME, TEMP_PREFIX
+from generator.infra.diagnostics import InputError
 
 from ..conftest import CUSTOMERS, ROOT
 from ..helpers import annex as run_annex
@@ -317,7 +317,7 @@ def test_a_full_disk_fails_the_annexes_it_hits_and_says_so(tiny_disk):
 
 def _disk_full_for(monkeypatch, needle: str) -> None:
     """Writes whose temporary file's path contains `needle` fail as on a full disk."""
-    import generator.atomic as atomic
+    import generator.infra.atomic as atomic
     real = os.fdopen
 
     def fdopen(fd, *args, **kw):
@@ -330,7 +330,7 @@ def _disk_full_for(monkeypatch, needle: str) -> None:
 def _batch(out: Path, jobs: int = 1) -> int:
     import gc
 
-    from generator.batch import run_batch
+    from generator.commands.batch import run_batch
     try:
         return run_batch(CUSTOMERS, jobs=jobs, formats=["docx"], out_dir=out, force=True, templates=None,
                          data_dir=ROOT / "data")
@@ -406,7 +406,7 @@ def test_control_characters_from_the_data_are_escaped_in_log_lines(tmp_path):
 
 
 def test_a_bug_hit_by_one_customer_names_it_and_fails_it_alone(tmp_path, monkeypatch, capsys):
-    import generator.batch as batch
+    import generator.commands.batch as batch
     real = batch.build_annex
 
     def build_annex(matrix, customer, brand, **kw):

@@ -16,7 +16,7 @@ import pytest
 from markupsafe import Markup
 
 from generator.brand import load_brand
-from generator.diagnostics import InputError
+from generator.infra.diagnostics import InputError
 from generator.writers import docx as docx_writer
 from generator.writers import html as html_writer
 from generator.writers import pdf as pdf_writer

@@ -62,7 +62,7 @@ def test_format_pdf_only(client, sales):
 
 def test_errors_carry_the_cli_messages(client, sales, tmp_path):
     """The API's message for a bad field is the message `annex validate` prints for it in a file."""
-    from generator.diagnostics import InputError
+    from generator.infra.diagnostics import InputError
     from generator.readers.customers import read_customers
     bad = {**CUSTOMER, "effective_date": "2025-02-30", "lang": "xx", "colour": "blue"}
     r = _post(client, sales, customer=bad)

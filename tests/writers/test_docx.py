@@ -8,7 +8,7 @@ import pytest
 from docx.oxml.ns import qn
 
 from generator.brand import load_brand
-from generator.diagnostics import InputError
+from generator.infra.diagnostics import InputError
 from generator.model import Customer, plain
 from generator.writers import docx as docx_writer
 

@@ -104,7 +104,7 @@ def test_the_yaml_file_keeps_the_blocks(tmp_path):
 
 
 def test_a_bad_callout_in_a_yaml_file_is_a_located_error(tmp_path):
-    from generator.diagnostics import InputError
+    from generator.infra.diagnostics import InputError
     from generator.readers.matrix_yaml import read_matrix
     path = tmp_path / "fr.yaml"
     path.write_text("id: m\nlang: fr\ntitle: T\nversion: 1.0.0\nparties: [{id: a, label: A}, {id: b, label: B}]\n"

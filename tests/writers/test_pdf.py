@@ -7,7 +7,7 @@ import pikepdf
 import pytest
 
 from generator.brand import load_brand
-from generator.diagnostics import InputError
+from generator.infra.diagnostics import InputError
 from generator.model import Customer, plain
 from generator.writers import pdf
 

@@ -17,9 +17,9 @@ from typing import Any
 
 import yaml
 
+from ..model.limits import MAX_FILE_BYTES, MAX_NESTING
+from ..model.text import describe, printable
 from .diagnostics import InputError, Location, error
-from .model.limits import MAX_FILE_BYTES, MAX_NESTING
-from .model.text import describe, printable
 
 MAX_BYTES = MAX_FILE_BYTES  # a matrix of a few hundred rows is ~50 KiB
 

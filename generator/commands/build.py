@@ -7,17 +7,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
-from .annex import Annex, build_annex, output_name
-from .atomic import write_atomic
-from .brand import Brand
-from .diagnostics import InputError, error
-from .model import LANGUAGES, Customer, Matrix
-from .model.limits import MAX_ID
-from .model.matrix import ID_PATTERN
-from .model.text import printable, reserved_name_problem
-from .readers.matrix_yaml import read_matrix
-from .rules import Loaded, check_matrix, check_translations
-from .writers import check_brand, renderer
+from ..annex import Annex, build_annex, output_name
+from ..brand import Brand
+from ..infra.atomic import write_atomic
+from ..infra.diagnostics import InputError, error
+from ..model import LANGUAGES, Customer, Matrix
+from ..model.limits import MAX_ID
+from ..model.matrix import ID_PATTERN
+from ..model.text import printable, reserved_name_problem
+from ..readers.matrix_yaml import read_matrix
+from ..rules import Loaded, check_matrix, check_translations
+from ..writers import check_brand, renderer
 
 
 def resolve_matrix(ref: str, *, lang: Optional[str], data_dir: Path, allow_path: bool = False) -> Path:

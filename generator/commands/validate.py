@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .diagnostics import InputError, Report, error
-from .readers.customers import read_customers
-from .readers.matrix_yaml import read_matrix
-from .rules import Loaded, check_deviations, check_matrix, check_translations, group_by_matrix
-from .yamlsource import read_text
+from ..infra.diagnostics import InputError, Report, error
+from ..infra.yamlsource import read_text
+from ..readers.customers import read_customers
+from ..readers.matrix_yaml import read_matrix
+from ..rules import Loaded, check_deviations, check_matrix, check_translations, group_by_matrix
 
 DATA_SUFFIXES = (".yaml", ".yml", ".csv")
 

@@ -20,15 +20,15 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Optional
 
-from . import fontcoverage
-from .annex import build_annex, output_name
-from .atomic import FolderLocked, lock_folder, sweep_temporaries, write_atomic, write_error
-from .brand import load_brand
-from .diagnostics import InputError, error, printable
-from .manifest import Entry, check_writable, load_previous, sha256_file, write_manifest
-from .model import Customer
-from .readers.customers import read_customer_entries
-from .workers import ATTEMPTS, Crashed, Lost, run_jobs
+from .. import fontcoverage
+from ..annex import build_annex, output_name
+from ..brand import load_brand
+from ..infra.atomic import FolderLocked, lock_folder, sweep_temporaries, write_atomic, write_error
+from ..infra.diagnostics import InputError, error, printable
+from ..infra.workers import ATTEMPTS, Crashed, Lost, run_jobs
+from ..manifest import Entry, check_writable, load_previous, sha256_file, write_manifest
+from ..model import Customer
+from ..readers.customers import read_customer_entries
 
 
 @dataclass(frozen=True)
@@ -61,8 +61,8 @@ def load_matrix_cached(path: Path):
 
 def run_job(job: Job) -> list[Entry]:
     """Build one customer's annex for one matrix in every format; never raises for bad input."""
+    from ..writers import renderer
     from .build import resolve_matrix
-    from .writers import renderer
     c = job.customer
     lang = c.lang or "fr"
     try:
@@ -99,7 +99,7 @@ def run_job(job: Job) -> list[Entry]:
             continue
         entries.append(Entry(**base, size=len(data), sha256=hashlib.sha256(data).hexdigest(), status="written"))
     if job.since:
-        from .versions.batch_notice import write_notices
+        from ..versions.batch_notice import write_notices
         entries += write_notices(c, matrix, annex.brand, notice_formats(job.formats), out_dir, Path(job.data_dir),
                                  job.since, tuple(e for e in job.previous if e.format.startswith("notice-")))
     if "pdf" in job.formats:
@@ -128,7 +128,7 @@ def freeze_long_lived() -> None:
     those objects instead of rescanning them every few annexes, which cost a PDF about 15% of
     its time. Dropped pages are unfrozen first, so that they can be collected."""
     global _frozen_version
-    from .writers import pdf_pages
+    from ..writers import pdf_pages
     if pdf_pages.generation() != _frozen_version:
         gc.unfreeze()
         gc.collect()
@@ -158,7 +158,7 @@ def run_batch(customers_file: Path, *, jobs: Optional[int], formats: list[str], 
               templates: Optional[Path], data_dir: Path, signer=None, since: Optional[str] = None) -> int:
     entries_in = read_customer_entries(customers_file)[0]  # the parsed file itself is not kept
     brand = load_brand(templates)  # a bad brand folder fails the whole run, before any work
-    from .writers import check_brand
+    from ..writers import check_brand
     check_brand(formats, brand)  # imports the writers once, before workers fork from this process
     fontcoverage.covered(brand)
     with _locked_output(out_dir):
@@ -235,7 +235,7 @@ def _run_locked(entries_in, *, jobs: Optional[int], formats: list[str], out_dir:
     report.close()
     sweep_temporaries(out_dir)  # what a worker killed mid-write left (its job ran again)
     if signer is not None:  # `--sign`: a signed copy of each PDF, its SHA-256 in the manifest
-        from .signing.batch import sign_entries
+        from ..signing.batch import sign_entries
         results = sign_entries(out_dir, results, signer)
     totals = write_manifest(out_dir, results)
     print(f"{totals['written']} written, {totals['unchanged']} unchanged, {totals['failed']} failed "
