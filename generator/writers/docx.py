@@ -75,6 +75,21 @@ def reference_bytes(brand: Brand) -> bytes:
     return data
 
 
+@lru_cache(maxsize=16)
+def brand_fonts(brand: Brand) -> tuple[str, dict[str, tuple[str, bytes]]]:
+    """The brand's font family and its faces ready to embed ({face: (font key, odttf bytes)}),
+    obfuscated once per process. Only when the DOCX styles name the brand's own family
+    (`docx_family` = `family`): the files are that family. Only TrueType/OpenType files can be
+    embedded (WOFF cannot)."""
+    fonts = brand.config.fonts if brand.config else None
+    if fonts is None or fonts.docx_family != fonts.family:
+        return "", {}
+    files = fonts.files.model_dump()
+    faces = {face: xml.obfuscate_font(brand.find(files[face]).read_bytes()) for face in xml.FONT_FACES
+             if files.get(face) and files[face].lower().endswith((".ttf", ".otf"))}
+    return fonts.docx_family, faces
+
+
 def check(brand: Brand) -> None:
     """What a batch checks once, up front, before any annex: the reference document."""
     reference_bytes(brand)
@@ -198,6 +213,9 @@ class Writer:
             if child.tag != xml.qn("w:sectPr"):
                 self.body.remove(child)
         xml.set_language(self.doc, a.language_tag)
+        family, faces = brand_fonts(a.brand)
+        if faces:
+            xml.embed_fonts(self.doc, family, faces)
         self.header_footer()
         self.title_block()
         for b in a.intro:
