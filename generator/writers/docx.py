@@ -27,6 +27,7 @@ REFERENCE = "annex.docx"
 CONTENT_WIDTH = 9695  # twips: A4 (11906) less 2 x 18 mm margins
 PARTY_WIDTH = 1531  # 27 mm per party column, as in the PDF
 CORE_PROPERTY_MAX = 255
+HEADER_SIZE, HEADER_LINE = 17, 235  # table header cells: half-points (8.5 pt), twips (8.5 pt x 1.38)
 CALLOUT_STYLES = tuple(f"Annex Callout {kind.title()}{part}" for kind in CALLOUT_KINDS for part in ("", " Title"))
 REQUIRED_STYLES = ("Title", "Heading 1", "Heading 2", "Heading 3", "Annex Matrix", "Annex Kicker", "Annex Note",
                    "Annex Small", "Annex Cell", "Annex Banner", "Annex Role R", "Annex Role A", "Annex Role C",
@@ -170,12 +171,14 @@ class Writer:
         return [xml.XRun(text, style=self.ids[f"Annex Role {style[-1]}"] if style else None, change=change)
                 for text, style in role_runs(cell)]
 
-    def cell(self, runs: list[xml.XRun], *, center: bool = False, **kw) -> xml.XCell:
-        return xml.XCell([xml.XPara(runs, self.ids["Annex Cell"], center)], **kw)
+    def cell(self, runs: list[xml.XRun], *, center: bool = False, line: int | None = None, **kw) -> xml.XCell:
+        return xml.XCell([xml.XPara(runs, self.ids["Annex Cell"], center, line)], **kw)
 
     def header_row(self, labels: list[str], center_from: int = 1) -> xml.XRow:
-        # bold and colour are in the table style too, but LibreOffice ignores a style's first-row font
-        return xml.XRow([self.cell([xml.XRun(text, bold=True, color=self.header_text)], center=i >= center_from)
+        # bold and colour are in the table style too, but LibreOffice ignores a style's first-row font;
+        # 8.5 pt on 1.38 lines, as the PDF's header cells
+        return xml.XRow([self.cell([xml.XRun(text, bold=True, color=self.header_text, size=HEADER_SIZE)],
+                                   center=i >= center_from, line=HEADER_LINE)
                          for i, text in enumerate(labels)], header=True)
 
     def table(self, rows: list[xml.XRow], widths: list[int], **look):

@@ -181,6 +181,7 @@ class XPara:
     runs: list[XRun] = field(default_factory=list)
     style: str | None = None
     center: bool = False
+    line: int | None = None  # twips, at least: a line height of its own (smaller text than the style's)
 
 
 @dataclass
@@ -220,6 +221,8 @@ def _para_xml(para: XPara, author: str, date: str, ids: list[int], bookmark: str
     props = ""
     if para.style:
         props += f'<w:pStyle{attr("w:val", para.style)}/>'
+    if para.line:
+        props += f'<w:spacing{attr("w:line", int(para.line))} w:lineRule="atLeast"/>'
     if para.center:
         props += '<w:jc w:val="center"/>'
     out = [f"<w:p>{f'<w:pPr>{props}</w:pPr>' if props else ''}"]
