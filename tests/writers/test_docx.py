@@ -213,3 +213,34 @@ def test_reference_document_is_reproducible(tmp_path):
     subprocess.run([sys.executable, str(ROOT / "scripts" / "make_reference_docx.py"), str(folder)], check=True,
                    capture_output=True)
     assert (folder / "annex.docx").read_bytes() == (ROOT / "templates" / "default" / "annex.docx").read_bytes()
+
+
+def test_the_brand_font_is_embedded_and_named_by_every_style(built):
+    """word/fonts/*.odttf, obfuscated with their w:fontKey (ECMA-376 Part 1 §17.8.1): undoing it
+    gives back the brand's font files; the styles name that family, and the settings ask
+    Word to keep the fonts in the file."""
+    import uuid
+
+    from lxml import etree
+    brand = load_brand()
+    family = brand.config.fonts.family
+    files = brand.config.fonts.files.model_dump()
+    package = zipfile.ZipFile(io.BytesIO(built["fr"][1]))
+    table = etree.fromstring(package.read("word/fontTable.xml"))
+    rels = etree.fromstring(package.read("word/_rels/fontTable.xml.rels"))
+    targets = {r.get("Id"): r.get("Target") for r in rels}
+    font = next(f for f in table.findall(qn("w:font")) if f.get(qn("w:name")) == family)
+    embeds = {el.tag: el for el in font if "embed" in el.tag}
+    assert len(embeds) == 4
+    for face, tag in (("regular", "w:embedRegular"), ("bold", "w:embedBold"), ("italic", "w:embedItalic"),
+                      ("bolditalic", "w:embedBoldItalic")):
+        el = embeds[qn(tag)]
+        data = package.read("word/" + targets[el.get(qn("r:id"))])
+        mask = uuid.UUID(el.get(qn("w:fontKey")).strip("{}")).bytes[::-1]
+        clear = bytes(b ^ mask[i % 16] for i, b in enumerate(data[:32])) + data[32:]
+        assert clear == brand.find(files[face]).read_bytes(), face
+        assert data[:32] != clear[:32]  # obfuscated, as Word expects
+    assert b"application/vnd.openxmlformats-officedocument.obfuscatedFont" in package.read("[Content_Types].xml")
+    assert etree.fromstring(package.read("word/settings.xml")).find(qn("w:embedTrueTypeFonts")) is not None
+    named = {f.get(qn("w:ascii")) for f in etree.fromstring(package.read("word/styles.xml")).iter(qn("w:rFonts"))}
+    assert named == {family}
