@@ -13,11 +13,15 @@ import io
 import re
 import zipfile
 from functools import lru_cache
+from itertools import chain
 
 from docx import Document
 from docx.shared import Pt
+from fontTools import subset
+from fontTools.ttLib import TTFont
 
 from ..annex import Annex, BlockView
+from .. import fontcoverage
 from ..brand import Brand
 from ..diagnostics import InputError, error
 from ..model import CALLOUT_KINDS, ListBlock, RoleCell, spans
@@ -76,17 +80,51 @@ def reference_bytes(brand: Brand) -> bytes:
     return data
 
 
-@lru_cache(maxsize=16)
-def brand_fonts(brand: Brand) -> tuple[str, dict[str, tuple[str, bytes]]]:
-    """The brand's font family and its faces ready to embed ({face: (font key, odttf bytes)}),
-    obfuscated once per process. Only when the DOCX styles name the brand's own family
-    (`docx_family` = `family`): the files are that family. Only TrueType/OpenType files can be
-    embedded (WOFF cannot)."""
+# What a reviewer may type in Word or LibreOffice and still get the brand's font: Latin (with its
+# extensions and combining marks), punctuation, currency and letterlike symbols, arrows. The
+# embedded faces hold these glyphs plus every other character the annex prints (a Greek or
+# Cyrillic legal name), without hinting: about 100 KB per DOCX instead of 1.6 MB.
+EDITING_REPERTOIRE = frozenset(chain(range(0x20, 0x7F), range(0xA0, 0x250), range(0x2B0, 0x370),
+                                     range(0x2000, 0x2070), range(0x20A0, 0x20C1), range(0x2100, 0x2200),
+                                     range(0xFB00, 0xFB07)))
+
+
+def _subset(path, points: frozenset[int]) -> bytes:
+    """The font with only `points` (and what its layout features reach), every table's
+    timestamp kept: the same inputs give the same bytes."""
+    options = subset.Options()
+    options.hinting = False  # hinting is half of Liberation Sans; screens and PDF export do without
+    options.layout_features = ["*"]
+    options.name_IDs = ["*"]
+    options.name_languages = ["*"]
+    options.notdef_outline = True
+    options.recalc_timestamp = False
+    options.drop_tables = [*options.drop_tables, "FFTM"]  # FontForge's own timestamp: nothing reads it
+    font = TTFont(str(path), fontNumber=0)
+    try:
+        subsetter = subset.Subsetter(options)
+        subsetter.populate(unicodes=points)
+        subsetter.subset(font)
+        out = io.BytesIO()
+        font.save(out)
+        return out.getvalue()
+    finally:
+        font.close()
+
+
+@lru_cache(maxsize=64)
+def brand_fonts(brand: Brand, extra: frozenset[int] = frozenset()) -> tuple[str, dict[str, tuple[str, bytes]]]:
+    """The brand's font family and its faces ready to embed ({face: (font key, odttf bytes)}):
+    the editing repertoire plus `extra`, the other characters the annex prints (usually none:
+    one subset per brand and process). Only when the DOCX styles name the brand's own family
+    (`docx_family` = `family`), as the files are that family; only TrueType/OpenType files
+    (WOFF cannot be embedded)."""
     fonts = brand.config.fonts if brand.config else None
     if fonts is None or fonts.docx_family != fonts.family:
         return "", {}
     files = fonts.files.model_dump()
-    faces = {face: xml.obfuscate_font(brand.find(files[face]).read_bytes()) for face in xml.FONT_FACES
+    points = EDITING_REPERTOIRE | extra
+    faces = {face: xml.obfuscate_font(_subset(brand.find(files[face]), points)) for face in xml.FONT_FACES
              if files.get(face) and files[face].lower().endswith((".ttf", ".otf"))}
     return fonts.docx_family, faces
 
@@ -216,9 +254,6 @@ class Writer:
             if child.tag != xml.qn("w:sectPr"):
                 self.body.remove(child)
         xml.set_language(self.doc, a.language_tag)
-        family, faces = brand_fonts(a.brand)
-        if faces:
-            xml.embed_fonts(self.doc, family, faces)
         self.header_footer()
         self.title_block()
         for b in a.intro:
@@ -232,11 +267,23 @@ class Writer:
             self.deviations()
         self.signoff(new_page=not a.deviations)
         self.properties()
+        self.embed_fonts()
         if a.review:
             xml.protect_for_review(self.doc)
         out = io.BytesIO()
         self.doc.save(out)
         return xml.deterministic_zip(out.getvalue())
+
+    def embed_fonts(self) -> None:
+        """The brand's font inside the DOCX, so that no machine draws it in another font."""
+        printed = set()
+        for part in (self.doc.element, self.doc.sections[0].header._element, self.doc.sections[0].footer._element):
+            for text in part.itertext():
+                printed.update(map(ord, text))
+        extra = frozenset(p for p in printed if p not in EDITING_REPERTOIRE and p in fontcoverage.covered(self.a.brand))
+        family, faces = brand_fonts(self.a.brand, extra)
+        if faces:
+            xml.embed_fonts(self.doc, family, faces)
 
     def header_footer(self) -> None:
         a, L = self.a, self.L
