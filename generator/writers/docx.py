@@ -386,14 +386,25 @@ class Writer:
         rows = [self.header_row(["#", L.activity, L.standard_roles, L.agreed_roles, L.reason], center_from=5)]
         for d in a.deviations:
             def by_party(cells):
-                return xml.XCell([xml.XPara([xml.XRun(f"{party.label} ", italic=True)] + self.roles(roles),
+                return xml.XCell([xml.XPara([xml.XRun(f"{party.label} ", italic=True, size=15)] + self.roles(roles),
                                             self.ids["Annex Cell"]) for party, roles in zip(a.parties, cells)])
             activity = xml.XCell([xml.XPara(self.runs(d.activity.text), self.ids["Annex Cell"]),
-                                  xml.XPara([xml.XRun(d.section)], self.ids["Annex Small"])])
-            rows.append(xml.XRow([self.cell([xml.XRun(str(d.number))]), activity, by_party(d.standard),
-                                  by_party(d.agreed), self.cell([xml.XRun(d.reason)])],
-                                 bookmark=row_bookmark(d.activity.id, "d")))
-        self.table(rows, [500, 3000, 1900, 1900, CONTENT_WIDTH - 7300])
+                                  xml.XPara([xml.XRun(d.section, size=15)], self.ids["Annex Small"])])
+            cells = [self.cell([xml.XRun(str(d.number))]), activity, by_party(d.standard), by_party(d.agreed),
+                     self.cell([xml.XRun(d.reason)])]
+            rows.append(xml.XRow([self.smaller(c) for c in cells], bookmark=row_bookmark(d.activity.id, "d")))
+        # the PDF's columns: 7, 40, 38, 38 mm and the rest
+        self.table(rows, [397, 2268, 2154, 2154, CONTENT_WIDTH - 6973])
+
+    @staticmethod
+    def smaller(cell: xml.XCell) -> xml.XCell:
+        """A deviations table cell at the PDF's 8.5 pt (7.5 pt for the party names and the section)."""
+        for para in cell.paras:
+            para.line = HEADER_LINE
+            for run in para.runs:
+                if run.size is None and run.style is None:  # role badges keep their style's size
+                    run.size = HEADER_SIZE
+        return cell
 
     def signoff(self, *, new_page: bool = False) -> None:
         a, L = self.a, self.L

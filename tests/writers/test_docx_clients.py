@@ -96,9 +96,16 @@ def _pagination_annexes():
     from generator.readers.customers import read_customers
     from generator.readers.matrix_yaml import read_matrix
 
-    from ..conftest import CUSTOMERS, DATA
+    from ..conftest import CUSTOMERS, DATA, load_matrix
     customers, _ = read_customers(CUSTOMERS)
     out = {c.id: make_annex(c.lang, c) for c in customers}
+    # and a customer with 14 deviations: the deviations table runs onto a second page
+    base = next(c for c in customers if c.id == "banque-horizon")
+    reason = "Option « Sauvegarde managée » souscrite, avec une justification plus longue que d'habitude."
+    deviations = [base.deviations[0].model_copy(update={"activity": activity.id, "reason": reason,
+                                                        "roles": {"customer": "A", "provider": "R"}})
+                  for _, section in load_matrix("fr").walk() for activity in section.activities][:14]
+    out["many-deviations"] = make_annex("fr", base.model_copy(update={"deviations": deviations}))
     with pytest.MonkeyPatch.context() as mp:  # the draft has no date of its own, as `make sample` builds it
         mp.setenv("SOURCE_DATE_EPOCH", "1735689600")
         out["iaas"] = build_annex(read_matrix(DATA / "matrices" / "iaas" / "fr.yaml")[0], None, load_brand(),
@@ -122,7 +129,8 @@ def laid_out(tmp_path_factory):
 
 @needs_soffice
 @pytest.mark.parametrize("name", ["banque-horizon", "mutuelle-atlantique", "northwind-logistics",
-                                  "stadtwerke-rheinau", "hospital-levante", "tessuti-lombardi", "iaas"])
+                                  "stadtwerke-rheinau", "hospital-levante", "tessuti-lombardi", "iaas",
+                                  "many-deviations"])
 def test_libreoffice_breaks_pages_where_the_pdf_does(laid_out, name):
     annex, signed, converted = laid_out[name]
     pdf_pages, pdf_starts = layout(signed, annex)
