@@ -100,7 +100,7 @@ def _subset(path, points: frozenset[int]) -> bytes:
     options.notdef_outline = True
     options.recalc_timestamp = False
     options.drop_tables = [*options.drop_tables, "FFTM"]  # FontForge's own timestamp: nothing reads it
-    font = TTFont(str(path), fontNumber=0)
+    font = TTFont(str(path), fontNumber=0, recalcTimestamp=False)  # else the clock is in the bytes
     try:
         subsetter = subset.Subsetter(options)
         subsetter.populate(unicodes=points)
