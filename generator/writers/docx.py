@@ -283,7 +283,7 @@ class Writer:
         extra = frozenset(p for p in printed if p not in EDITING_REPERTOIRE and p in fontcoverage.covered(self.a.brand))
         family, faces = brand_fonts(self.a.brand, extra)
         if faces:
-            xml.embed_fonts(self.doc, family, faces)
+            xml.embed_fonts(self.doc, family, faces, subsetted=True)
 
     def header_footer(self) -> None:
         a, L = self.a, self.L

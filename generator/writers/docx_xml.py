@@ -311,10 +311,11 @@ def obfuscate_font(data: bytes) -> tuple[str, bytes]:
     return "{" + str(key).upper() + "}", head + data[32:]
 
 
-def embed_fonts(document, family: str, faces: dict[str, tuple[str, bytes]]) -> None:
+def embed_fonts(document, family: str, faces: dict[str, tuple[str, bytes]], *, subsetted: bool = False) -> None:
     """Embed one family's faces ({face: (font key, odttf bytes)}) as word/fonts/*.odttf parts
-    related from the font table, with w:embedTrueTypeFonts in the settings: Word and LibreOffice
-    then draw the document in the brand's font on a machine that lacks it."""
+    related from the font table (`w:subsetted` when they hold only some glyphs), with
+    w:embedTrueTypeFonts in the settings: Word and LibreOffice then draw the document in the
+    brand's font on a machine that lacks it."""
     package = document.part.package
     table_part = document.part.part_related_by(RT.FONT_TABLE)
     fonts = parse_xml(table_part.blob)
@@ -333,7 +334,8 @@ def embed_fonts(document, family: str, faces: dict[str, tuple[str, bytes]]) -> N
         key, data = faces[face]
         part = Part(PackURI(f"/word/fonts/{slug}-{face}.odttf"), FONT_CT, data, package)
         rid = table_part.relate_to(part, RT.FONT)
-        font.append(parse_xml(f'<{_EMBED_TAG[face]} {nsdecls("w", "r")}{attr("w:fontKey", key)}{attr("r:id", rid)}/>'))
+        font.append(parse_xml(f'<{_EMBED_TAG[face]} {nsdecls("w", "r")}{attr("w:fontKey", key)}{attr("r:id", rid)}'
+                              f'{attr("w:subsetted", subsetted)}/>'))
     table_part._blob = etree.tostring(fonts, xml_declaration=True, encoding="UTF-8", standalone=True)
     settings = document.settings.element
     if settings.find(qn("w:embedTrueTypeFonts")) is None:
