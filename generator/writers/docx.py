@@ -83,7 +83,7 @@ def reference_bytes(brand: Brand) -> bytes:
 # What a reviewer may type in Word or LibreOffice and still get the brand's font: Latin (with its
 # extensions and combining marks), punctuation, currency and letterlike symbols, arrows. The
 # embedded faces hold these glyphs plus every other character the annex prints (a Greek or
-# Cyrillic legal name), without hinting: about 100 KB per DOCX instead of 1.6 MB.
+# Cyrillic legal name), without hinting: about 190 KB per DOCX instead of 850 KB for the whole fonts.
 EDITING_REPERTOIRE = frozenset(chain(range(0x20, 0x7F), range(0xA0, 0x250), range(0x2B0, 0x370),
                                      range(0x2000, 0x2070), range(0x20A0, 0x20C1), range(0x2100, 0x2200),
                                      range(0xFB00, 0xFB07)))
