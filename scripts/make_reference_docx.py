@@ -151,6 +151,9 @@ def build(brand_dir: Path) -> bytes:
     # the default Title has a bottom border and huge spacing; keep it plain
     for border in title.element.xpath("./w:pPr/w:pBdr"):
         border.getparent().remove(border)
+    # h2's rule: 0.75 pt in the accent colour, 1 mm under the text (w:sz in eighths, w:space in pt)
+    box(styles["Heading 1"], f'<w:pBdr {nsdecls("w")}><w:bottom w:val="single" w:sz="6" w:space="1" '
+                             f'w:color="{hexcolor(colors["accent"])}"/></w:pBdr>')
     for name in ("Header", "Footer"):
         styles[name].font.size = Pt(7.5)
         styles[name].font.color.rgb = muted
@@ -184,8 +187,12 @@ def build(brand_dir: Path) -> bytes:
         style.font.bold = True
         style.font.size = Pt(8)
         style.font.color.rgb = RGBColor.from_string(hexcolor(spec["text"]))
-        style.element.get_or_add_rPr().append(
-            parse_xml(f'<w:shd {nsdecls("w")} w:val="clear" w:color="auto" w:fill="{hexcolor(spec["background"])}"/>'))
+        r_pr = style.element.get_or_add_rPr()
+        if spec.get("border"):  # the light badges are outlined, 0.6 pt as in the PDF (w:sz in eighths)
+            r_pr.append(parse_xml(f'<w:bdr {nsdecls("w")} w:val="single" w:sz="5" w:space="0" '
+                                  f'w:color="{hexcolor(spec["border"])}"/>'))
+        r_pr.append(parse_xml(f'<w:shd {nsdecls("w")} w:val="clear" w:color="auto" '
+                              f'w:fill="{hexcolor(spec["background"])}"/>'))
 
     grid = "D9DEE3"
     styles.element.append(parse_xml(f'''
@@ -204,7 +211,7 @@ def build(brand_dir: Path) -> bytes:
     </w:tblBorders>
     <w:tblCellMar>
       <w:top w:w="91" w:type="dxa"/><w:left w:w="113" w:type="dxa"/>
-      <w:bottom w:w="91" w:type="dxa"/><w:right w:w="113" w:type="dxa"/>
+      <w:bottom w:w="101" w:type="dxa"/><w:right w:w="113" w:type="dxa"/>
     </w:tblCellMar>
   </w:tblPr>
   <w:tblStylePr w:type="firstRow">

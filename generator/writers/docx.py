@@ -28,7 +28,7 @@ from ..model import CALLOUT_KINDS, ListBlock, RoleCell, spans
 from . import docx_xml as xml
 
 REFERENCE = "annex.docx"
-CONTENT_WIDTH = 9695  # twips: A4 (11906) less 2 x 18 mm margins
+CONTENT_WIDTH = 9865  # twips: A4 (11906) less 2 x 18 mm margins: 174 mm, as the PDF
 PARTY_WIDTH = 1531  # 27 mm per party column, as in the PDF
 CORE_PROPERTY_MAX = 255
 HEADER_SIZE, HEADER_LINE = 17, 235  # table header cells: half-points (8.5 pt), twips (8.5 pt x 1.38)
