@@ -32,6 +32,10 @@ CONTENT_WIDTH = 9865  # twips: A4 (11906) less 2 x 18 mm margins: 174 mm, as the
 PARTY_WIDTH = 1531  # 27 mm per party column, as in the PDF
 CORE_PROPERTY_MAX = 255
 HEADER_SIZE, HEADER_LINE = 17, 235  # table header cells: half-points (8.5 pt), twips (8.5 pt x 1.38)
+CELL_PADDING = 113  # twips (2 mm): the reference's Annex Matrix left cell margin, as the PDF's cells
+# what the en space after a section number lacks to be the PDF's 1.5 mm and a space, per heading
+# level (13, 11, 10 pt): 20 x (4.25 pt - 0.222 x size) twips
+NUMBER_GAP = {1: 27, 2: 36, 3: 41}
 CALLOUT_STYLES = tuple(f"Annex Callout {kind.title()}{part}" for kind in CALLOUT_KINDS for part in ("", " Title"))
 REQUIRED_STYLES = ("Title", "Heading 1", "Heading 2", "Heading 3", "Annex Matrix", "Annex Kicker", "Annex Note",
                    "Annex Small", "Annex Cell", "Annex Banner", "Annex Role R", "Annex Role A", "Annex Role C",
@@ -193,8 +197,11 @@ class Writer:
             add_inline(p, text) if inline else p.add_run(text)
         return p
 
-    def heading(self, text: str, level: int, *, new_page: bool = False):
+    def heading(self, text: str, level: int, *, new_page: bool = False, number: str = ""):
         p = self.para(style=f"Heading {level}")
+        if number:  # "2.1", an en space set as wide as the PDF's gap (1.5 mm and a space), the title
+            p.add_run(number)
+            xml.character_spacing(p.add_run("\u2002"), NUMBER_GAP[level])
         add_inline(p, text)
         if new_page:
             p.paragraph_format.page_break_before = True
@@ -333,7 +340,7 @@ class Writer:
         rows = [self.header_row([L.legend_code, L.legend_label, L.legend_description], center_from=3)]
         rows += [xml.XRow([self.cell(self.roles(RoleCell((e.code,), ()))), self.cell([xml.XRun(e.label)]),
                            self.cell(self.runs(e.description))]) for e in a.legend]
-        self.table(rows, [900, 2200, CONTENT_WIDTH - 3100])
+        self.table(rows, [900, 2200, CONTENT_WIDTH - 3100], indent=CELL_PADDING)
 
     def summary(self) -> None:
         L = self.L
@@ -343,10 +350,10 @@ class Writer:
                            self.cell([xml.XRun(L.summary_activities.format(count=s.realises))]),
                            self.cell([xml.XRun(L.summary_activities.format(count=s.approves))])])
                  for s in self.a.summary]
-        self.table(rows, [3695, 3000, 3000])
+        self.table(rows, [3695, 3000, 3000], indent=CELL_PADDING)
 
     def section(self, s, *, new_page: bool = False) -> None:
-        self.heading(f"{s.number}\u2002{s.title}", min(s.depth, 3), new_page=new_page)
+        self.heading(s.title, min(s.depth, 3), new_page=new_page, number=s.number)
         for b in s.intro:
             for p in self.block(b):
                 p.paragraph_format.keep_with_next = True
@@ -377,7 +384,7 @@ class Writer:
                     runs = self.roles(roles)
                 cells.append(self.cell(runs, center=True, fill=fill))
             out.append(xml.XRow(cells, bookmark=row_bookmark(row.activity.id)))
-        return self.table(out, [CONTENT_WIDTH - n * PARTY_WIDTH] + [PARTY_WIDTH] * n)
+        return self.table(out, [CONTENT_WIDTH - n * PARTY_WIDTH] + [PARTY_WIDTH] * n, indent=CELL_PADDING)
 
     def deviations(self) -> None:
         a, L = self.a, self.L
@@ -394,7 +401,7 @@ class Writer:
                      self.cell([xml.XRun(d.reason)])]
             rows.append(xml.XRow([self.smaller(c) for c in cells], bookmark=row_bookmark(d.activity.id, "d")))
         # the PDF's columns: 7, 40, 38, 38 mm and the rest
-        self.table(rows, [397, 2268, 2154, 2154, CONTENT_WIDTH - 6973])
+        self.table(rows, [397, 2268, 2154, 2154, CONTENT_WIDTH - 6973], indent=CELL_PADDING)
 
     @staticmethod
     def smaller(cell: xml.XCell) -> xml.XCell:

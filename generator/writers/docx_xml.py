@@ -136,6 +136,11 @@ def set_custom_properties(document, props: dict[str, str]) -> None:
     package.relate_to(part, RT.CUSTOM_PROPERTIES)
 
 
+def character_spacing(run, twips: int) -> None:
+    """w:spacing on a run: its characters set wider (or narrower) by `twips` each."""
+    run._r.get_or_add_rPr().append(parse_xml(f'<w:spacing {nsdecls("w")}{attr("w:val", int(twips))}/>'))
+
+
 def paragraph_style(paragraph, style_id: str) -> None:
     """w:pStyle by id (python-docx's name lookup walks every style on each call)."""
     p_pr = paragraph._p.get_or_add_pPr()
@@ -250,12 +255,15 @@ def _para_xml(para: XPara, author: str, date: str, ids: list[int], bookmark: str
 
 
 def build_table(rows: list[XRow], widths: list[int], *, style: str, first_row: bool = True, banded: bool = True,
-                author: str = "", date: str = "", first_change_id: int = 0) -> tuple[object, int]:
-    """A whole w:tbl from plain data; returns the element and the last tracked-change id used."""
+                author: str = "", date: str = "", first_change_id: int = 0, indent: int = 0) -> tuple[object, int]:
+    """A whole w:tbl from plain data; returns the element and the last tracked-change id used.
+    `indent` (twips, w:tblInd) is where the first cell's text starts: the cell's own left padding
+    puts the table's edge on the margin, as a CSS table."""
     look = (0x0020 if first_row else 0) | (0 if banded else 0x0200) | 0x0400
     ids = [first_change_id]
     out = [f'<w:tbl {nsdecls("w")}><w:tblPr><w:tblStyle{attr("w:val", style)}/>'
-           f'<w:tblW{attr("w:w", int(sum(widths)))} w:type="dxa"/><w:tblLayout w:type="fixed"/>'
+           f'<w:tblW{attr("w:w", int(sum(widths)))} w:type="dxa"/><w:tblInd{attr("w:w", int(indent))} w:type="dxa"/>'
+           f'<w:tblLayout w:type="fixed"/>'
            f'<w:tblLook{attr("w:val", f"{look:04X}")}{attr("w:firstRow", first_row)} w:lastRow="0" w:firstColumn="0" '
            f'w:lastColumn="0"{attr("w:noHBand", not banded)} w:noVBand="1"/></w:tblPr><w:tblGrid>']
     out += [f'<w:gridCol{attr("w:w", int(w))}/>' for w in widths]
