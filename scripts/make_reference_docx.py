@@ -16,6 +16,7 @@ from pathlib import Path
 import yaml
 from docx import Document
 from docx.enum.style import WD_STYLE_TYPE
+from docx.enum.text import WD_LINE_SPACING
 from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls, qn
 from docx.shared import Mm, Pt, RGBColor
@@ -27,6 +28,23 @@ sys.path.insert(0, str(ROOT))
 from generator.model import CALLOUT_KINDS  # noqa: E402
 from generator.writers.docx import REQUIRED_STYLES  # noqa: E402  (the styles this document must define)
 from generator.writers.docx_xml import deterministic_zip  # noqa: E402
+
+# The sizes below are annex.css's, so that LibreOffice and Word break pages where WeasyPrint does
+# (tests/writers/test_docx_clients.py compares the page where each part starts): body text 9.5 pt
+# on 1.38 lines, cells padded 1.6 x 2 mm, headings with the CSS margins (a table has no margin in
+# Word, so a heading's space before is the CSS margin that collapses with the table's).
+BODY_PT, LINE = 9.5, 1.38
+
+
+def mm_pt(mm: float) -> float:
+    return mm * 72 / 25.4
+
+
+def lines(style, size: float, ratio: float = LINE) -> None:
+    """CSS line-height as Word's "at least" line spacing: the same line boxes, and a taller
+    inline (a role badge) still fits."""
+    style.paragraph_format.line_spacing = Pt(round(size * ratio, 2))
+    style.paragraph_format.line_spacing_rule = WD_LINE_SPACING.AT_LEAST
 
 
 def hexcolor(value: str) -> str:
@@ -108,27 +126,30 @@ def build(brand_dir: Path) -> bytes:
     styles = doc.styles
     normal = styles["Normal"]
     normal.font.name = font
-    normal.font.size = Pt(9.5)
+    normal.font.size = Pt(BODY_PT)
     normal.font.color.rgb = RGBColor.from_string(hexcolor(colors["text"]))
-    normal.paragraph_format.space_after = Pt(4)
-    normal.paragraph_format.line_spacing = 1.15
+    normal.paragraph_format.space_after = Pt(mm_pt(2))
+    lines(normal, BODY_PT)
     normal.element.get_or_add_rPr().rFonts.set(qn("w:eastAsia"), font)
-    for name, size, color in (("Title", 19, primary), ("Heading 1", 13, primary), ("Heading 2", 11, primary),
-                              ("Heading 3", 10, primary)):
+    # (name, size, margin before and after in mm, line height): h1, h2, h3, h4 of annex.css
+    for name, size, before, after, ratio in (("Title", 19, 0, 5, 1.2), ("Heading 1", 13, 7, 2.5, 1.25),
+                                             ("Heading 2", 11, 5, 2, 1.25), ("Heading 3", 10, 4, 2, 1.25)):
         style = styles[name]
         style.font.name = font
         style.font.size = Pt(size)
         style.font.bold = True
-        style.font.color.rgb = color
+        style.font.color.rgb = primary
         style.paragraph_format.keep_with_next = True
-        style.paragraph_format.space_before = Pt(14 if name == "Heading 1" else 10)
-        style.paragraph_format.space_after = Pt(5)
+        style.paragraph_format.space_before = Pt(mm_pt(before))
+        style.paragraph_format.space_after = Pt(mm_pt(after))
+        lines(style, size, ratio)
     title = styles["Title"]
-    title.paragraph_format.space_before = Pt(0)
-    title.paragraph_format.space_after = Pt(10)
     # the default Title has a bottom border and huge spacing; keep it plain
     for border in title.element.xpath("./w:pPr/w:pBdr"):
         border.getparent().remove(border)
+    # h2's rule: 0.75 pt in the accent colour, 1 mm under the text (w:sz in eighths, w:space in pt)
+    box(styles["Heading 1"], f'<w:pBdr {nsdecls("w")}><w:bottom w:val="single" w:sz="6" w:space="1" '
+                             f'w:color="{hexcolor(colors["accent"])}"/></w:pBdr>')
     for name in ("Header", "Footer"):
         styles[name].font.size = Pt(7.5)
         styles[name].font.color.rgb = muted
@@ -144,13 +165,14 @@ def build(brand_dir: Path) -> bytes:
         if color is not None:
             style.font.color.rgb = color
         style.paragraph_format.space_after = Pt(after)
+        lines(style, size)
         return style
 
-    paragraph_style("Annex Kicker", 9, color=accent, bold=True, after=2, caps=True)
-    paragraph_style("Annex Note", 8, color=RGBColor(0x3A, 0x45, 0x50), after=6)
+    paragraph_style("Annex Kicker", 9, color=accent, bold=True, after=mm_pt(1), caps=True)
+    note = paragraph_style("Annex Note", 8, color=RGBColor(0x3A, 0x45, 0x50), after=mm_pt(2.5))
+    note.paragraph_format.space_before = Pt(mm_pt(1.5))
     paragraph_style("Annex Small", 8, color=muted, after=2)
-    cell = paragraph_style("Annex Cell", 8.5, after=0)
-    cell.paragraph_format.line_spacing = 1.0
+    paragraph_style("Annex Cell", BODY_PT, after=0)
     banner = paragraph_style("Annex Banner", 11, color=RGBColor(0xB3, 0x26, 0x1E), bold=True, after=0)
     banner.paragraph_format.alignment = 1
 
@@ -161,8 +183,12 @@ def build(brand_dir: Path) -> bytes:
         style.font.bold = True
         style.font.size = Pt(8)
         style.font.color.rgb = RGBColor.from_string(hexcolor(spec["text"]))
-        style.element.get_or_add_rPr().append(
-            parse_xml(f'<w:shd {nsdecls("w")} w:val="clear" w:color="auto" w:fill="{hexcolor(spec["background"])}"/>'))
+        r_pr = style.element.get_or_add_rPr()
+        if spec.get("border"):  # the light badges are outlined, 0.6 pt as in the PDF (w:sz in eighths)
+            r_pr.append(parse_xml(f'<w:bdr {nsdecls("w")} w:val="single" w:sz="5" w:space="0" '
+                                  f'w:color="{hexcolor(spec["border"])}"/>'))
+        r_pr.append(parse_xml(f'<w:shd {nsdecls("w")} w:val="clear" w:color="auto" '
+                              f'w:fill="{hexcolor(spec["background"])}"/>'))
 
     grid = "D9DEE3"
     styles.element.append(parse_xml(f'''
@@ -180,8 +206,8 @@ def build(brand_dir: Path) -> bytes:
       <w:insideH w:val="single" w:sz="4" w:space="0" w:color="{grid}"/>
     </w:tblBorders>
     <w:tblCellMar>
-      <w:top w:w="57" w:type="dxa"/><w:left w:w="100" w:type="dxa"/>
-      <w:bottom w:w="57" w:type="dxa"/><w:right w:w="100" w:type="dxa"/>
+      <w:top w:w="91" w:type="dxa"/><w:left w:w="113" w:type="dxa"/>
+      <w:bottom w:w="101" w:type="dxa"/><w:right w:w="113" w:type="dxa"/>
     </w:tblCellMar>
   </w:tblPr>
   <w:tblStylePr w:type="firstRow">

@@ -119,6 +119,7 @@ class NoticeDocx:
                                           "AnnexFromVersion": n.diff.old.version, "AnnexLanguage": a.lang,
                                           "AnnexFingerprint": n.fingerprint, "AnnexDocument": "change-notice",
                                           "AnnexCustomer": a.customer.id if a.customer else ""})
+        w.embed_fonts()  # the brand's font travels with the notice, as with the annex
         return w.saved()
 
 

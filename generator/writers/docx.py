@@ -14,13 +14,17 @@ import re
 import zipfile
 from collections.abc import Sequence
 from functools import lru_cache
+from itertools import chain
 from pathlib import Path
 
 from docx import Document
 from docx.oxml.xmlchemy import BaseOxmlElement
 from docx.shared import Pt
 from docx.text.paragraph import Paragraph
+from fontTools import subset
+from fontTools.ttLib import TTFont
 
+from .. import fontcoverage
 from ..annex import Annex, BlockView, Row, SectionView
 from ..brand import Brand
 from ..infra.diagnostics import InputError, error
@@ -28,9 +32,14 @@ from ..model import CALLOUT_KINDS, ListBlock, RoleCell, spans
 from . import docx_xml as xml
 
 REFERENCE = "annex.docx"
-CONTENT_WIDTH = 9695  # twips: A4 (11906) less 2 x 18 mm margins
+CONTENT_WIDTH = 9865  # twips: A4 (11906) less 2 x 18 mm margins: 174 mm, as the PDF
 PARTY_WIDTH = 1531  # 27 mm per party column, as in the PDF
 CORE_PROPERTY_MAX = 255
+HEADER_SIZE, HEADER_LINE = 17, 235  # table header cells: half-points (8.5 pt), twips (8.5 pt x 1.38)
+CELL_PADDING = 113  # twips (2 mm): the reference's Annex Matrix left cell margin, as the PDF's cells
+# what the en space after a section number lacks to be the PDF's 1.5 mm and a space, per heading
+# level (13, 11, 10 pt): 20 x (4.25 pt - 0.222 x size) twips
+NUMBER_GAP = {1: 27, 2: 36, 3: 41}
 CALLOUT_STYLES = tuple(f"Annex Callout {kind.title()}{part}" for kind in CALLOUT_KINDS for part in ("", " Title"))
 REQUIRED_STYLES = ("Title", "Heading 1", "Heading 2", "Heading 3", "Annex Matrix", "Annex Kicker", "Annex Note",
                    "Annex Small", "Annex Cell", "Annex Banner", "Annex Role R", "Annex Role A", "Annex Role C",
@@ -77,6 +86,55 @@ def reference_bytes(brand: Brand) -> bytes:
                                 hint="keep these style names when editing it in Word, or regenerate it with "
                                      "scripts/make_reference_docx.py")])
     return data
+
+
+# What a reviewer may type in Word or LibreOffice and still get the brand's font: Latin (with its
+# extensions and combining marks), punctuation, currency and letterlike symbols, arrows. The
+# embedded faces hold these glyphs plus every other character the annex prints (a Greek or
+# Cyrillic legal name), without hinting: about 190 KB per DOCX instead of 850 KB for the whole fonts.
+EDITING_REPERTOIRE = frozenset(chain(range(0x20, 0x7F), range(0xA0, 0x250), range(0x2B0, 0x370),
+                                     range(0x2000, 0x2070), range(0x20A0, 0x20C1), range(0x2100, 0x2200),
+                                     range(0xFB00, 0xFB07)))
+
+
+def _subset(path: Path, points: frozenset[int]) -> bytes:
+    """The font with only `points` (and what its layout features reach), every table's
+    timestamp kept: the same inputs give the same bytes."""
+    options = subset.Options()
+    options.hinting = False  # hinting is half of Liberation Sans; screens and PDF export do without
+    options.layout_features = ["*"]
+    options.name_IDs = ["*"]
+    options.name_languages = ["*"]
+    options.notdef_outline = True
+    options.recalc_timestamp = False
+    options.drop_tables = [*options.drop_tables, "FFTM"]  # FontForge's own timestamp: nothing reads it
+    font = TTFont(str(path), fontNumber=0, recalcTimestamp=False)  # else the clock is in the bytes
+    try:
+        subsetter = subset.Subsetter(options)
+        subsetter.populate(unicodes=points)
+        subsetter.subset(font)
+        out = io.BytesIO()
+        font.save(out)
+        return out.getvalue()
+    finally:
+        font.close()
+
+
+@lru_cache(maxsize=64)
+def brand_fonts(brand: Brand, extra: frozenset[int] = frozenset()) -> tuple[str, dict[str, tuple[str, bytes]]]:
+    """The brand's font family and its faces ready to embed ({face: (font key, odttf bytes)}):
+    the editing repertoire plus `extra`, the other characters the annex prints (usually none:
+    one subset per brand and process). Only when the DOCX styles name the brand's own family
+    (`docx_family` = `family`), as the files are that family; only TrueType/OpenType files
+    (WOFF cannot be embedded)."""
+    fonts = brand.config.fonts if brand.config else None
+    if fonts is None or fonts.docx_family != fonts.family:
+        return "", {}
+    files = fonts.files.model_dump()
+    points = EDITING_REPERTOIRE | extra
+    faces = {face: xml.obfuscate_font(_subset(brand.find(files[face]), points)) for face in xml.FONT_FACES
+             if files.get(face) and files[face].lower().endswith((".ttf", ".otf"))}
+    return fonts.docx_family, faces
 
 
 def check(brand: Brand) -> None:
@@ -143,8 +201,11 @@ class Writer:
             add_inline(p, text) if inline else p.add_run(text)
         return p
 
-    def heading(self, text: str, level: int, *, new_page: bool = False) -> Paragraph:
+    def heading(self, text: str, level: int, *, new_page: bool = False, number: str = "") -> Paragraph:
         p = self.para(style=f"Heading {level}")
+        if number:  # "2.1", an en space set as wide as the PDF's gap (1.5 mm and a space), the title
+            p.add_run(number)
+            xml.character_spacing(p.add_run("\u2002"), NUMBER_GAP[level])
         add_inline(p, text)
         if new_page:
             p.paragraph_format.page_break_before = True
@@ -158,20 +219,22 @@ class Writer:
         return [xml.XRun(text, style=self.ids[f"Annex Role {style[-1]}"] if style else None, change=change)
                 for text, style in role_runs(cell)]
 
-    def cell(self, runs: list[xml.XRun], *, center: bool = False, fill: str | None = None,
+    def cell(self, runs: list[xml.XRun], *, center: bool = False, line: int | None = None, fill: str | None = None,
              left_border: str | None = None) -> xml.XCell:
-        return xml.XCell([xml.XPara(runs, self.ids["Annex Cell"], center)], fill=fill, left_border=left_border)
+        return xml.XCell([xml.XPara(runs, self.ids["Annex Cell"], center, line)], fill=fill, left_border=left_border)
 
     def header_row(self, labels: list[str], center_from: int = 1) -> xml.XRow:
-        # bold and colour are in the table style too, but LibreOffice ignores a style's first-row font
-        return xml.XRow([self.cell([xml.XRun(text, bold=True, color=self.header_text)], center=i >= center_from)
+        # bold and colour are in the table style too, but LibreOffice ignores a style's first-row font;
+        # 8.5 pt on 1.38 lines, as the PDF's header cells
+        return xml.XRow([self.cell([xml.XRun(text, bold=True, color=self.header_text, size=HEADER_SIZE)],
+                                   center=i >= center_from, line=HEADER_LINE)
                          for i, text in enumerate(labels)], header=True)
 
     def table(self, rows: list[xml.XRow], widths: list[int], *, first_row: bool = True,
-              banded: bool = True) -> BaseOxmlElement:
+              banded: bool = True, indent: int = 0) -> BaseOxmlElement:
         element, self.revision = xml.build_table(rows, widths, style=self.ids["Annex Matrix"], author=self.a.provider,
                                                  date=self.date, first_change_id=self.revision, first_row=first_row,
-                                                 banded=banded)
+                                                 banded=banded, indent=indent)
         self.body.sectPr.addprevious(element)
         return element
 
@@ -234,9 +297,21 @@ class Writer:
             self.deviations()
         self.signoff(new_page=not a.deviations)
         self.properties()
+        self.embed_fonts()
         if a.review:
             xml.protect_for_review(self.doc)
         return self.saved()
+
+    def embed_fonts(self) -> None:
+        """The brand's font inside the DOCX, so that no machine draws it in another font."""
+        printed: set[int] = set()
+        for part in (self.doc.element, self.doc.sections[0].header._element, self.doc.sections[0].footer._element):
+            for text in part.itertext():
+                printed.update(map(ord, text))
+        extra = frozenset(p for p in printed if p not in EDITING_REPERTOIRE and p in fontcoverage.covered(self.a.brand))
+        family, faces = brand_fonts(self.a.brand, extra)
+        if faces:
+            xml.embed_fonts(self.doc, family, faces, subsetted=True)
 
     def header_footer(self) -> None:
         a, L = self.a, self.L
@@ -275,7 +350,7 @@ class Writer:
         rows = [self.header_row([L.legend_code, L.legend_label, L.legend_description], center_from=3)]
         rows += [xml.XRow([self.cell(self.roles(RoleCell((e.code,), ()))), self.cell([xml.XRun(e.label)]),
                            self.cell(self.runs(e.description))]) for e in a.legend]
-        self.table(rows, [900, 2200, CONTENT_WIDTH - 3100])
+        self.table(rows, [900, 2200, CONTENT_WIDTH - 3100], indent=CELL_PADDING)
 
     def summary(self) -> None:
         L = self.L
@@ -285,10 +360,10 @@ class Writer:
                            self.cell([xml.XRun(L.summary_activities.format(count=s.realises))]),
                            self.cell([xml.XRun(L.summary_activities.format(count=s.approves))])])
                  for s in self.a.summary]
-        self.table(rows, [3695, 3000, 3000])
+        self.table(rows, [3695, 3000, 3000], indent=CELL_PADDING)
 
     def section(self, s: SectionView, *, new_page: bool = False) -> None:
-        self.heading(f"{s.number}\u2002{s.title}", min(s.depth, 3), new_page=new_page)
+        self.heading(s.title, min(s.depth, 3), new_page=new_page, number=s.number)
         for b in s.intro:
             for p in self.block(b):
                 p.paragraph_format.keep_with_next = True
@@ -319,7 +394,7 @@ class Writer:
                     runs = self.roles(roles)
                 cells.append(self.cell(runs, center=True, fill=fill))
             out.append(xml.XRow(cells, bookmark=row_bookmark(row.activity.id)))
-        return self.table(out, [CONTENT_WIDTH - n * PARTY_WIDTH] + [PARTY_WIDTH] * n)
+        return self.table(out, [CONTENT_WIDTH - n * PARTY_WIDTH] + [PARTY_WIDTH] * n, indent=CELL_PADDING)
 
     def deviations(self) -> None:
         a, L = self.a, self.L
@@ -328,15 +403,26 @@ class Writer:
         rows = [self.header_row(["#", L.activity, L.standard_roles, L.agreed_roles, L.reason], center_from=5)]
         for d in a.deviations:
             def by_party(cells: tuple[RoleCell, ...]) -> xml.XCell:
-                return xml.XCell([xml.XPara([xml.XRun(f"{party.label} ", italic=True)] + self.roles(roles),
+                return xml.XCell([xml.XPara([xml.XRun(f"{party.label} ", italic=True, size=15)] + self.roles(roles),
                                             self.ids["Annex Cell"])
                                   for party, roles in zip(a.parties, cells, strict=False)])
             activity = xml.XCell([xml.XPara(self.runs(d.activity.text), self.ids["Annex Cell"]),
-                                  xml.XPara([xml.XRun(d.section)], self.ids["Annex Small"])])
-            rows.append(xml.XRow([self.cell([xml.XRun(str(d.number))]), activity, by_party(d.standard),
-                                  by_party(d.agreed), self.cell([xml.XRun(d.reason)])],
-                                 bookmark=row_bookmark(d.activity.id, "d")))
-        self.table(rows, [500, 3000, 1900, 1900, CONTENT_WIDTH - 7300])
+                                  xml.XPara([xml.XRun(d.section, size=15)], self.ids["Annex Small"])])
+            cells = [self.cell([xml.XRun(str(d.number))]), activity, by_party(d.standard), by_party(d.agreed),
+                     self.cell([xml.XRun(d.reason)])]
+            rows.append(xml.XRow([self.smaller(c) for c in cells], bookmark=row_bookmark(d.activity.id, "d")))
+        # the PDF's columns: 7, 40, 38, 38 mm and the rest
+        self.table(rows, [397, 2268, 2154, 2154, CONTENT_WIDTH - 6973], indent=CELL_PADDING)
+
+    @staticmethod
+    def smaller(cell: xml.XCell) -> xml.XCell:
+        """A deviations table cell at the PDF's 8.5 pt (7.5 pt for the party names and the section)."""
+        for para in cell.paras:
+            para.line = HEADER_LINE
+            for run in para.runs:
+                if run.size is None and run.style is None:  # role badges keep their style's size
+                    run.size = HEADER_SIZE
+        return cell
 
     def signoff(self, *, new_page: bool = False) -> None:
         a, L = self.a, self.L

@@ -1,15 +1,18 @@
 """The raw WordprocessingML the DOCX writer needs beyond python-docx's API, in one place.
 
 Repeat header rows, rows that never split, shading, fields (PAGE, NUMPAGES), document
-language, tracked changes (w:ins / w:del) and their protection, custom properties, and a
-deterministic zip (fixed entry dates and order) so the same inputs give the same bytes.
+language, tracked changes (w:ins / w:del) and their protection, custom properties, embedded
+fonts, and a deterministic zip (fixed entry dates and order) so the same inputs give the same bytes.
 """
 from __future__ import annotations
 
+import hashlib
 import io
 import re
+import uuid
 import zipfile
 from dataclasses import dataclass, field
+from typing import Any
 from xml.sax.saxutils import escape
 
 from docx.document import Document as DocxDocument
@@ -20,6 +23,7 @@ from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import nsdecls, qn
 from docx.oxml.xmlchemy import BaseOxmlElement
 from docx.text.paragraph import Paragraph
+from lxml import etree
 
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 
@@ -137,6 +141,11 @@ def set_custom_properties(document: DocxDocument, props: dict[str, str]) -> None
     package.relate_to(part, RT.CUSTOM_PROPERTIES)
 
 
+def character_spacing(run: Any, twips: int) -> None:
+    """w:spacing on a run: its characters set wider (or narrower) by `twips` each."""
+    run._r.get_or_add_rPr().append(parse_xml(f'<w:spacing {nsdecls("w")}{attr("w:val", int(twips))}/>'))
+
+
 def paragraph_style(paragraph: Paragraph, style_id: str) -> None:
     """w:pStyle by id (python-docx's name lookup walks every style on each call)."""
     p_pr = paragraph._p.get_or_add_pPr()
@@ -182,6 +191,7 @@ class XPara:
     runs: list[XRun] = field(default_factory=list)
     style: str | None = None
     center: bool = False
+    line: int | None = None  # twips, at least: a line height of its own (smaller text than the style's)
 
 
 @dataclass
@@ -221,6 +231,8 @@ def _para_xml(para: XPara, author: str, date: str, ids: list[int], bookmark: str
     props = ""
     if para.style:
         props += f'<w:pStyle{attr("w:val", para.style)}/>'
+    if para.line:
+        props += f'<w:spacing{attr("w:line", int(para.line))} w:lineRule="atLeast"/>'
     if para.center:
         props += '<w:jc w:val="center"/>'
     out = [f"<w:p>{f'<w:pPr>{props}</w:pPr>' if props else ''}"]
@@ -248,12 +260,16 @@ def _para_xml(para: XPara, author: str, date: str, ids: list[int], bookmark: str
 
 
 def build_table(rows: list[XRow], widths: list[int], *, style: str, first_row: bool = True, banded: bool = True,
-                author: str = "", date: str = "", first_change_id: int = 0) -> tuple[BaseOxmlElement, int]:
-    """A whole w:tbl from plain data; returns the element and the last tracked-change id used."""
+                author: str = "", date: str = "", first_change_id: int = 0,
+                indent: int = 0) -> tuple[BaseOxmlElement, int]:
+    """A whole w:tbl from plain data; returns the element and the last tracked-change id used.
+    `indent` (twips, w:tblInd) is where the first cell's text starts: the cell's own left padding
+    puts the table's edge on the margin, as a CSS table."""
     look = (0x0020 if first_row else 0) | (0 if banded else 0x0200) | 0x0400
     ids = [first_change_id]
     out = [f'<w:tbl {nsdecls("w")}><w:tblPr><w:tblStyle{attr("w:val", style)}/>'
-           f'<w:tblW{attr("w:w", int(sum(widths)))} w:type="dxa"/><w:tblLayout w:type="fixed"/>'
+           f'<w:tblW{attr("w:w", int(sum(widths)))} w:type="dxa"/><w:tblInd{attr("w:w", int(indent))} w:type="dxa"/>'
+           f'<w:tblLayout w:type="fixed"/>'
            f'<w:tblLook{attr("w:val", f"{look:04X}")}{attr("w:firstRow", first_row)} w:lastRow="0" w:firstColumn="0" '
            f'w:lastColumn="0"{attr("w:noHBand", not banded)} w:noVBand="1"/></w:tblPr><w:tblGrid>']
     out += [f'<w:gridCol{attr("w:w", int(w))}/>' for w in widths]
@@ -286,3 +302,59 @@ def build_table(rows: list[XRow], widths: list[int], *, style: str, first_row: b
         out.append("</w:tr>")
     out.append("</w:tbl>")
     return parse_xml("".join(out)), ids[0]
+
+
+# ---- embedded fonts (ECMA-376 Part 1, §17.8.1 and §17.8.3.3) ----
+FONT_CT = "application/vnd.openxmlformats-officedocument.obfuscatedFont"
+FONT_FACES = ("regular", "bold", "italic", "bolditalic")  # brand.yaml's keys, in w:font's schema order
+_EMBED_TAG = {"regular": "w:embedRegular", "bold": "w:embedBold", "italic": "w:embedItalic",
+              "bolditalic": "w:embedBoldItalic"}
+# w:font children after the embed elements: none; before them, in schema order
+_FONT_BEFORE_EMBED = ("w:altName", "w:panose1", "w:charset", "w:family", "w:notTrueType", "w:pitch", "w:sig")
+# w:settings children that come before w:embedTrueTypeFonts
+_SETTINGS_BEFORE_EMBED = ("w:writeProtection", "w:view", "w:zoom", "w:removePersonalInformation",
+                          "w:removeDateAndTime", "w:doNotDisplayPageBoundaries", "w:displayBackgroundShape",
+                          "w:printPostScriptOverText", "w:printFractionalCharacterWidth", "w:printFormsData")
+
+
+def obfuscate_font(data: bytes) -> tuple[str, bytes]:
+    """(font key, .odttf bytes): the key is a GUID derived from the font's bytes (same font, same
+    key, same DOCX bytes), and the first 32 bytes are XORed with the key's 16 bytes read from its
+    last hex pair to its first, as Word and LibreOffice undo it."""
+    key = uuid.UUID(bytes=hashlib.sha256(data).digest()[:16])
+    mask = key.bytes[::-1]
+    head = bytes(b ^ mask[i % 16] for i, b in enumerate(data[:32]))
+    return "{" + str(key).upper() + "}", head + data[32:]
+
+
+def embed_fonts(document: Any, family: str, faces: dict[str, tuple[str, bytes]], *, subsetted: bool = False) -> None:
+    """Embed one family's faces ({face: (font key, odttf bytes)}) as word/fonts/*.odttf parts
+    related from the font table (`w:subsetted` when they hold only some glyphs), with
+    w:embedTrueTypeFonts in the settings: Word and LibreOffice then draw the document in the
+    brand's font on a machine that lacks it."""
+    package = document.part.package
+    table_part = document.part.part_related_by(RT.FONT_TABLE)
+    fonts = parse_xml(table_part.blob)
+    font = next((f for f in fonts.findall(qn("w:font")) if f.get(qn("w:name")) == family), None)
+    if font is None:
+        font = parse_xml(f'<w:font {nsdecls("w")}{attr("w:name", family)}><w:charset w:val="00"/>'
+                         '<w:family w:val="swiss"/><w:pitch w:val="variable"/></w:font>')
+        fonts.append(font)
+    for tag in _EMBED_TAG.values():
+        for old in font.findall(qn(tag)):
+            font.remove(old)
+    slug = re.sub(r"[^A-Za-z0-9]+", "", family) or "font"
+    for face in FONT_FACES:
+        if face not in faces:
+            continue
+        key, data = faces[face]
+        part = Part(PackURI(f"/word/fonts/{slug}-{face}.odttf"), FONT_CT, data, package)
+        rid = table_part.relate_to(part, RT.FONT)
+        font.append(parse_xml(f'<{_EMBED_TAG[face]} {nsdecls("w", "r")}{attr("w:fontKey", key)}{attr("r:id", rid)}'
+                              f'{attr("w:subsetted", subsetted)}/>'))
+    table_part._blob = etree.tostring(fonts, xml_declaration=True, encoding="UTF-8", standalone=True)
+    settings = document.settings.element
+    if settings.find(qn("w:embedTrueTypeFonts")) is None:
+        element = OxmlElement("w:embedTrueTypeFonts")
+        before = [c for c in settings if c.tag in {qn(t) for t in _SETTINGS_BEFORE_EMBED}]
+        before[-1].addnext(element) if before else settings.insert(0, element)

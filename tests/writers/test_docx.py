@@ -196,3 +196,60 @@ def test_reference_document_is_reproducible(tmp_path):
     subprocess.run([sys.executable, str(ROOT / "scripts" / "make_reference_docx.py"), str(folder)], check=True,
                    capture_output=True)
     assert (folder / "annex.docx").read_bytes() == (ROOT / "templates" / "default" / "annex.docx").read_bytes()
+
+
+def embedded_faces(data: bytes, family: str) -> dict[str, bytes]:
+    """{w:embedXxx tag: font bytes} of `family`, the obfuscation (ECMA-376 Part 1 §17.8.1) undone
+    with each part's w:fontKey: the first 32 bytes XORed with the key's bytes, last to first."""
+    import uuid
+
+    from lxml import etree
+    package = zipfile.ZipFile(io.BytesIO(data))
+    table = etree.fromstring(package.read("word/fontTable.xml"))
+    targets = {r.get("Id"): r.get("Target") for r in etree.fromstring(package.read("word/_rels/fontTable.xml.rels"))}
+    font = next(f for f in table.findall(qn("w:font")) if f.get(qn("w:name")) == family)
+    out = {}
+    for el in font:
+        if "embed" in el.tag:
+            odttf = package.read("word/" + targets[el.get(qn("r:id"))])
+            mask = uuid.UUID(el.get(qn("w:fontKey")).strip("{}")).bytes[::-1]
+            out[el.tag.split("}")[1]] = bytes(b ^ mask[i % 16] for i, b in enumerate(odttf[:32])) + odttf[32:]
+    return out
+
+
+def test_the_brand_font_is_embedded_and_named_by_every_style(built):
+    """Each face of the brand's font is in the DOCX, obfuscated as Word expects, with the glyphs
+    and advance widths of the brand's files for every character the annex prints and the Latin a
+    reviewer types; the styles name that family and the settings keep the fonts in the file."""
+    from fontTools.ttLib import TTFont
+    from lxml import etree
+    brand = load_brand()
+    family = brand.config.fonts.family
+    files = brand.config.fonts.files.model_dump()
+    annex, data = built["de"]
+    faces = embedded_faces(data, family)
+    assert set(faces) == {"embedRegular", "embedBold", "embedItalic", "embedBoldItalic"}
+    printed = {ord(ch) for text in open_docx(data).element.body.itertext() for ch in text}
+    for tag, face in (("embedRegular", "regular"), ("embedBold", "bold"), ("embedItalic", "italic"),
+                      ("embedBoldItalic", "bolditalic")):
+        font, original = TTFont(io.BytesIO(faces[tag])), TTFont(brand.find(files[face]))
+        assert font["name"].getDebugName(1) == family
+        assert font["head"].modified == original["head"].modified  # no clock in the bytes
+        cmap, full = font.getBestCmap(), original.getBestCmap()
+        wanted = {p for p in printed | set(docx_writer.EDITING_REPERTOIRE) if p in full}
+        assert wanted <= set(cmap), sorted(wanted - set(cmap))[:10]
+        assert all(font["hmtx"][cmap[p]][0] == original["hmtx"][full[p]][0] for p in wanted)
+    package = zipfile.ZipFile(io.BytesIO(data))
+    assert b"application/vnd.openxmlformats-officedocument.obfuscatedFont" in package.read("[Content_Types].xml")
+    assert etree.fromstring(package.read("word/settings.xml")).find(qn("w:embedTrueTypeFonts")) is not None
+    named = {f.get(qn("w:ascii")) for f in etree.fromstring(package.read("word/styles.xml")).iter(qn("w:rFonts"))}
+    assert named == {family}
+
+
+def test_characters_beyond_latin_are_embedded_too():
+    """A Greek legal name prints in the brand's font in the DOCX as in the PDF."""
+    from fontTools.ttLib import TTFont
+    customer = customer_for("en").model_copy(update={"name": "Ωμέγα Δίκτυα Α.Ε."})
+    data = docx_writer.render(make_annex("en", customer))
+    cmap = TTFont(io.BytesIO(embedded_faces(data, load_brand().config.fonts.family)["embedBold"])).getBestCmap()
+    assert {ord(ch) for ch in "ΩμέγαΔίκτυαΑΕ"} <= set(cmap)

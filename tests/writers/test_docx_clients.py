@@ -10,6 +10,7 @@ from generator.writers import docx as docx_writer
 
 from ..conftest import customer_for, has, load_customer, make_annex
 from ..pdftext import squash
+from .pagination import convert_all, layout
 
 needs_soffice = pytest.mark.skipif(not has("soffice"), reason="LibreOffice (soffice) is not installed")
 needs_pandoc = pytest.mark.skipif(not has("pandoc"), reason="pandoc is not installed")
@@ -85,3 +86,67 @@ def test_pandoc_reads_every_table_row(lang):
     expected = [" ".join((plain(r.text) + (f" [{mark} {r.deviation}]" if r.deviation else "")).split())
                 for _, r in annex.rows()]
     assert rows == expected
+
+
+# ---- pagination: the DOCX as LibreOffice lays it out breaks pages where the signed PDF does ----
+
+def _pagination_annexes():
+    """Every S3 sample customer (five languages) and the IaaS matrix, a draft without customer."""
+    from generator.annex import build_annex
+    from generator.brand import load_brand
+    from generator.readers.customers import read_customers
+    from generator.readers.matrix_yaml import read_matrix
+
+    from ..conftest import CUSTOMERS, DATA, load_matrix
+    customers, _ = read_customers(CUSTOMERS)
+    out = {c.id: make_annex(c.lang, c) for c in customers}
+    # and a customer with 14 deviations: the deviations table runs onto a second page
+    base = next(c for c in customers if c.id == "banque-horizon")
+    reason = "Option « Sauvegarde managée » souscrite, avec une justification plus longue que d'habitude."
+    deviations = [base.deviations[0].model_copy(update={"activity": activity.id, "reason": reason,
+                                                        "roles": {"customer": "A", "provider": "R"}})
+                  for _, section in load_matrix("fr").walk() for activity in section.activities][:14]
+    out["many-deviations"] = make_annex("fr", base.model_copy(update={"deviations": deviations}))
+    with pytest.MonkeyPatch.context() as mp:  # the draft has no date of its own, as `make sample` builds it
+        mp.setenv("SOURCE_DATE_EPOCH", "1735689600")
+        out["iaas"] = build_annex(read_matrix(DATA / "matrices" / "iaas" / "fr.yaml")[0], None, load_brand(),
+                                  draft=True)
+    return out
+
+
+@pytest.fixture(scope="module")
+def laid_out(tmp_path_factory):
+    """{name: (annex, PDF path, DOCX-converted-by-LibreOffice path)}; one LibreOffice run for all."""
+    from generator.writers import pdf as pdf_writer
+    folder = tmp_path_factory.mktemp("pagination")
+    annexes = _pagination_annexes()
+    for name, annex in annexes.items():
+        (folder / f"{name}.signed.pdf").write_bytes(pdf_writer.render(annex))
+        (folder / f"{name}.docx").write_bytes(docx_writer.render(annex))
+    result = convert_all([folder / f"{name}.docx" for name in annexes], folder)
+    assert result.returncode == 0, result.stderr
+    return {name: (annex, folder / f"{name}.signed.pdf", folder / f"{name}.pdf") for name, annex in annexes.items()}
+
+
+@needs_soffice
+@pytest.mark.parametrize("name", ["banque-horizon", "mutuelle-atlantique", "northwind-logistics",
+                                  "stadtwerke-rheinau", "hospital-levante", "tessuti-lombardi", "iaas",
+                                  "many-deviations"])
+def test_libreoffice_breaks_pages_where_the_pdf_does(laid_out, name):
+    annex, signed, converted = laid_out[name]
+    pdf_pages, pdf_starts = layout(signed, annex)
+    docx_pages, docx_starts = layout(converted, annex)
+    assert None not in pdf_starts.values() and None not in docx_starts.values(), (pdf_starts, docx_starts)
+    assert docx_pages == pdf_pages
+    assert docx_starts == pdf_starts  # every top-level section, the deviations and the sign-off
+
+
+@needs_soffice
+def test_libreoffice_draws_the_docx_in_the_embedded_brand_font(laid_out):
+    """Only Liberation Sans, from the DOCX itself, when the machine lacks it (CI does): without
+    the embedded font LibreOffice would substitute DejaVu Sans."""
+    _, _, converted = laid_out["northwind-logistics"]
+    listing = subprocess.run(["pdffonts", str(converted)], capture_output=True, text=True, check=True).stdout
+    names = {line.split()[0].split("+")[-1] for line in listing.splitlines()[2:]}
+    assert {"LiberationSans", "LiberationSans-Bold"} <= names <= {
+        "LiberationSans", "LiberationSans-Bold", "LiberationSans-Italic", "LiberationSans-BoldItalic"}, names
