@@ -59,8 +59,17 @@ def browser(downloads):
 
 
 def _wait(driver, condition, timeout: float = WAIT):
+    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.support.ui import WebDriverWait
-    return WebDriverWait(driver, timeout).until(condition)
+    # an element of the page being left goes stale while the next one loads: poll again
+    return WebDriverWait(driver, timeout, ignored_exceptions=(StaleElementReferenceException,)).until(condition)
+
+
+def _says(css: str, text: str):
+    """The element at `css` holds `text`: found again at each poll, so the page that was there
+    before a click can neither satisfy nor break the wait."""
+    from selenium.webdriver.support import expected_conditions as ec
+    return ec.text_to_be_present_in_element(_by(css), text)
 
 
 def _by(css: str):
@@ -136,7 +145,7 @@ def _downloaded(folder: Path, name: str) -> bytes:
 def test_sales_are_refused_the_admin_pages(server, browser):
     _sign_in(browser, server, "sam")
     browser.get(server.url + "/admin/users")
-    assert "Your role may not open this page." in _wait(browser, _visible("main h1")).text
+    assert _wait(browser, _says("main h1", "Your role may not open this page."))
     assert not browser.find_elements(*_by("a[href='/admin/users']"))
 
 
@@ -147,7 +156,7 @@ def test_a_forged_csrf_token_is_refused(server, browser):
     browser.find_element(*_by("#nu-password")).send_keys("a long enough password")
     browser.execute_script("document.querySelector(\"form[action='/admin/users'] input[name=csrf]\").value = 'forged'")
     browser.find_element(*_by("form[action='/admin/users'] button")).click()
-    assert "did not come from this site" in _wait(browser, _visible("main h1")).text
+    assert _wait(browser, _says("main h1", "did not come from this site"))
     browser.get(server.url + "/admin/users")
     assert "mallory" not in _wait(browser, _visible("table")).text
 
