@@ -197,13 +197,15 @@ def batch(
     since: Optional[str] = typer.Option(None, "--since", metavar="VERSION",
                                         help="also write each annex's change notice against this matrix version"),
     review: bool = typer.Option(False, "--review", help="also write each annex's review DOCX (<name>_review.docx)"),
+    job_timeout: float = typer.Option(300.0, "--job-timeout", metavar="SECONDS", min=1,
+                                      help="stop and fail a customer's annexes still running after this long"),
 ) -> None:
     """Build every customer's annexes, in parallel, with a manifest."""
     from .commands.batch import run_batch
     formats = formats_of(fmt) + (["review"] if review else [])
     exit_with(lambda: run_batch(customers, jobs=jobs, formats=formats, out_dir=out, force=force,
                                 templates=templates, data_dir=data, signer=_signer(sign_p12, passphrase_file),
-                                since=since))
+                                since=since, job_timeout=job_timeout))
 
 
 @app.command()

@@ -25,7 +25,7 @@ from ..annex import build_annex, output_name
 from ..brand import load_brand
 from ..infra.atomic import FolderLocked, lock_folder, sweep_temporaries, write_atomic, write_error
 from ..infra.diagnostics import InputError, error, printable
-from ..infra.workers import ATTEMPTS, Crashed, Lost, run_jobs
+from ..infra.workers import ATTEMPTS, Crashed, Lost, TimedOut, run_jobs
 from ..manifest import Entry, check_writable, load_previous, sha256_file, write_manifest
 from ..model import Customer
 from ..readers.customers import read_customer_entries
@@ -154,8 +154,12 @@ def notice_formats(formats) -> tuple[str, ...]:
     return tuple(f for f in formats if f in ("pdf", "docx"))
 
 
+JOB_TIMEOUT = 300.0  # seconds for one customer x matrix; the worst legal input takes ~35 s here
+
+
 def run_batch(customers_file: Path, *, jobs: Optional[int], formats: list[str], out_dir: Path, force: bool,
-              templates: Optional[Path], data_dir: Path, signer=None, since: Optional[str] = None) -> int:
+              templates: Optional[Path], data_dir: Path, signer=None, since: Optional[str] = None,
+              job_timeout: Optional[float] = JOB_TIMEOUT) -> int:
     entries_in = read_customer_entries(customers_file)[0]  # the parsed file itself is not kept
     brand = load_brand(templates)  # a bad brand folder fails the whole run, before any work
     from ..writers import check_brand
@@ -163,7 +167,8 @@ def run_batch(customers_file: Path, *, jobs: Optional[int], formats: list[str], 
     fontcoverage.covered(brand)
     with _locked_output(out_dir):
         return _run_locked(entries_in, jobs=jobs, formats=formats, out_dir=out_dir, force=force,
-                           templates=templates, data_dir=data_dir, signer=signer, since=since)
+                           templates=templates, data_dir=data_dir, signer=signer, since=since,
+                           job_timeout=job_timeout)
 
 
 def _locked_output(out_dir: Path) -> ExitStack:
@@ -189,7 +194,8 @@ def _locked_output(out_dir: Path) -> ExitStack:
 
 
 def _run_locked(entries_in, *, jobs: Optional[int], formats: list[str], out_dir: Path, force: bool,
-                templates: Optional[Path], data_dir: Path, signer=None, since: Optional[str] = None) -> int:
+                templates: Optional[Path], data_dir: Path, signer=None, since: Optional[str] = None,
+                job_timeout: Optional[float] = JOB_TIMEOUT) -> int:
     swept = sweep_temporaries(out_dir)  # only under the lock: no other batch is writing here
     previous, warnings = load_previous(out_dir)
     results: list[Entry] = []
@@ -217,13 +223,9 @@ def _run_locked(entries_in, *, jobs: Optional[int], formats: list[str], out_dir:
     workers = max(1, jobs or os.cpu_count() or 1)
     handlers = {s: signal.signal(s, _interrupt) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
-        if workers == 1 or len(planned) <= 1:
-            for job in planned:
-                for r in run_job(job):
-                    results.append(r)
-                    report.done(r)
-        else:
-            _parallel(planned, workers, report, results)
+        # always in worker processes, even one: a job that dies, or runs past the time limit,
+        # fails alone instead of taking the batch with it
+        _parallel(planned, workers, report, results, job_timeout)
     except KeyboardInterrupt:
         report.close()
         sweep_temporaries(out_dir)  # every worker is dead by now: nothing is still being written
@@ -244,9 +246,11 @@ def _run_locked(entries_in, *, jobs: Optional[int], formats: list[str], out_dir:
     return 1 if totals["failed"] else 0
 
 
-def _parallel(planned: list[Job], workers: int, report: Reporter, results: list[Entry]) -> None:
+def _parallel(planned: list[Job], workers: int, report: Reporter, results: list[Entry],
+              job_timeout: Optional[float] = None) -> None:
     """Run the jobs over worker processes (workers.py); a job whose worker dies is retried once
-    in a fresh one, and fails alone if it kills that one too."""
+    in a fresh one, and fails alone if it kills that one too; a job still running after
+    `job_timeout` seconds fails alone (its worker is killed)."""
     # fork: workers inherit the imported modules and warm caches instead of re-importing; what
     # they inherit is frozen, so their garbage collector neither scans nor copies it
     gc.collect()
@@ -256,6 +260,9 @@ def _parallel(planned: list[Job], workers: int, report: Reporter, results: list[
         if isinstance(result, Lost):
             result = failed_entries(job, f"the worker process building it died {ATTEMPTS} times ({result.how}); "
                                          "it may need more memory than the machine has")
+        elif isinstance(result, TimedOut):
+            result = failed_entries(job, f"took longer than {result.seconds:g} s and was stopped (--job-timeout); "
+                                         "check this customer's data for unusually long texts")
         elif isinstance(result, Crashed):
             result = failed_entries(job, internal_error(result.error))
         for r in result:
@@ -266,7 +273,7 @@ def _parallel(planned: list[Job], workers: int, report: Reporter, results: list[
         report.log(f"worker died ({how}) while building {job.customer.id} {job.matrix_id}: "
                    "trying once more in a fresh worker")
 
-    run_jobs(planned, run_job, workers, on_result, on_retry)
+    run_jobs(planned, run_job, workers, on_result, on_retry, time_limit=job_timeout)
 
 
 class Reporter:

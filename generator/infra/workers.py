@@ -37,6 +37,13 @@ class Lost:
 
 
 @dataclass(frozen=True)
+class TimedOut:
+    """A job that ran longer than the time limit: its worker was killed; not tried again."""
+
+    seconds: float
+
+
+@dataclass(frozen=True)
 class Crashed:
     """A job that raised out of `fn` (a bug); the worker survives it."""
 
@@ -99,6 +106,7 @@ class _Worker:
         self.proc.start()
         child.close()
         self.job: Optional[int] = None
+        self.since = 0.0  # when it was given its job (monotonic)
 
     def stop(self, kill: bool = False) -> None:
         if kill:
@@ -116,9 +124,11 @@ class _Worker:
 
 
 def run_jobs(jobs: Iterable[Any], fn: Callable[[Any], Any], workers: int,
-             on_result: Callable[[Any, Any], None], on_retry: Callable[[Any, str], None]) -> None:
+             on_result: Callable[[Any, Any], None], on_retry: Callable[[Any, str], None],
+             time_limit: Optional[float] = None) -> None:
     """Call `fn(job)` for every job in `workers` processes; `on_result(job, result)` receives
-    fn's return value, a `Crashed` or a `Lost`, in the order jobs finish. `on_retry(job, how)`
+    fn's return value, a `Crashed`, a `Lost` or a `TimedOut` (a job still running after
+    `time_limit` seconds: its worker is killed), in the order jobs finish. `on_retry(job, how)`
     tells that a job's worker died and that it runs again. On any exception (an interrupt
     included) every worker is killed and joined before it propagates, so nothing they were
     writing is still being written afterwards."""
@@ -141,11 +151,12 @@ def run_jobs(jobs: Iterable[Any], fn: Callable[[Any], Any], workers: int,
             for w in pool:
                 if w.job is None and todo:
                     w.job, job = todo.popleft()
+                    w.since = time.monotonic()
                     try:
                         w.conn.send((w.job, job))
                     except OSError:  # it died just now: the sentinel below tells
                         pass
-            _collect(pool, table, deaths, todo, on_result, on_retry)
+            _collect(pool, table, deaths, todo, on_result, on_retry, time_limit)
     except BaseException:
         for w in pool:
             w.stop(kill=True)
@@ -155,11 +166,21 @@ def run_jobs(jobs: Iterable[Any], fn: Callable[[Any], Any], workers: int,
 
 
 def _collect(pool: list[_Worker], table: dict, deaths: dict[int, int], todo: deque,
-             on_result: Callable, on_retry: Callable) -> None:
-    """Wait for a result or a death, and handle what came."""
+             on_result: Callable, on_retry: Callable, time_limit: Optional[float] = None) -> None:
+    """Wait for a result, a death or a job over its time, and handle what came."""
     busy = [w for w in pool if w.job is not None]
-    ready = set(connection.wait([w.conn for w in busy] + [w.proc.sentinel for w in busy]))
+    timeout = None
+    if time_limit is not None and busy:
+        timeout = max(0.0, min(w.since for w in busy) + time_limit - time.monotonic())
+    ready = set(connection.wait([w.conn for w in busy] + [w.proc.sentinel for w in busy], timeout))
     for w in busy:
+        if (time_limit is not None and w.conn not in ready and w.proc.sentinel not in ready
+                and time.monotonic() - w.since >= time_limit):
+            index, w.job = w.job, None
+            pool.remove(w)
+            w.stop(kill=True)  # what it was writing is a temporary file: the batch sweeps it
+            on_result(table[index], TimedOut(time_limit))
+            continue
         if w.conn in ready or w.proc.sentinel in ready:
             try:
                 if w.conn.poll():

@@ -423,3 +423,23 @@ def test_a_bug_hit_by_one_customer_names_it_and_fails_it_alone(tmp_path, monkeyp
     entries = assert_consistent(out)
     assert [e["customer"] for e in entries if e["status"] == "failed"] == ["mutuelle-atlantique"]
     assert sum(e["status"] == "written" for e in entries) == 5
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_job_past_the_time_limit_fails_alone(tmp_path, hang_brand, jobs):
+    """A customer whose annex would take forever (here a template that spins for it) is stopped
+    after --job-timeout; the others are built, the manifest is written, exit 1; with -j 1 too."""
+    out = tmp_path / "out"
+    proc = start("batch", str(customers_file(tmp_path, ["ok1", "hang", "ok2"])), "--format", "pdf", "-j", jobs,
+                 "--job-timeout", "8", "--templates", str(hang_brand), "-o", str(out))
+    try:
+        _, err = proc.communicate(timeout=TIMEOUT)
+    finally:
+        stop(proc)
+    assert proc.returncode == 1, err
+    clean(err)
+    assert "FAILED hang" in err and "took longer than 8 s" in err
+    entries = {e["customer"]: e for e in assert_consistent(out)}
+    assert entries["hang"]["status"] == "failed" and "--job-timeout" in entries["hang"]["error"]
+    assert entries["ok1"]["status"] == entries["ok2"]["status"] == "written"
+    assert not children(proc.pid)
