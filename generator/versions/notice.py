@@ -15,7 +15,6 @@ import datetime as dt
 
 from ..annex import Annex, Stamp, build_annex
 from ..brand import Brand
-from ..i18n import long_date
 from ..infra.diagnostics import InputError, error
 from ..infra.fingerprint import canonical_json
 from .render import Notice
@@ -40,7 +39,7 @@ def _view(notice: Notice) -> dict:
     return {"title": notice.title, "intro": notice.intro, "stamp_text": notice.stamp_text,
             "short": notice.fingerprint[:12], "old_version": notice.diff.old.version,
             "new_version": notice.diff.new.version, "effective_date": notice.effective_date,
-            "effective_date_text": long_date(notice.effective_date, notice.lang), "rows": notice.rows}
+            "effective_date_text": notice.effective_date_text, "rows": notice.rows}
 
 
 def render_html(notice: Notice, annex: Annex) -> str:
@@ -88,7 +87,7 @@ class NoticeDocx:
         w.para(L.notice + (f" – {L.annex} {a.annex_number}" if a.annex_number else ""), "Annex Kicker", inline=False)
         w.para(a.matrix.title, "Title", inline=False)
         w.facts_table([*a.subject_facts, (L.provider, a.provider), (L.from_version, n.diff.old.version),
-                       (L.to_version, n.diff.new.version), (L.effective_date, long_date(n.effective_date, n.lang))])
+                       (L.to_version, n.diff.new.version), (L.effective_date, n.effective_date_text)])
         w.para(n.intro, inline=False)
         w.heading(L.changes, 1)
         if n.rows:

@@ -13,7 +13,7 @@ from typing import Optional
 import yaml
 
 from ..annex import effective_date
-from ..i18n import Labels, labels, long_date
+from ..i18n import Labels, labels, locale_for, long_date
 from ..infra.fingerprint import fingerprint
 from ..model import Customer, plain
 from .compare import Change, Diff
@@ -127,10 +127,15 @@ class Notice:
         return f"{self.labels.notice} – {self.diff.new.title}"
 
     @property
+    def effective_date_text(self) -> str:
+        """In the annex's locale (`1 May 2025` in English, the customer's `locale:` when set)."""
+        return long_date(self.effective_date, locale_for(self.lang, self.customer.locale if self.customer else None))
+
+    @property
     def intro(self) -> str:
         L, d = self.labels, self.diff
         text = L.intro.format(title=d.new.title, old=d.old.version, new=d.new.version,
-                              date=long_date(self.effective_date, self.lang))
+                              date=self.effective_date_text)
         c = self.customer
         if c:
             text += " " + L.intro_customer.format(annex=c.annex or "", contract=c.contract or "", customer=c.name)
@@ -140,7 +145,7 @@ class Notice:
     def stamp_text(self) -> str:
         d = self.diff
         return (f"{d.new.id} · v{d.old.version} → v{d.new.version} · {self.lang} · "
-                f"{long_date(self.effective_date, self.lang)} · {self.labels.fingerprint} {self.fingerprint[:12]}")
+                f"{self.effective_date_text} · {self.labels.fingerprint} {self.fingerprint[:12]}")
 
     def payload(self) -> dict:
         """Everything that decides the notice: its fingerprint is the SHA-256 of this."""
@@ -190,7 +195,7 @@ def to_markdown(notice: Notice) -> str:
         if c.contract:
             facts.append((L.contract, c.contract + (f" – {L.annex} {c.annex}" if c.annex else "")))
     facts += [(L.from_version, d.old.version), (L.to_version, d.new.version),
-              (L.effective_date, long_date(notice.effective_date, notice.lang))]
+              (L.effective_date, notice.effective_date_text)]
     colon = " :" if notice.lang == "fr" else ":"  # French puts a space before the colon
     out += [f"- **{k}**{colon} {v}" for k, v in facts]
     out += ["", notice.intro, "", f"## {L.changes}", ""]
