@@ -19,7 +19,7 @@ from ..model.matrix import LANGUAGES
 from ..readers.customers import read_customer_entries
 from ..readers.customers_csv import PLAIN_FIELDS, SIGNATORY_FIELDS
 from .accounts import AccountError, add_user, set_password
-from .app import Auth, Refused, db_session, form_user, page_user, render
+from .app import Auth, Refused, db_session, form_user, page_user, read_upload, render
 from .config import ROLES
 from .db import AuditEvent, CustomerRow, User, WebSession, audit
 from .forms import known_matrices
@@ -117,15 +117,8 @@ def export_csv(auth: Auth = Depends(page_user("admin")),
 @router.post("/customers/import")
 async def import_customers(request: Request, auth: Auth = Depends(form_user("admin")),
                            db: Session = Depends(db_session, scope="function")) -> Response:
-    form = await request.form()
-    upload = form.get("file")
-    if upload is None or not hasattr(upload, "read"):
-        raise Refused(400, "bad_request", "file")
-    limit = request.app.state.settings.max_upload
-    data = await upload.read(limit + 1)
-    if len(data) > limit:
-        raise Refused(413, "too_large")
-    filename = str(getattr(upload, "filename", "") or "upload")
+    form, data = await read_upload(request)
+    filename = str(getattr(form.get("file"), "filename", "") or "upload")
     suffix = ".csv" if filename.lower().endswith(".csv") else ".yaml"
     saved, problems = await run_in_threadpool(_import, request, db, auth, data, suffix, filename)
     return render(request, "admin_customers.html", 400 if problems else 200, saved=saved, problems=problems)

@@ -11,7 +11,7 @@ import secrets
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 from urllib.parse import quote
 
 from fastapi import Depends, FastAPI, Request
@@ -66,6 +66,20 @@ class Refused(Exception):
 
     def __init__(self, status: int, key: str, detail: str = ""):
         self.status, self.key, self.detail = status, key, detail
+
+
+async def read_upload(request: Request) -> tuple[Any, bytes]:
+    """The form of a file upload and the file's bytes, refused past the configured size (read
+    one byte over the limit, never the whole of an oversized upload)."""
+    form = await request.form()
+    upload = form.get("file")
+    if upload is None or not hasattr(upload, "read"):
+        raise Refused(400, "bad_request", "file")
+    limit = request.app.state.settings.max_upload
+    data = await upload.read(limit + 1)
+    if len(data) > limit:
+        raise Refused(413, "too_large")
+    return form, data
 
 
 def cookie_name(settings: Settings) -> str:

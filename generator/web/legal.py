@@ -12,14 +12,14 @@ import json
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Optional
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from ..model import Customer
-from .app import Auth, Refused, db_session, form_user, page_user, render
+from .app import Auth, Refused, db_session, form_user, page_user, read_upload, render
 from .db import CustomerRow, IssuedAnnex, audit
 from .registry import save_customer
 
@@ -80,22 +80,10 @@ def legal_page(request: Request, auth: Auth = Depends(page_user("legal"))) -> Re
     return render(request, "legal.html")
 
 
-async def _upload(request: Request) -> tuple[Any, bytes]:
-    form = await request.form()
-    upload = form.get("file")
-    if upload is None or not hasattr(upload, "read"):
-        raise Refused(400, "bad_request", "file")
-    limit = request.app.state.settings.max_upload
-    data = await upload.read(limit + 1)
-    if len(data) > limit:
-        raise Refused(413, "too_large")
-    return form, data
-
-
 @router.post("/review")
 async def review(request: Request, auth: Auth = Depends(form_user("legal")),
                  db: Session = Depends(db_session, scope="function")) -> Response:
-    form, data = await _upload(request)
+    form, data = await read_upload(request)
     row = db.get(CustomerRow, str(form.get("customer") or ""))
     if row is None:
         raise Refused(404, "not_found", "customer")
@@ -164,7 +152,7 @@ def _check(request: Request, data: dict) -> list[str]:
 @router.post("/signed")
 async def signed(request: Request, auth: Auth = Depends(form_user("legal")),
                  db: Session = Depends(db_session, scope="function")) -> Response:
-    form, data = await _upload(request)
+    form, data = await read_upload(request)
     try:
         annex = db.get(IssuedAnnex, int(str(form.get("annex") or "0")))
     except ValueError:
