@@ -26,6 +26,7 @@ from lxml.etree import _Element as Element
 
 from ..i18n import labels
 from ..infra.diagnostics import Diagnostic, InputError, error, warning
+from ..infra.zipcheck import zip_problem
 from ..model import Activity, Matrix, RoleCell, format_roles, parse_roles, plain
 from ..writers.docx import row_bookmark
 
@@ -72,14 +73,9 @@ def open_docx(path: Path) -> tuple[DocxDocument, bytes]:
         raise refuse(path, "no such file", "check the path")
     data = path.read_bytes()
     hint = "give the DOCX annex built (annex build ... --format docx --review), saved as .docx"
-    if len(data) > MAX_DOCX:
-        raise refuse(path, f"is {len(data):,} bytes, over the limit of {MAX_DOCX:,}", hint)
-    try:
-        entries = zipfile.ZipFile(io.BytesIO(data)).infolist()
-    except (zipfile.BadZipFile, ValueError):
-        raise refuse(path, "is not a DOCX file (not a zip archive)", hint) from None
-    if len(entries) > MAX_ENTRIES or sum(e.file_size for e in entries) > MAX_EXPANDED:
-        raise refuse(path, "expands beyond the size of any annex", hint)
+    problem = zip_problem(data, max_bytes=MAX_DOCX, max_expanded=MAX_EXPANDED, max_entries=MAX_ENTRIES)
+    if problem:
+        raise refuse(path, problem, hint)
     try:
         return Document(io.BytesIO(data)), data
     except Exception as exc:  # python-docx raises many kinds for a broken package

@@ -18,6 +18,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
+from ..infra.zipcheck import zip_problem
 from ..model import Customer
 from .app import Auth, Refused, db_session, form_user, page_user, read_upload, render
 from .db import CustomerRow, IssuedAnnex, audit
@@ -53,15 +54,10 @@ def register_signed_verify(fn: Callable[[bytes, str], object]) -> None:
 
 def check_docx(data: bytes) -> Optional[str]:
     """Why these bytes are not a DOCX we open (not a zip, a zip bomb), or None."""
-    try:
-        entries = zipfile.ZipFile(io.BytesIO(data)).infolist()
-    except (zipfile.BadZipFile, ValueError):
-        return "not a DOCX file (not a zip archive)"
-    expanded = sum(e.file_size for e in entries)
-    if len(entries) > MAX_DOCX_ENTRIES or expanded > MAX_DOCX_EXPANDED:
-        return (f"expands to {expanded:,} bytes in {len(entries)} entries, over the limits of "
-                f"{MAX_DOCX_EXPANDED:,} bytes and {MAX_DOCX_ENTRIES} entries")
-    if "word/document.xml" not in {e.filename for e in entries}:
+    problem = zip_problem(data, max_bytes=len(data), max_expanded=MAX_DOCX_EXPANDED, max_entries=MAX_DOCX_ENTRIES)
+    if problem:
+        return problem.removeprefix("is ")
+    if "word/document.xml" not in zipfile.ZipFile(io.BytesIO(data)).namelist():
         return "a zip archive without word/document.xml: not a DOCX"
     return None
 

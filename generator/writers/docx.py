@@ -11,7 +11,6 @@ import datetime as dt
 import hashlib
 import io
 import re
-import zipfile
 from collections.abc import Sequence
 from functools import lru_cache
 from itertools import chain
@@ -28,6 +27,7 @@ from .. import fontcoverage
 from ..annex import Annex, BlockView, Row, SectionView
 from ..brand import Brand
 from ..infra.diagnostics import InputError, error
+from ..infra.zipcheck import zip_problem
 from ..model import CALLOUT_KINDS, ListBlock, RoleCell, spans
 from . import docx_xml as xml
 
@@ -55,16 +55,10 @@ def _check_zip(path: Path, data: bytes) -> None:
     def refuse(message: str) -> InputError:
         return InputError([error(path, message, hint="save the reference document again from Word or LibreOffice "
                                                      "as .docx, or regenerate it with scripts/make_reference_docx.py")])
-    if len(data) > MAX_REFERENCE:
-        raise refuse(f"is {len(data):,} bytes, over the limit of {MAX_REFERENCE:,}")
-    try:
-        entries = zipfile.ZipFile(io.BytesIO(data)).infolist()
-    except (zipfile.BadZipFile, ValueError):
-        raise refuse("is not a DOCX file (not a zip archive)") from None
-    expanded = sum(e.file_size for e in entries)
-    if len(entries) > MAX_REFERENCE_ENTRIES or expanded > MAX_REFERENCE_EXPANDED:
-        raise refuse(f"expands to {expanded:,} bytes in {len(entries)} entries, over the limits of "
-                     f"{MAX_REFERENCE_EXPANDED:,} bytes and {MAX_REFERENCE_ENTRIES} entries")
+    problem = zip_problem(data, max_bytes=MAX_REFERENCE, max_expanded=MAX_REFERENCE_EXPANDED,
+                          max_entries=MAX_REFERENCE_ENTRIES)
+    if problem:
+        raise refuse(problem)
 
 
 @lru_cache(maxsize=16)
