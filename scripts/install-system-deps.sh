@@ -7,13 +7,14 @@
 #   test:  the real clients the tests open the documents with: LibreOffice (DOCX -> PDF), pandoc
 #          (reads the DOCX), poppler-utils (pdftotext, pdffonts, pdftoppm, pdfsig); and for the web
 #          service's tests, Chromium with its WebDriver (browser tests, through Selenium) and
-#          PostgreSQL (a throwaway cluster the database tests start, see tests/web/pg.py). When
+#          PostgreSQL (a throwaway cluster the database tests start, see tests/web/pg.py), and
+#          redis-server (the Celery queue's broker, started by the tests on a free port). When
 #          they cannot be installed, the tests that need them are skipped.
 # Usage: install-system-deps.sh [build|test] (default: test, which includes build). Idempotent.
 set -euo pipefail
 
 build=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig fonts-noto-core fonts-noto-cjk)
-test=(poppler-utils pandoc libreoffice-writer-nogui chromium chromium-driver postgresql)
+test=(poppler-utils pandoc libreoffice-writer-nogui chromium chromium-driver postgresql redis-server)
 case "${1:-test}" in
   build) wanted=("${build[@]}") ;;
   test) wanted=("${build[@]}" "${test[@]}") ;;
