@@ -70,22 +70,33 @@ def load_previous(out_dir: Path) -> tuple[dict[tuple, Entry], list[Diagnostic]]:
     if not path.exists():
         return {}, []
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        raw = data["annexes"]
+        data = path.read_bytes()
+    except OSError as exc:
+        return {}, [_unusable(path, str(exc.strerror))]
+    return parse_previous(data, path)
+
+
+def _unusable(where: str | Path, reason: str) -> Diagnostic:
+    return warning(where, f"the previous manifest cannot be used ({reason})",
+                   hint="every annex is rebuilt and the manifest rewritten")
+
+
+def parse_previous(data: bytes, where: str | Path) -> tuple[dict[tuple, Entry], list[Diagnostic]]:
+    """load_previous on a manifest's bytes, wherever they were kept (a folder, a bucket)."""
+    try:
+        raw = json.loads(data.decode("utf-8"))["annexes"]
         if not isinstance(raw, list):
             raise TypeError("`annexes` is not a list")
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) else f"{type(exc).__name__}: {exc}"
-        return {}, [warning(path, f"the previous manifest cannot be used ({reason})",
-                            hint="every annex is rebuilt and the manifest rewritten")]
+    except (ValueError, KeyError, TypeError) as exc:
+        return {}, [_unusable(where, f"{type(exc).__name__}: {exc}")]
     entries, bad = [], []
     for i, e in enumerate(raw):
         try:
             entries.append(_ENTRY.validate_python({k: e[k] for k in COLUMNS if k in e}))
         except (TypeError, ValidationError):
             bad.append(i)
-    problems = [warning(path, f"{len(bad)} entr{'y' if len(bad) == 1 else 'ies'} of the previous manifest "
-                              f"cannot be used (annexes[{bad[0]}] first)",
+    problems = [warning(where, f"{len(bad)} entr{'y' if len(bad) == 1 else 'ies'} of the previous manifest "
+                               f"cannot be used (annexes[{bad[0]}] first)",
                         hint="their annexes are rebuilt and the manifest rewritten")] if bad else []
     return {e.key: e for e in entries if e.status in ("written", "unchanged")}, problems
 
@@ -109,9 +120,9 @@ def csv_cell(value: object) -> object:
     return value
 
 
-def write_manifest(out_dir: Path, entries: list[Entry]) -> dict:
-    """Write manifest.json and manifest.csv together (both new or, on a write error, both as
-    they were); raises InputError naming the file when the disk refuses."""
+def manifest_files(entries: list[Entry]) -> tuple[dict, dict[str, bytes]]:
+    """The totals, and the bytes of manifest.json and manifest.csv (JSON last: it is what the
+    next run reads, so a store that writes one after the other writes it last)."""
     entries = sorted(entries, key=lambda e: e.key)
     totals = summary(entries)
     payload = {"summary": totals, "annexes": [asdict(e) for e in entries]}
@@ -120,9 +131,13 @@ def write_manifest(out_dir: Path, entries: list[Entry]) -> dict:
     writer.writerow(COLUMNS)
     for e in entries:
         writer.writerow([csv_cell(getattr(e, c)) for c in COLUMNS])
-    write_atomic_many({
-        out_dir / MANIFEST_JSON: (json.dumps(payload, indent=2, ensure_ascii=False) + "\n").encode("utf-8"),
-        out_dir / MANIFEST_CSV: buf.getvalue().encode("utf-8"),
-    })
-    return totals
+    return totals, {MANIFEST_CSV: buf.getvalue().encode("utf-8"),
+                    MANIFEST_JSON: (json.dumps(payload, indent=2, ensure_ascii=False) + "\n").encode("utf-8")}
 
+
+def write_manifest(out_dir: Path, entries: list[Entry]) -> dict:
+    """Write manifest.json and manifest.csv together (both new or, on a write error, both as
+    they were); raises InputError naming the file when the disk refuses."""
+    totals, files = manifest_files(entries)
+    write_atomic_many({out_dir / name: data for name, data in files.items()})
+    return totals
