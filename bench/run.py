@@ -217,7 +217,12 @@ def main() -> None:
     ap.add_argument("-j", "--jobs", type=int, default=2)
     ap.add_argument("--batch-only", action="store_true", help="only the batches")
     ap.add_argument("--json", type=Path, help="also write the figures to this file")
+    ap.add_argument("--queue", action="store_true", help="only the queue scenario (bench/scale_out.py): the local "
+                    "pool against Celery workers on this machine, into an S3-compatible bucket")
     args = ap.parse_args()
+    if args.queue:
+        queue_only(args)
+        return
     if args.scenario:
         print(json.dumps(scenario(args.scenario, args.repeat or 10)))
         return
@@ -248,6 +253,17 @@ def main() -> None:
         print(f"{r['name']:<20} wall {r['wall']:7.1f} s   {r['annexes']} annexes   {r['rate']:6.1f} annexes/s   "
               f"peak {r['peak_mb']:4.0f} MB RSS, {r['peak_pss_mb']:4.0f} MB PSS (process tree)   exit {r['exit']}",
               flush=True)
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2))
+
+
+def queue_only(args) -> None:
+    from scale_out import queue_scenario, report
+    results = {}
+    for n in [int(s) for s in (args.sizes or "100").split(",")]:
+        r = queue_scenario(n, args.jobs)
+        results[r["name"]] = r
+        print(report(r), flush=True)
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))
 

@@ -394,6 +394,30 @@ def token_create(
     typer.echo(token)
 
 
+# --- past one machine (generator/queue/): worker --------------------------------------------------
+
+QUEUE_HELP = "Redis URL of the queue: redis://[:PASSWORD@]HOST:6379/0, rediss:// for TLS (else ANNEX_QUEUE)"
+
+
+@app.command()
+def worker(
+    queue: Optional[str] = typer.Option(None, "--queue", envvar="ANNEX_QUEUE", metavar="URL", help=QUEUE_HELP),
+    concurrency: Optional[int] = typer.Option(None, "--concurrency", min=1,
+                                              help="annexes built at once (default: number of CPUs)"),
+    data: Path = typer.Option(Path("data"), "--data", help="data folder holding the matrices (the batch's own)"),
+    templates: Optional[Path] = typer.Option(None, "--templates", help="brand folder (the batch's own)"),
+    job_timeout: float = typer.Option(300.0, "--job-timeout", metavar="SECONDS", min=1,
+                                      help="the longest a batch may ask one annex to take"),
+) -> None:
+    """Build annexes for `batch --queue` and `serve --queue`: a Celery worker over Redis."""
+    if not queue:
+        typer.echo("error: --queue URL (or ANNEX_QUEUE) is required: the Redis the batches send to", err=True)
+        raise typer.Exit(2)
+    from .queue.worker import run_worker
+    exit_with(lambda: run_worker(queue, concurrency=concurrency, data_dir=data, templates=templates,
+                                 job_timeout=job_timeout, log_level=os.environ.get("ANNEX_LOG_LEVEL", "INFO")))
+
+
 def main() -> None:
     try:
         app()

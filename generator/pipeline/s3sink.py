@@ -92,6 +92,72 @@ class S3Sink:
         return InputError([error(self.target.key(rel), f"{type(exc).__name__}: {exc}")], unreadable=True)
 
 
+STORE_SCHEME = "store:" + objectstore.SCHEME  # the web's content-addressed store, in a bucket
+FILE_LIMIT = 256 << 20  # bytes: no annex comes near; a bigger object is not one of ours
+
+
+class S3Store:
+    """The web service's content-addressed store in a bucket: `<prefix>/<aa>/<sha256>`, as the
+    folder store (infra/store.py) lays it out; `put` returns the key, `get` checks the bytes
+    against it."""
+
+    def __init__(self, spec: str):
+        self.target = objectstore.parse_target(spec[len("store:"):] if spec.startswith("store:") else spec, "--store")
+        self.spec = f"store:{self.target}"
+        self.swept = 0
+
+    @staticmethod
+    def rel(sha256: str) -> str:
+        return f"{sha256[:2]}/{sha256}"
+
+    def put_bytes(self, data: bytes) -> str:
+        sha = hashlib.sha256(data).hexdigest()
+        found = objectstore.head(self.target, self.rel(sha))
+        if found is None or found[0] != len(data):
+            objectstore.put(self.target, self.rel(sha), data, {"sha256": sha})
+        return sha
+
+    def get_bytes(self, sha256: str) -> Optional[bytes]:
+        from ..infra.store import SHA256
+        if not SHA256.match(sha256):
+            return None
+        try:
+            data = objectstore.get(self.target, self.rel(sha256), FILE_LIMIT)
+        except Exception:
+            return None
+        return data if data is not None and hashlib.sha256(data).hexdigest() == sha256 else None
+
+    # the Sink protocol (pipeline/sinks.py), as the web's folder store keeps it
+    def holds(self, entry: Entry) -> bool:
+        found = objectstore.head(self.target, self.rel(entry.sha256))
+        return found is not None and found[0] == entry.size
+
+    def put(self, rel: str, data: bytes, fingerprint: str = "") -> str:
+        return self.put_bytes(data)
+
+    def get(self, rel: str) -> Optional[bytes]:
+        return None  # content-addressed: there is no name to read back
+
+    @contextmanager
+    def session(self) -> Iterator[None]:
+        objectstore.check_target(self.target, "--store")
+        yield
+
+    def previous(self) -> tuple[dict[tuple, Entry], list[Diagnostic]]:
+        return {}, []
+
+    def write_manifest(self, entries: list[Entry]) -> dict:
+        from ..manifest import summary
+        return summary(entries)
+
+
+def is_object_storage(spec: str) -> bool:
+    """A sink spec that names a bucket (what a queued task may write into)."""
+    return objectstore.is_s3(spec) or spec.startswith(STORE_SCHEME)
+
+
 def register() -> None:
+    """Make `s3://...` and `store:s3://...` specs open these sinks (pipeline.sinks.open_sink)."""
     from .sinks import register_scheme
+    register_scheme(STORE_SCHEME, S3Store)
     register_scheme(objectstore.SCHEME, S3Sink)

@@ -116,12 +116,13 @@ class Batch:
                 time.sleep(POLL)
 
     def _ready(self, ids: list[str]) -> list[tuple[str, dict]]:
+        from celery.exceptions import TimeoutError as NotYet
         backend, out = self.app.backend, []
         for start in range(0, len(ids), CHUNK):
             try:
                 for task_id, meta in backend.get_many(ids[start:start + CHUNK], timeout=0, interval=0):
                     out.append((task_id, meta))
-            except TimeoutError:
+            except NotYet:
                 pass  # some are not ready yet
         return out
 
@@ -193,12 +194,16 @@ def answer(meta: dict, job_timeout: float) -> Any:
         except ValueError as exc:
             return Crashed(f"a worker's answer is not an outcome: {printable(exc, 200)}")
         return outcome
-    exc_type = result.get("exc_type", "") if isinstance(result, dict) else ""
-    if exc_type == "TimeLimitExceeded":
+    if isinstance(result, BaseException):  # the backend rebuilt the task's exception
+        exc_type, message = type(result).__name__, str(result)
+    elif isinstance(result, dict):
+        exc_type, message = str(result.get("exc_type", "")), str(result.get("exc_message", ""))
+    else:
+        exc_type, message = "", str(result)
+    if exc_type in ("TimeLimitExceeded", "SoftTimeLimitExceeded"):
         return TimedOut(job_timeout)
     if exc_type == "WorkerLostError":
         return Lost("its worker process vanished")
-    message = result.get("exc_message", "") if isinstance(result, dict) else result
     return Crashed(f"the task ended {status}: {exc_type} {printable(message, 200)}".strip())
 
 

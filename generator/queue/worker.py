@@ -39,7 +39,7 @@ def handle(payload: Any, build: Any, attempt: int, soft_limit: Optional[float]) 
     from ..pipeline.produce import one_line, run_task
     from ..pipeline.task import from_payload
     if attempt > ATTEMPTS:
-        return {"lost": f"its worker process vanished {ATTEMPTS} times (killed, or out of memory)"}
+        return {"lost": "its process vanished mid-task, as SIGKILL or the out-of-memory killer does"}
     if build != build_id():
         return {"refused": f"this worker runs {build_id()}, the batch {str(build)[:120]}: "
                            "run the same annex on the coordinator and every worker"}

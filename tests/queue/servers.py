@@ -81,10 +81,14 @@ class Redis:
 
 
 class Moto:
-    """moto's server mode: an S3-compatible endpoint on 127.0.0.1."""
+    """moto's server mode: an S3-compatible endpoint on 127.0.0.1. With `auth`, it checks
+    credentials as a real service does: `user_keys()` makes the only keys it accepts."""
 
-    def __init__(self, folder: Path):
-        self.folder = folder
+    FREE_CALLS = 3  # the calls moto answers before it checks credentials: the user, its key, its policy
+
+    def __init__(self, folder: Path, auth: bool = False):
+        self.folder, self.auth = folder, auth
+        self.keys = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
         self.port = free_port()
         self.proc: Optional[subprocess.Popen] = None
         folder.mkdir(parents=True, exist_ok=True)
@@ -96,23 +100,38 @@ class Moto:
     def env(self, **extra: str) -> dict[str, str]:
         """The standard AWS variables a user sets for an S3-compatible service."""
         env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-        env.update(AWS_ENDPOINT_URL=self.endpoint, AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing",
-                   AWS_DEFAULT_REGION="us-east-1", AWS_EC2_METADATA_DISABLED="true")
+        env.update(AWS_ENDPOINT_URL=self.endpoint, AWS_DEFAULT_REGION="us-east-1", AWS_EC2_METADATA_DISABLED="true",
+                   **self.keys)
         env.update(extra)
         return env
 
     def start(self) -> Moto:
         self.log = open(self.folder / "moto.log", "w")
+        env = dict(os.environ, INITIAL_NO_AUTH_ACTION_COUNT=str(self.FREE_CALLS)) if self.auth else None
         self.proc = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.port)],
-                                     stdout=self.log, stderr=subprocess.STDOUT, cwd=self.folder)
+                                     stdout=self.log, stderr=subprocess.STDOUT, cwd=self.folder, env=env)
         wait_port(self.port, self.proc, "moto server")
+        if self.auth:
+            self._make_user()
         return self
+
+    def _make_user(self) -> None:
+        import json
+
+        import boto3
+        iam = boto3.client("iam", endpoint_url=self.endpoint, region_name="us-east-1",
+                           aws_access_key_id="any", aws_secret_access_key="any")
+        iam.create_user(UserName="annex")
+        key = iam.create_access_key(UserName="annex")["AccessKey"]
+        policy = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}
+        iam.put_user_policy(UserName="annex", PolicyName="s3", PolicyDocument=json.dumps(policy))
+        self.keys = {"AWS_ACCESS_KEY_ID": key["AccessKeyId"], "AWS_SECRET_ACCESS_KEY": key["SecretAccessKey"]}
 
     def client(self):
         import boto3
-        env = self.env()
-        return boto3.client("s3", endpoint_url=self.endpoint, region_name=env["AWS_DEFAULT_REGION"],
-                            aws_access_key_id="testing", aws_secret_access_key="testing")
+        return boto3.client("s3", endpoint_url=self.endpoint, region_name="us-east-1",
+                            aws_access_key_id=self.keys["AWS_ACCESS_KEY_ID"],
+                            aws_secret_access_key=self.keys["AWS_SECRET_ACCESS_KEY"])
 
     def bucket(self, name: str) -> str:
         self.client().create_bucket(Bucket=name)
@@ -120,5 +139,51 @@ class Moto:
 
     def stop(self) -> None:
         stop(self.proc)
+        self.proc = None
+        self.log.close()
+
+
+class Worker:
+    """`annex worker` as an operator starts it, in its own process group (the Celery main process
+    and its pool processes are stopped together), its log in `folder`."""
+
+    def __init__(self, folder: Path, queue: str, env: dict[str, str], *args: str, name: str = "worker"):
+        self.folder, self.queue, self.env, self.args, self.name = folder, queue, env, args, name
+        self.proc: Optional[subprocess.Popen] = None
+        folder.mkdir(parents=True, exist_ok=True)
+        self.log_path = folder / f"{name}.log"
+
+    def start(self) -> Worker:
+        from ..conftest import ROOT
+        self.log = open(self.log_path, "w")
+        self.proc = subprocess.Popen([sys.executable, "-m", "generator", "worker", "--queue", self.queue, *self.args],
+                                     cwd=ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT,
+                                     start_new_session=True)
+        deadline = time.monotonic() + 3 * READY
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"annex worker exited: {self.text()[-3000:]}")
+            if " ready." in self.text():
+                return self
+            time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(f"annex worker not ready within {3 * READY:g} s: {self.text()[-3000:]}")
+
+    def text(self) -> str:
+        return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+    @property
+    def pid(self) -> int:
+        assert self.proc is not None
+        return self.proc.pid
+
+    def stop(self) -> None:
+        if self.proc is None:
+            return
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.proc.wait(10)
         self.proc = None
         self.log.close()

@@ -1,0 +1,164 @@
+"""Faults around `annex batch --queue` and `annex worker`, with real processes: a worker process
+killed mid-task, Redis restarted mid-batch (with and without its data), and everything that
+must stop a command before any work with one line and exit 2 (no broker, no worker, a wrong
+password, no bucket, wrong credentials, a local folder with --queue)."""
+from __future__ import annotations
+
+import os
+import signal
+import time
+from pathlib import Path
+
+import pytest
+
+from ..helpers import annex
+from ..security.test_batch_faults import customers_file, hang_brand  # noqa: F401 (a fixture)
+from ..web.pg import free_port
+from .bucket import consistent
+from .servers import Redis, Worker
+
+TIMEOUT = 300
+
+
+def one_line_exit_2(run, says: str) -> None:
+    assert run.returncode == 2, (run.returncode, run.stderr)
+    assert "Traceback" not in run.stderr and says in run.stderr, run.stderr
+    assert len([line for line in run.stderr.splitlines() if "error:" in line]) == 1, run.stderr
+
+
+# --- before any work ----------------------------------------------------------------------------
+
+def test_an_unreachable_broker_is_one_line_before_any_work(tmp_path, s3_env, moto):
+    bucket = moto.bucket("no-broker")
+    run = annex("batch", customers_file(tmp_path, ["a"]), "--queue", f"redis://127.0.0.1:{free_port()}/0",
+                "-o", f"s3://{bucket}/x", timeout=TIMEOUT, env=s3_env)
+    one_line_exit_2(run, "cannot connect")
+    assert "Contents" not in moto.client().list_objects_v2(Bucket=bucket)
+
+
+def test_a_worker_without_its_broker_is_one_line(tmp_path):
+    run = annex("worker", "--queue", f"redis://127.0.0.1:{free_port()}/0", timeout=TIMEOUT)
+    one_line_exit_2(run, "cannot connect")
+    run = annex("worker", "--queue", "http://example.org/", timeout=TIMEOUT)
+    one_line_exit_2(run, "is not a Redis URL")
+    run = annex("worker", timeout=TIMEOUT, env={k: v for k, v in os.environ.items() if k != "ANNEX_QUEUE"})
+    assert run.returncode == 2 and "--queue URL (or ANNEX_QUEUE) is required" in run.stderr
+
+
+def test_a_wrong_redis_password_is_one_line_and_never_printed(tmp_path, s3_env, moto):
+    redis = Redis(tmp_path / "redis", password="s3cret-pw").start()
+    try:
+        bucket = moto.bucket("password")
+        customers = customers_file(tmp_path, ["a"])
+        for url in (f"redis://127.0.0.1:{redis.port}/0", f"redis://:wrong-pw@127.0.0.1:{redis.port}/0"):
+            run = annex("batch", customers, "--queue", url, "-o", f"s3://{bucket}/x", timeout=TIMEOUT, env=s3_env)
+            one_line_exit_2(run, "password")
+            assert "wrong-pw" not in run.stderr
+        run = annex("worker", "--queue", f"redis://:wrong-pw@127.0.0.1:{redis.port}/0", timeout=TIMEOUT)
+        one_line_exit_2(run, "the password was refused")
+        assert "wrong-pw" not in run.stderr
+    finally:
+        redis.stop()
+
+
+def test_no_worker_listening_is_one_line_before_any_work(tmp_path, s3_env, moto, redis_server):
+    bucket = moto.bucket("no-worker")
+    run = annex("batch", customers_file(tmp_path, ["a"]), "--queue", redis_server.url, "-o", f"s3://{bucket}/x",
+                timeout=TIMEOUT, env=s3_env)
+    one_line_exit_2(run, "no annex worker answers")
+
+
+@pytest.mark.parametrize("output, env_change, says", [
+    ("s3://missing-bucket/x", {}, "does not exist"),
+    ("s3://present/x", {"AWS_ENDPOINT_URL": "http://127.0.0.1:{port}"}, "cannot reach the object storage"),
+    ("s3://Not_A_Bucket/x", {}, "is not a bucket name"),
+])
+def test_a_bucket_that_cannot_be_used_is_one_line_before_any_work(tmp_path, s3_env, moto, output, env_change,
+                                                                  says):
+    moto.bucket("present")
+    env = dict(s3_env, **{k: v.format(port=free_port()) for k, v in env_change.items()})
+    run = annex("batch", customers_file(tmp_path, ["a"]), "-o", output, timeout=TIMEOUT, env=env)
+    one_line_exit_2(run, says)
+    run = annex("build", "s3-object-storage", "--format", "pdf", "-o", output, timeout=TIMEOUT, env=env)
+    one_line_exit_2(run, says)
+
+
+def test_wrong_credentials_are_one_line_before_any_work(tmp_path):
+    from .servers import Moto
+    server = Moto(tmp_path / "moto", auth=True).start()
+    try:
+        server.bucket("locked")
+        env = server.env(AWS_SECRET_ACCESS_KEY="wrong")
+        run = annex("batch", customers_file(tmp_path, ["a"]), "-o", "s3://locked/x", timeout=TIMEOUT, env=env)
+        one_line_exit_2(run, "access denied")
+        assert "Contents" not in server.client().list_objects_v2(Bucket="locked")
+    finally:
+        server.stop()
+
+
+def test_a_queue_needs_object_storage(tmp_path, redis_server):
+    run = annex("batch", customers_file(tmp_path, ["a"]), "--queue", redis_server.url, "-o", tmp_path / "out",
+                timeout=TIMEOUT)
+    one_line_exit_2(run, "s3://")
+
+
+# --- a worker killed mid-task -------------------------------------------------------------------
+
+def pool_processes(worker: Worker) -> list[int]:
+    from ..security.test_batch_faults import children
+    return children(worker.pid)
+
+
+def cpu_ticks(pid: int) -> int:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0
+    return int(fields[11]) + int(fields[12])
+
+
+def busy_process(workers: list[Worker], exclude=(), limit: float = 120) -> int:
+    """The pool process spinning on the `hang` customer: the one whose CPU time grows."""
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        pids = [p for w in workers for p in pool_processes(w) if p not in exclude]
+        before = {p: cpu_ticks(p) for p in pids}
+        time.sleep(1.0)
+        grown = [p for p in pids if cpu_ticks(p) - before[p] >= 50]  # busy most of the second
+        if grown:
+            return grown[0]
+    pytest.fail("no pool process took the hang task")
+
+
+def test_a_task_that_kills_its_worker_process_twice_fails_alone(tmp_path, s3_env, moto, hang_brand):  # noqa: F811
+    """SIGKILL of the pool process building a task: the task goes back to the queue (late
+    acknowledgement) and runs once more, on either worker; killed again, it fails alone; the
+    other customers are built and the manifest matches the bucket."""
+    import subprocess
+    import sys
+
+    from ..conftest import ROOT
+    redis = Redis(tmp_path / "redis").start()
+    workers = [Worker(tmp_path / "w", redis.url, moto.env(), "--concurrency", "1", "--templates", str(hang_brand),
+                      name=f"w{i}").start() for i in range(2)]
+    bucket = moto.bucket("killed")
+    try:
+        proc = subprocess.Popen([sys.executable, "-m", "generator", "batch",
+                                 str(customers_file(tmp_path, ["hang", "ok1", "ok2", "ok3"])), "--format", "pdf",
+                                 "--templates", str(hang_brand), "--queue", redis.url, "-o", f"s3://{bucket}/k"],
+                                cwd=ROOT, env=s3_env, stderr=subprocess.PIPE, text=True)
+        first = busy_process(workers)
+        os.kill(first, signal.SIGKILL)
+        second = busy_process(workers, exclude=(first,))
+        os.kill(second, signal.SIGKILL)
+        _, err = proc.communicate(timeout=TIMEOUT)
+    finally:
+        for w in workers:
+            w.stop()
+        redis.stop()
+    assert proc.returncode == 1, err
+    assert "Traceback" not in err and "FAILED hang" in err
+    entries = {e["customer"]: e for e in consistent(moto.client(), bucket, "k")}
+    assert {c: e["status"] for c, e in entries.items()} == {"hang": "failed", "ok1": "written", "ok2": "written",
+                                                           "ok3": "written"}
+    assert "died 2 times" in entries["hang"]["error"] and "vanished mid-task" in entries["hang"]["error"]
