@@ -37,7 +37,7 @@ def check_current(report, embedded: bytes, data_dir: Path) -> None:
     """Fill `report.current` / `report.newer_version`, and add a problem when it is not current."""
     from ..annex import build_annex
     from ..brand import load_brand
-    from ..commands.build import load_checked_matrix, resolve_matrix
+    from ..catalog import load_checked_matrix, resolve_matrix
     payload = json.loads(embedded)
     m = payload["matrix"]
     problem: Optional[str] = None
