@@ -141,7 +141,7 @@ def build(
     customer: Optional[str] = typer.Option(None, "--customer", metavar="FILE[#ID]",
                                            help="customer file, #ID picks one"),
     fmt: Format = typer.Option(Format.all, "--format", help="pdf, docx or all"),
-    out: Path = typer.Option(Path("output"), "-o", "--output", help="output folder"),
+    out: str = typer.Option("output", "-o", "--output", help="output folder, or s3://BUCKET/PREFIX"),
     templates: Optional[Path] = typer.Option(None, "--templates", help="brand folder (default: templates/default)"),
     draft: bool = typer.Option(False, "--draft", help="allow a matrix that is not approved; watermark it"),
     review: bool = typer.Option(False, "--review", help="also write the review DOCX (<name>_review.docx): protected "
@@ -162,8 +162,10 @@ def build(
         cust = pick_customer(customer)[0] if customer else None
         path = resolve_matrix(matrix, lang=lang or (cust.lang if cust else None), data_dir=data, allow_path=True)
         m = load_checked_matrix(path)
-        written = build_files(m, cust, load_brand(templates), formats_of(fmt), out, draft=draft, review=review,
-                              signer=signer)
+        sink = output_sink(out)
+        with sink.session():
+            written = build_files(m, cust, load_brand(templates), formats_of(fmt), Path(out), draft=draft,
+                                  review=review, signer=signer, sink=sink)
         for w in written:
             if w.what == "wrote":
                 typer.echo(f"wrote {printable(w.path)} ({w.size:,} bytes, fingerprint {w.fingerprint[:12]})")
@@ -186,7 +188,7 @@ def batch(
     customers: Path = typer.Argument(..., help="customer file (.yaml or .csv)"),
     jobs: Optional[int] = typer.Option(None, "-j", "--jobs", help="worker processes (default: number of CPUs)"),
     fmt: Format = typer.Option(Format.all, "--format", help="pdf, docx or all"),
-    out: Path = typer.Option(Path("output"), "-o", "--output", help="output folder"),
+    out: str = typer.Option("output", "-o", "--output", help="output folder, or s3://BUCKET/PREFIX"),
     force: bool = typer.Option(False, "--force", help="regenerate even annexes that are unchanged"),
     templates: Optional[Path] = typer.Option(None, "--templates", help="brand folder"),
     data: Path = typer.Option(Path("data"), "--data", help="data folder holding the matrices"),
@@ -199,13 +201,47 @@ def batch(
     review: bool = typer.Option(False, "--review", help="also write each annex's review DOCX (<name>_review.docx)"),
     job_timeout: float = typer.Option(300.0, "--job-timeout", metavar="SECONDS", min=1,
                                       help="stop and fail a customer's annexes still running after this long"),
+    queue: Optional[str] = typer.Option(None, "--queue", envvar="ANNEX_QUEUE", metavar="URL",
+                                        help="send the jobs to `annex worker`s on this Redis (needs -o s3://...)"),
 ) -> None:
     """Build every customer's annexes, in parallel, with a manifest."""
     from .commands.batch import run_batch
+
+    def run() -> int:
+        sink = output_sink(out)
+        runner = queue_runner(queue, out, job_timeout) if queue else None
+        return run_batch(customers, jobs=jobs, formats=formats, out_dir=Path(out), force=force, templates=templates,
+                         data_dir=data, signer=_signer(sign_p12, passphrase_file), since=since,
+                         job_timeout=job_timeout, sink=sink, runner=runner)
     formats = formats_of(fmt) + (["review"] if review else [])
-    exit_with(lambda: run_batch(customers, jobs=jobs, formats=formats, out_dir=out, force=force,
-                                templates=templates, data_dir=data, signer=_signer(sign_p12, passphrase_file),
-                                since=since, job_timeout=job_timeout))
+    exit_with(run)
+
+
+def output_sink(out: str):
+    """-o: a folder, or a bucket and prefix (`s3://`, through boto3; checked when its session opens)."""
+    from .infra.objectstore import is_s3
+    from .pipeline import FolderSink
+    if not is_s3(out):
+        return FolderSink(Path(out))
+    from .pipeline.s3sink import S3Sink, register
+    register()
+    return S3Sink(out)
+
+
+def queue_runner(url: str, out: str, job_timeout: float):
+    """The runner of `--queue`: Redis reached and a worker answering, or one line and exit 2."""
+    from .infra.diagnostics import error
+    from .infra.objectstore import is_s3
+    from .queue.app import check_url
+    from .queue.runner import check_queue
+    from .queue.runner import queue_runner as runner
+    check_url(url)
+    if not is_s3(out):
+        raise InputError([error("-o", f"{printable(out)} is a folder of this machine, which workers elsewhere cannot "
+                                      "write into", hint="with --queue, write into object storage: -o s3://BUCKET/PREFIX")],
+                         unreadable=True)
+    check_queue(url)
+    return runner(url, job_timeout, lambda line: typer.echo(printable(line), err=True))
 
 
 @app.command()

@@ -35,6 +35,10 @@ class S3Sink:
         self.spec = str(self.target)
         self.swept = 0
 
+    def path(self, rel: str) -> str:
+        """Where `rel` is, as a user names it (for messages)."""
+        return f"{objectstore.SCHEME}{self.target.bucket}/{self.target.key(rel)}"
+
     def holds(self, entry: Entry) -> bool:
         try:
             found = objectstore.head(self.target, entry.path)

@@ -8,7 +8,8 @@ registers its own scheme with `register_scheme`):
 - `holds(entry)`: the skip test. True when the file of a previous manifest entry is still there
   with that size and SHA-256, told from what the sink keeps (the file, or object metadata),
   never by downloading every file.
-- `put(rel, data)`: store `data` under the relative name `rel`, atomically: a reader sees the
+- `put(rel, data, fingerprint="")`: store `data` under the relative name `rel` (a sink that keeps
+  metadata keeps the annex's fingerprint with it), atomically: a reader sees the
   whole file or the one before, never half of it. Returns the key the bytes are read back by
   (`rel` itself, except in a content-addressed store).
 - `get(key)`: the bytes stored under a key, or None (the signed copy, the old annex of `--since`).
@@ -38,7 +39,7 @@ class Sink(Protocol):
 
     def holds(self, entry: Entry) -> bool: ...
 
-    def put(self, rel: str, data: bytes) -> str: ...
+    def put(self, rel: str, data: bytes, fingerprint: str = "") -> str: ...
 
     def get(self, key: str) -> Optional[bytes]: ...
 
@@ -64,7 +65,7 @@ class FolderSink:
         except OSError:
             return False
 
-    def put(self, rel: str, data: bytes) -> str:
+    def put(self, rel: str, data: bytes, fingerprint: str = "") -> str:
         write_atomic(self.folder / rel, data)
         return rel
 
@@ -131,7 +132,7 @@ class StoreSink:
         except (ValueError, OSError):
             return False
 
-    def put(self, rel: str, data: bytes) -> str:
+    def put(self, rel: str, data: bytes, fingerprint: str = "") -> str:
         return self.store.put(data)
 
     def get(self, key: str) -> Optional[bytes]:
@@ -161,7 +162,7 @@ def register_scheme(prefix: str, factory: Callable[[str], Sink]) -> None:
 def open_sink(spec: str) -> Sink:
     """The sink a spec names, one per process (a worker opens it once, not per task); a spec
     without a known scheme is a local folder."""
-    for prefix, factory in _SCHEMES.items():
+    for prefix, factory in sorted(_SCHEMES.items(), key=lambda item: -len(item[0])):  # `store:s3://` before `store:`
         if spec.startswith(prefix):
             return factory(spec)
     return FolderSink(spec)

@@ -49,9 +49,9 @@ def check_queue(url: str, app=None) -> None:
 
 
 def queue_runner(url: str, job_timeout: float, log: Callable[[str], None]):
-    """A Runner (pipeline.produce) over the workers of the queue at `url`."""
+    """A Runner (pipeline.job) over the workers of the queue at `url`."""
+    from ..pipeline.job import failed_outcome
     from ..pipeline.pool import as_outcome
-    from ..pipeline.produce import failed_outcome
     app = make_app(url, job_timeout=job_timeout)
 
     def run(tasks: Sequence[Any], on_outcome: Callable[[Any, Any], None], on_retry: Callable[[Any, str], None]) -> None:
@@ -180,7 +180,7 @@ class Batch:
 
 def answer(meta: dict, job_timeout: float) -> Any:
     """A worker's answer from its result record: an Outcome, or Lost / TimedOut / Crashed."""
-    from ..pipeline.produce import Outcome
+    from ..pipeline.job import Outcome
     status, result = meta.get("status"), meta.get("result")
     if status == "SUCCESS" and isinstance(result, dict):
         if "lost" in result:

@@ -34,14 +34,15 @@ def build_id() -> str:
 def outcome_to_json(outcome: Any) -> dict[str, Any]:
     return {"entries": [dataclasses.asdict(e) for e in outcome.entries],
             "problems": [dataclasses.asdict(d) for d in outcome.problems],
-            "draft": bool(outcome.draft), "pages": list(outcome.pages)}
+            "draft": bool(outcome.draft), "pages": list(outcome.pages), "unreadable": bool(outcome.unreadable)}
 
 
 def outcome_from_json(data: Any) -> Any:
     """An Outcome from a worker's answer (ValueError when it is not one)."""
-    from ..pipeline.produce import Outcome
+    from ..pipeline.job import Outcome
     if not isinstance(data, dict):
         raise ValueError("the answer is not a mapping")
     return Outcome(_ENTRIES.validate_python(data.get("entries") or []),
                    _DIAGNOSTICS.validate_python(data.get("problems") or []),
-                   bool(data.get("draft", False)), [str(p) for p in data.get("pages") or []])
+                   bool(data.get("draft", False)), [str(p) for p in data.get("pages") or []],
+                   bool(data.get("unreadable", False)))

@@ -35,8 +35,8 @@ _soft_limit_hit = False  # set by the soft time limit's signal in this pool proc
 def handle(payload: Any, build: Any, attempt: int, soft_limit: Optional[float]) -> dict[str, Any]:
     """One task's answer, as JSON: an outcome, or why there is none (`refused`, `lost`, `timeout`)."""
     global _soft_limit_hit
-    from ..infra.objectstore import is_s3
-    from ..pipeline.produce import one_line, run_task
+    from ..pipeline.job import one_line, run_task
+    from ..pipeline.s3sink import is_object_storage
     from ..pipeline.task import from_payload
     if attempt > ATTEMPTS:
         return {"lost": "its process vanished mid-task, as SIGKILL or the out-of-memory killer does"}
@@ -47,7 +47,7 @@ def handle(payload: Any, build: Any, attempt: int, soft_limit: Optional[float]) 
         task = from_payload(payload, data_dir=_settings.data_dir, templates=_settings.templates)
     except InputError as exc:
         return {"refused": one_line(exc.diagnostics)}
-    if not is_s3(task.sink):
+    if not is_object_storage(task.sink):
         return {"refused": "a queued task writes only into object storage (s3://BUCKET/PREFIX), "
                            "never into a folder of the worker's machine"}
     _soft_limit_hit = False
@@ -74,7 +74,7 @@ def arm_soft_limit() -> None:
 
 def register(app) -> None:
     """The build task on `app` (acknowledged late; rejected back to the queue if its process dies)."""
-    @app.task(name=TASK, bind=True, acks_late=True, reject_on_worker_lost=True)
+    @app.task(name=TASK, bind=True, acks_late=True, reject_on_worker_lost=True, resultrepr_maxsize=160)
     def build(self, payload: Any, annex_build: Any = "") -> dict[str, Any]:
         arm_soft_limit()
         key = f"annex:attempts:{self.request.id}"
@@ -90,7 +90,8 @@ def prepare(data_dir: Path, templates: Optional[Path]) -> None:
     with a located message (exit 2), and the pool processes inherit warm caches."""
     from .. import fontcoverage
     from ..brand import load_brand
-    from ..pipeline.catalog import lookup
+    from ..catalog import lookup
+    from ..pipeline import job
     from ..writers import FORMATS, check_brand
     root = data_dir / "matrices"
     if not root.is_dir():
@@ -99,6 +100,7 @@ def prepare(data_dir: Path, templates: Optional[Path]) -> None:
     brand = load_brand(templates)
     check_brand(list(FORMATS), brand)
     fontcoverage.covered(brand)
+    job.LONG_LIVED = True  # annex after annex: keep matrix pages out of the collector's scans
     for folder in sorted(p for p in root.iterdir() if p.is_dir()):
         for file in sorted(folder.glob("*.yaml")):
             try:
