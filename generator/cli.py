@@ -352,9 +352,11 @@ def serve(
     db: Optional[str] = typer.Option(None, "--db", help=DB_HELP),
     workers: Optional[int] = typer.Option(None, "--workers", help="annex worker processes (default: CPUs, at most 4)"),
     data: Path = typer.Option(Path("data"), "--data", help="data folder holding the matrices"),
-    store: Optional[Path] = typer.Option(None, "--store", envvar="ANNEX_STORE",
-                                         help="folder of generated files (default: <data>/web/files)"),
+    store: Optional[str] = typer.Option(None, "--store", envvar="ANNEX_STORE",
+                                        help="folder of generated files (default: <data>/web/files), or s3://BUCKET/PREFIX"),
     templates: Optional[Path] = typer.Option(None, "--templates", help="brand folder"),
+    queue: Optional[str] = typer.Option(None, "--queue", envvar="ANNEX_QUEUE", metavar="URL",
+                                        help="generate on `annex worker`s over this Redis (needs --store s3://...)"),
     insecure_cookies: bool = typer.Option(False, "--insecure-cookies",
                                           help="session cookies without Secure, for plain http on a developer machine"),
     trusted_user_header: Optional[str] = typer.Option(None, "--trusted-user-header", metavar="HEADER",
@@ -367,7 +369,12 @@ def serve(
     from .web import Settings, create_app
     from .web.generate import cpu_workers
     _open_db(db, data)  # fail early, with a message, on a bad URL
-    settings = Settings(data_dir=data, db_url=_db_url(db, data), store_dir=store, templates=templates,
+    try:
+        store_url = _web_scale_out(queue, store)
+    except InputError as exc:
+        fail(exc)
+    store_dir = None if store_url or not store else Path(store)
+    settings = Settings(data_dir=data, db_url=_db_url(db, data), store_dir=store_dir, store_url=store_url, queue=queue, templates=templates,
                         workers=cpu_workers() if workers is None else workers,
                         secure_cookies=not insecure_cookies, trusted_user_header=trusted_user_header,
                         warm=((("s3-object-storage", "fr"),) if (data / "matrices" / "s3-object-storage").is_dir()
@@ -378,6 +385,26 @@ def serve(
     uvicorn.run(create_app(settings), host=host, port=port, proxy_headers=True, forwarded_allow_ips="127.0.0.1",
                 timeout_graceful_shutdown=10,
                 log_level=os.environ.get("ANNEX_LOG_LEVEL", "warning"))
+
+
+def _web_scale_out(queue: Optional[str], store: Optional[str]) -> Optional[str]:
+    """--queue and --store s3://, checked before the server starts (one line, exit 2); the store's URL."""
+    from .infra import objectstore
+    from .infra.diagnostics import error
+    store_url = store if store and objectstore.is_s3(store) else None
+    if queue:
+        from .queue.app import check_url
+        from .queue.runner import check_queue
+        check_url(queue)
+        if not store_url:
+            raise InputError([error("--store", "with --queue, the store must be object storage that workers "
+                                               "elsewhere can write into", hint="add --store s3://BUCKET/PREFIX")],
+                             unreadable=True)
+    if store_url:
+        objectstore.check_target(objectstore.parse_target(store_url, "--store"), "--store")
+    if queue:
+        check_queue(queue)
+    return store_url
 
 
 user_app = typer.Typer(help="Users of the web service.", no_args_is_help=True)

@@ -115,13 +115,15 @@ class S3Store:
         return f"{sha256[:2]}/{sha256}"
 
     def put_bytes(self, data: bytes) -> str:
+        """Store bytes under their SHA-256 (once: a present object of that size is kept)."""
         sha = hashlib.sha256(data).hexdigest()
         found = objectstore.head(self.target, self.rel(sha))
         if found is None or found[0] != len(data):
             objectstore.put(self.target, self.rel(sha), data, {"sha256": sha})
         return sha
 
-    def get_bytes(self, sha256: str) -> Optional[bytes]:
+    def get(self, sha256: str) -> Optional[bytes]:
+        """The bytes of a key (their SHA-256), checked against it; None when absent or altered."""
         from ..infra.store import SHA256
         if not SHA256.match(sha256):
             return None
@@ -138,9 +140,6 @@ class S3Store:
 
     def put(self, rel: str, data: bytes, fingerprint: str = "") -> str:
         return self.put_bytes(data)
-
-    def get(self, rel: str) -> Optional[bytes]:
-        return None  # content-addressed: there is no name to read back
 
     @contextmanager
     def session(self) -> Iterator[None]:
@@ -162,6 +161,5 @@ def is_object_storage(spec: str) -> bool:
 
 def register() -> None:
     """Make `s3://...` and `store:s3://...` specs open these sinks (pipeline.sinks.open_sink)."""
-    from .sinks import register_scheme
-    register_scheme(STORE_SCHEME, S3Store)
-    register_scheme(objectstore.SCHEME, S3Sink)
+    from .sinks import object_storage
+    object_storage()

@@ -158,10 +158,20 @@ def register_scheme(prefix: str, factory: Callable[[str], Sink]) -> None:
     open_sink.cache_clear()
 
 
+def object_storage() -> None:
+    """The bucket sinks (s3sink.py: `s3://` for batches, `store:s3://` for the web's store),
+    registered on first use, so that boto3 is imported only by a process that writes there."""
+    if "s3://" not in _SCHEMES:
+        from .s3sink import S3Sink, S3Store
+        _SCHEMES.update({"s3://": S3Sink, "store:s3://": S3Store})
+
+
 @lru_cache(maxsize=8)
 def open_sink(spec: str) -> Sink:
     """The sink a spec names, one per process (a worker opens it once, not per task); a spec
     without a known scheme is a local folder."""
+    if "s3://" in spec:
+        object_storage()
     for prefix, factory in sorted(_SCHEMES.items(), key=lambda item: -len(item[0])):  # `store:s3://` before `store:`
         if spec.startswith(prefix):
             return factory(spec)

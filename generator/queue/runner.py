@@ -94,10 +94,11 @@ class Batch:
                 pending[sent.id] = task
         return pending
 
-    def collect(self, pending: dict[str, Any], job_timeout: float):
-        """(task, answer) as answers come, until none is pending; an answer is an outcome or a
-        Lost / TimedOut / Crashed (pool.as_outcome tells them)."""
-        while pending:
+    def collect(self, pending: dict[str, Any], job_timeout: float, wait: Optional[float] = None):
+        """(task, answer) as answers come, until none is pending (or `wait` seconds have passed);
+        an answer is an outcome, a Failed, or a Lost / TimedOut / Crashed (pool.as_outcome)."""
+        deadline = None if wait is None else time.monotonic() + wait
+        while pending and (deadline is None or time.monotonic() < deadline):
             try:
                 if not self.client.exists(self.key):
                     yield from self._forgotten(pending)

@@ -186,10 +186,15 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.settings = settings
     app.state.secret = secrets.token_bytes(32)  # binds the CSRF tokens of proxy-signed-in users
     app.state.sessionmaker = open_database(settings.resolved_db_url())
-    app.state.store = Store(settings.resolved_store())
     app.state.limiter = RateLimit(settings.login_attempts, settings.login_window)
-    app.state.generator = Generator(settings.workers, data_dir=settings.data_dir, store_dir=settings.resolved_store(),
-                                    templates=settings.templates, warm=settings.warm)
+    if settings.queue or settings.store_url:  # past one machine (generator/queue/web.py)
+        from ..queue.web import store_and_generator
+        app.state.store, app.state.generator = store_and_generator(settings)
+    else:
+        app.state.store = Store(settings.resolved_store())
+        app.state.generator = Generator(settings.workers, data_dir=settings.data_dir,
+                                        store_dir=settings.resolved_store(), templates=settings.templates,
+                                        warm=settings.warm)
     app.state.templates = Jinja2Templates(env=Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True))
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     _handlers(app)

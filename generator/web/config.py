@@ -22,6 +22,8 @@ class Settings:
     data_dir: Path = Path("data")
     db_url: Optional[str] = None  # None: default_db_url(data_dir)
     store_dir: Optional[Path] = None  # None: <data>/web/files
+    store_url: Optional[str] = None  # s3://BUCKET/PREFIX: the store in object storage instead (boto3)
+    queue: Optional[str] = None  # redis://...: generation by `annex worker`s instead of local processes
     templates: Optional[Path] = None  # the annex brand folder, as `annex build --templates`
     workers: int = 1  # generation processes; 0 runs generation in the server process (tests)
     secure_cookies: bool = True  # False only for plain http on a developer machine

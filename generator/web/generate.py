@@ -26,7 +26,6 @@ from ..pipeline import BrandRef, MatrixRef, Outcome, Task, run_task
 from ..pipeline.job import bug
 from ..pipeline.pool import lost_message
 from ..pipeline.preview import page_images
-from ..pipeline.sinks import StoreSink
 from ..writers import check_brand
 
 __all__ = ["Generator", "Request", "Result", "cpu_workers", "known_matrices", "matrix_status", "page_images", "run"]
@@ -70,6 +69,14 @@ def matrix_status(data_dir: Path, matrix_id: str, lang: str) -> Optional[str]:
 
 def run(req: Request) -> Result:
     """Build one annex in this process; bad input comes back as diagnostics, never raised."""
+    task = prepare(req)
+    if isinstance(task, Result):
+        return task
+    return as_result(req, run_task(task))
+
+
+def prepare(req: Request) -> Task | Result:
+    """The task of a request, or the Result that tells why there is none (a queue sends the task)."""
     if not MATRIX_ID.match(req.matrix_id) or req.lang not in LANGUAGES:
         # an id, never a path, and a language of the catalog
         return Result(req.matrix_id, req.lang, errors=[
@@ -77,16 +84,16 @@ def run(req: Request) -> Result:
                   hint="use a matrix id under data/matrices and one of fr, en, de, es, it")])
     try:
         customer = Customer.model_validate(req.customer) if req.customer else None
-        check_brand(list(req.formats), load_brand(req.templates))
+        brand = load_brand(req.templates)
+        check_brand(list(req.formats), brand)
     except InputError as exc:
         return Result(req.matrix_id, req.lang, errors=exc.diagnostics)
     except Exception as exc:  # the web validated the customer already: this is a bug, told as one
         return Result(req.matrix_id, req.lang, errors=[bug(exc)])
-    sink = StoreSink(Path(req.store_dir))
+    spec = f"store:{req.store_dir}"  # the web's content-addressed store: a folder, or a bucket (s3://)
     # a preview of a draft matrix gets the watermark; an approved one previews as it will be issued
-    task = Task(customer, MatrixRef(req.matrix_id, req.lang), req.formats, sink.spec, req.data_dir,
-                BrandRef(req.templates), draft=False if req.issue else None, preview=req.preview)
-    return as_result(req, run_task(task, sink))
+    return Task(customer, MatrixRef(req.matrix_id, req.lang), req.formats, spec, req.data_dir,
+                BrandRef(req.templates, brand.version), draft=False if req.issue else None, preview=req.preview)
 
 
 def as_result(req: Request, outcome: Outcome) -> Result:
@@ -116,7 +123,7 @@ def _warm(data_dir: str, store_dir: str, templates: Optional[str], warm: tuple[t
 class Generator:
     """Runs requests in `workers` warm processes, or in the calling thread when workers == 0."""
 
-    def __init__(self, workers: int, *, data_dir: Path, store_dir: Path, templates: Optional[Path],
+    def __init__(self, workers: int, *, data_dir: Path, store_dir: Path | str, templates: Optional[Path],
                  warm: tuple[tuple[str, str], ...] = ()):
         self.data_dir, self.store_dir = str(data_dir), str(store_dir)
         self.templates = str(templates) if templates else None

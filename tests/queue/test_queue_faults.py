@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import signal
 import time
-from pathlib import Path
 
 import pytest
 
@@ -104,29 +103,29 @@ def test_a_queue_needs_object_storage(tmp_path, redis_server):
 
 # --- a worker killed mid-task -------------------------------------------------------------------
 
-def pool_processes(worker: Worker) -> list[int]:
-    from ..security.test_batch_faults import children
-    return children(worker.pid)
-
-
-def cpu_ticks(pid: int) -> int:
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0
-    return int(fields[11]) + int(fields[12])
-
-
-def busy_process(workers: list[Worker], exclude=(), limit: float = 120) -> int:
-    """The pool process spinning on the `hang` customer: the one whose CPU time grows."""
+def wait_for(condition, proc, limit: float = TIMEOUT) -> None:
     deadline = time.monotonic() + limit
     while time.monotonic() < deadline:
-        pids = [p for w in workers for p in pool_processes(w) if p not in exclude]
-        before = {p: cpu_ticks(p) for p in pids}
-        time.sleep(1.0)
-        grown = [p for p in pids if cpu_ticks(p) - before[p] >= 50]  # busy most of the second
-        if grown:
-            return grown[0]
+        if condition():
+            return
+        assert proc.poll() is None, proc.stderr.read()
+        time.sleep(0.2)
+    pytest.fail("timed out")
+
+
+def busy_process(url: str, exclude=(), limit: float = 120) -> int:
+    """The pool process running the one task left (the hang customer's), as its worker tells
+    through Celery's remote control (`inspect().active()`)."""
+    from generator.queue.app import make_app
+    control = make_app(url).control
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        active = control.inspect(timeout=2.0).active() or {}
+        pids = [t["worker_pid"] for tasks in active.values() for t in tasks if t.get("worker_pid") not in exclude]
+        if pids:
+            time.sleep(0.5)  # well into the task
+            return int(pids[0])
+        time.sleep(0.2)
     pytest.fail("no pool process took the hang task")
 
 
@@ -147,9 +146,11 @@ def test_a_task_that_kills_its_worker_process_twice_fails_alone(tmp_path, s3_env
                                  str(customers_file(tmp_path, ["hang", "ok1", "ok2", "ok3"])), "--format", "pdf",
                                  "--templates", str(hang_brand), "--queue", redis.url, "-o", f"s3://{bucket}/k"],
                                 cwd=ROOT, env=s3_env, stderr=subprocess.PIPE, text=True)
-        first = busy_process(workers)
+        # the three others built first: then only the hang task keeps a pool process busy
+        wait_for(lambda: len(moto.client().list_objects_v2(Bucket=bucket).get("Contents", [])) == 3, proc)
+        first = busy_process(redis.url)
         os.kill(first, signal.SIGKILL)
-        second = busy_process(workers, exclude=(first,))
+        second = busy_process(redis.url, exclude=(first,))
         os.kill(second, signal.SIGKILL)
         _, err = proc.communicate(timeout=TIMEOUT)
     finally:
