@@ -374,7 +374,8 @@ def serve(
     except InputError as exc:
         fail(exc)
     store_dir = None if store_url or not store else Path(store)
-    settings = Settings(data_dir=data, db_url=_db_url(db, data), store_dir=store_dir, store_url=store_url, queue=queue, templates=templates,
+    settings = Settings(data_dir=data, db_url=_db_url(db, data), store_dir=store_dir, store_url=store_url,
+                        queue=queue, templates=templates,
                         workers=cpu_workers() if workers is None else workers,
                         secure_cookies=not insecure_cookies, trusted_user_header=trusted_user_header,
                         warm=((("s3-object-storage", "fr"),) if (data / "matrices" / "s3-object-storage").is_dir()
