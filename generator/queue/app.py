@@ -74,7 +74,9 @@ def make_app(url: str, *, job_timeout: float = JOB_TIMEOUT):
         redis_socket_connect_timeout=5, redis_socket_timeout=30, redis_retry_on_timeout=True,
         redis_backend_health_check_interval=10,
         broker_connection_retry_on_startup=True, broker_connection_max_retries=None,
-        result_expires=RESULT_TTL, worker_hijack_root_logger=False, worker_send_task_events=False,
+        result_expires=RESULT_TTL, result_backend_always_retry=True, result_backend_max_retries=60,
+        result_backend_base_sleep_between_retries_ms=200, result_backend_max_sleep_between_retries_ms=2000,
+        worker_hijack_root_logger=False, worker_send_task_events=False,
         task_send_sent_event=False, worker_enable_remote_control=True,
         worker_cancel_long_running_tasks_on_connection_loss=False,
     )

@@ -205,6 +205,9 @@ def answer(meta: dict, job_timeout: float) -> Any:
         return TimedOut(job_timeout)
     if exc_type == "WorkerLostError":
         return Lost("its worker process vanished")
+    if exc_type in ("ConnectionError", "TimeoutError", "OperationalError"):
+        return Failed("queue", f"the worker lost the queue while building it ({printable(message, 120)}); "
+                               "run the batch again: annexes already written are kept")
     return Crashed(f"the task ended {status}: {exc_type} {printable(message, 200)}".strip())
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import gc
 import os
 import signal
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional
@@ -77,12 +78,24 @@ def register(app) -> None:
     @app.task(name=TASK, bind=True, acks_late=True, reject_on_worker_lost=True, resultrepr_maxsize=160)
     def build(self, payload: Any, annex_build: Any = "") -> dict[str, Any]:
         arm_soft_limit()
-        key = f"annex:attempts:{self.request.id}"
-        client = self.backend.client
-        attempt = int(client.incr(key))
-        client.expire(key, RESULT_TTL)
+        attempt = count_attempt(self.backend.client, f"annex:attempts:{self.request.id}")
         limits = self.request.timelimit or (None, None)
         return handle(payload, annex_build, attempt, limits[1] or app.conf.task_soft_time_limit)
+
+
+def count_attempt(client: Any, key: str, patience: float = 60.0) -> int:
+    """This delivery's number (1 for the first): a Redis counter, retried while Redis restarts."""
+    import redis
+    deadline = time.monotonic() + patience
+    while True:
+        try:
+            attempt = int(client.incr(key))
+            client.expire(key, RESULT_TTL)
+            return attempt
+        except (redis.ConnectionError, redis.TimeoutError):
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(1.0)
 
 
 def prepare(data_dir: Path, templates: Optional[Path]) -> None:

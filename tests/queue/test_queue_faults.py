@@ -163,3 +163,53 @@ def test_a_task_that_kills_its_worker_process_twice_fails_alone(tmp_path, s3_env
     assert {c: e["status"] for c, e in entries.items()} == {"hang": "failed", "ok1": "written", "ok2": "written",
                                                            "ok3": "written"}
     assert "died 2 times" in entries["hang"]["error"] and "vanished mid-task" in entries["hang"]["error"]
+
+
+# --- Redis restarted mid-batch ------------------------------------------------------------------
+
+def reconnected(workers: list[Worker], times: int) -> bool:
+    return all(w.text().count("Connected to redis://") >= times for w in workers)
+
+
+@pytest.mark.parametrize("persist", [False, True], ids=["without-its-data", "with-its-data"])
+def test_redis_restarted_mid_batch_never_corrupts_the_manifest(tmp_path, s3_env, moto, persist):
+    """Without its data, the batch fails the annexes still queued with a clear message and a
+    re-run finishes it; with its data (append-only file), the batch waits and goes on. Either way
+    the manifest lists exactly what the bucket holds."""
+    import subprocess
+    import sys
+
+    from ..conftest import ROOT
+    redis = Redis(tmp_path / "redis", persist=persist).start()
+    workers = [Worker(tmp_path / "w", redis.url, moto.env(), "--concurrency", "1", name=f"w{i}").start()
+               for i in range(2)]
+    bucket = moto.bucket(f"restart-{int(persist)}")
+    customers = customers_file(tmp_path, [f"r{n}" for n in range(10)])
+    args = [sys.executable, "-m", "generator", "batch", str(customers), "--format", "pdf", "--queue", redis.url,
+            "-o", f"s3://{bucket}/r"]
+    try:
+        proc = subprocess.Popen(args, cwd=ROOT, env=s3_env, stderr=subprocess.PIPE, text=True)
+        wait_for(lambda: len(moto.client().list_objects_v2(Bucket=bucket).get("Contents", [])) >= 2, proc)
+        redis.restart(down=1.0)
+        _, err = proc.communicate(timeout=TIMEOUT)
+        assert "Traceback" not in err, err
+        entries = consistent(moto.client(), bucket, "r", strict=persist)
+        assert len(entries) == 10
+        if persist:
+            assert proc.returncode == 0, err
+            assert {e["status"] for e in entries} == {"written"}
+            return
+        assert proc.returncode == 1, err
+        assert "restarted without its data" in err and "run the batch again" in err
+        failed = [e for e in entries if e["status"] == "failed"]
+        assert failed and all("run the batch again" in e["error"] for e in failed)
+        wait_for(lambda: reconnected(workers, 2), proc)
+        rerun = subprocess.run(args, cwd=ROOT, env=s3_env, capture_output=True, text=True, timeout=TIMEOUT)
+        assert rerun.returncode == 0, rerun.stderr
+        statuses = {e["customer"]: e["status"] for e in consistent(moto.client(), bucket, "r")}
+        assert {statuses[e["customer"]] for e in failed} == {"written"}, (failed, statuses, rerun.stderr)
+        assert {statuses[e["customer"]] for e in entries if e["status"] == "written"} <= {"unchanged"}
+    finally:
+        for w in workers:
+            w.stop()
+        redis.stop()
