@@ -337,8 +337,6 @@ def serve(
                         warm=((("s3-object-storage", "fr"),) if (data / "matrices" / "s3-object-storage").is_dir()
                               else ()))
     typer.echo(f"annex serving on http://{host}:{port} (database {(settings.db_url or '').split('@')[-1]})", err=True)
-    from .web.legal_hooks import install
-    install(settings.data_dir)  # legal's uploads: review-import and verify, as on the command line
     uvicorn.run(create_app(settings), host=host, port=port, proxy_headers=True, forwarded_allow_ips="127.0.0.1",
                 timeout_graceful_shutdown=10,
                 log_level=os.environ.get("ANNEX_LOG_LEVEL", "warning"))

@@ -1,17 +1,13 @@
-"""Legal's uploads: a reviewed DOCX (review-import, issue 15) and a signed PDF (verify, issue 14).
+"""Legal's uploads: a reviewed DOCX (review-import) and a signed PDF (verify).
 
-Those functions belong to other issues still in progress. The routes are complete up to them:
-role, CSRF, size limit and the checks that refuse a zip bomb or a file that is not a PDF; then
-they call the hook registered here. Until an implementation is registered (`register_review_import`,
-`register_signed_verify`), a hook raises NotAvailable and the page answers 501 with a message.
+The routes check role, CSRF, size and refuse a zip bomb or a file that is not a PDF; then they
+call the service's `LegalChecks` (legal_checks.py, built by `create_app`).
 """
 from __future__ import annotations
 
 import io
 import json
 import zipfile
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Optional
 
 from fastapi import APIRouter, Depends, Request
@@ -20,36 +16,20 @@ from sqlalchemy.orm import Session
 
 from ..infra.zipcheck import zip_problem
 from ..model import Customer
-from .app import Auth, Refused, db_session, form_user, page_user, read_upload, render
 from .db import CustomerRow, IssuedAnnex, audit
+from .deps import Auth, db_session, form_user, page_user, read_upload
+from .errors import Refused
+from .legal_checks import LegalChecks
 from .registry import save_customer
+from .render import render
 
 router = APIRouter(prefix="/legal", include_in_schema=False)
 MAX_DOCX_EXPANDED = 64 * 1024 * 1024
 MAX_DOCX_ENTRIES = 1000
 
 
-class NotAvailable(Exception):
-    """The function behind an upload is not part of this release yet."""
-
-
-@dataclass
-class Hooks:
-    # review_import(docx_bytes, customer_data) -> proposed deviations (issue 15)
-    review_import: Optional[Callable[[bytes, dict], list]] = None
-    # signed_verify(pdf_bytes, data_dir) -> a report whose truth means "valid signature" (issue 14)
-    signed_verify: Optional[Callable[[bytes, str], object]] = None
-
-
-hooks = Hooks()
-
-
-def register_review_import(fn: Callable[[bytes, dict], list]) -> None:
-    hooks.review_import = fn
-
-
-def register_signed_verify(fn: Callable[[bytes, str], object]) -> None:
-    hooks.signed_verify = fn
+def legal_checks(request: Request) -> LegalChecks:
+    return request.app.state.legal
 
 
 def check_docx(data: bytes) -> Optional[str]:
@@ -87,12 +67,7 @@ async def review(request: Request, auth: Auth = Depends(form_user("legal")),
     if problem:
         raise Refused(400, "bad_upload", problem)
     audit(db, auth.user.name, "upload-review", row.id, f"{len(data)} bytes")
-    try:
-        if hooks.review_import is None:
-            raise NotAvailable("review-import (issue 15)")
-        proposed = hooks.review_import(data, row.data)
-    except NotAvailable as exc:  # answered, not raised: the upload stays in the audit log
-        return render(request, "error.html", 501, message_key="not_available", detail=str(exc))
+    proposed = legal_checks(request).review_import(data, row.data)
     return render(request, "legal.html", proposed=[p for p in proposed if isinstance(p, dict)],
                   findings=[p for p in proposed if not isinstance(p, dict)], customer=row,
                   proposal_json=json.dumps([p for p in proposed if isinstance(p, dict)], ensure_ascii=False))
@@ -159,12 +134,7 @@ async def signed(request: Request, auth: Auth = Depends(form_user("legal")),
     if problem:
         raise Refused(400, "bad_upload", problem)
     audit(db, auth.user.name, "upload-signed", f"annex {annex.id}", f"{len(data)} bytes")
-    try:
-        if hooks.signed_verify is None:
-            raise NotAvailable("verify of signed annexes (issue 14)")
-        report = hooks.signed_verify(data, str(request.app.state.settings.data_dir))
-    except NotAvailable as exc:  # answered, not raised: the upload stays in the audit log
-        return render(request, "error.html", 501, message_key="not_available", detail=str(exc))
+    report = legal_checks(request).signed_verify(data)
     if not report:
         return render(request, "error.html", 400, message_key="bad_upload", detail=str(report))
     from .db import utcnow

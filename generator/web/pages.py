@@ -11,13 +11,15 @@ from starlette.concurrency import run_in_threadpool
 
 from ..model.matrix import LANGUAGES
 from .accounts import AccountError, check_password, close_session, open_session, set_password
-from .app import Auth, Refused, cookie_name, db_session, form_user, new_login_token, page_user, render
 from .db import CustomerRow, IssuedAnnex, User, audit
+from .deps import Auth, cookie_name, db_session, form_user, new_login_token, page_user
+from .errors import Refused
 from .forms import check_customer, customer_data, known_matrices
 from .generate import known_matrices as matrix_folders
 from .generate import matrix_status
 from .i18n import words
 from .registry import history, register, save_customer, search_customers
+from .render import render
 
 router = APIRouter(include_in_schema=False)
 LOGIN_COOKIE = "annex-login"

@@ -1,7 +1,7 @@
-"""The functions `annex serve` puts behind legal's uploads are review-import and verify."""
+"""The functions behind legal's uploads are review-import and verify."""
 from __future__ import annotations
 
-from generator.web.legal_hooks import review_import, signed_verify
+from generator.web.legal_checks import review_import, signed_verify
 from generator.writers import renderer
 
 from ..conftest import DATA, load_customer, make_annex
@@ -10,7 +10,7 @@ from ..conftest import DATA, load_customer, make_annex
 def test_the_review_hook_reads_a_review_docx_back_into_deviations():
     customer = load_customer("banque-horizon")
     data = renderer("review")(make_annex("fr", customer))
-    proposed = review_import(DATA)(data, customer.model_dump(mode="json"))
+    proposed = review_import(data, customer.model_dump(mode="json"), DATA)
     deviations = [p for p in proposed if isinstance(p, dict)]
     assert {d["activity"] for d in deviations} == {d.activity for d in customer.deviations}
     assert all(d["matrix"] == "s3-object-storage" and d["reason"] for d in deviations)
@@ -22,11 +22,11 @@ def test_the_review_hook_reports_a_docx_not_made_by_annex():
     from docx import Document
     out = BytesIO()
     Document().save(out)
-    lines = review_import(DATA)(out.getvalue(), load_customer("banque-horizon").model_dump(mode="json"))
+    lines = review_import(out.getvalue(), load_customer("banque-horizon").model_dump(mode="json"), DATA)
     assert len(lines) == 1 and "annex" in lines[0]
 
 
 def test_the_verify_hook_refuses_an_unsigned_annex():
     data = renderer("pdf")(make_annex("fr", load_customer("banque-horizon")))
-    verdict = signed_verify(data, str(DATA))
+    verdict = signed_verify(data, DATA)
     assert not verdict and str(verdict)
