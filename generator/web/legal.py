@@ -8,7 +8,8 @@ from __future__ import annotations
 import io
 import json
 import zipfile
-from typing import Optional
+from collections.abc import Awaitable
+from typing import Optional, TypeVar
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
@@ -19,17 +20,37 @@ from ..model import Customer
 from .db import CustomerRow, IssuedAnnex, audit
 from .deps import Auth, db_session, form_user, page_user, read_upload
 from .errors import Refused
-from .legal_checks import LegalChecks
+from .isolation import TooComplex
+from .legal_checks import Claim, LegalChecks
 from .registry import save_customer
 from .render import render
 
 router = APIRouter(prefix="/legal", include_in_schema=False)
+T = TypeVar("T")
 MAX_DOCX_EXPANDED = 64 * 1024 * 1024
 MAX_DOCX_ENTRIES = 1000
 
 
 def legal_checks(request: Request) -> LegalChecks:
     return request.app.state.legal
+
+
+async def _checked(check: Awaitable[T]) -> T:
+    """A check's answer; an upload too large or complex for its limits is refused (422)."""
+    try:
+        return await check
+    except TooComplex as exc:
+        raise Refused(422, "too_complex", str(exc)) from None
+
+
+def _claim(request: Request, db: Session, annex: IssuedAnnex) -> Claim:
+    """What the register says annex `annex` is: its fingerprint, its customer, its issued PDF."""
+    row = db.get(CustomerRow, annex.customer_id)
+    entry = (annex.files or {}).get("pdf")
+    issued = request.app.state.store.get(entry["sha256"]) if entry else None
+    if row is None or issued is None:
+        raise Refused(400, "bad_upload", f"annex {annex.id} has no issued PDF in the store to compare with")
+    return Claim(annex.id, annex.fingerprint, row.data, issued)
 
 
 def check_docx(data: bytes) -> Optional[str]:
@@ -67,7 +88,7 @@ async def review(request: Request, auth: Auth = Depends(form_user("legal")),
     if problem:
         raise Refused(400, "bad_upload", problem)
     audit(db, auth.user.name, "upload-review", row.id, f"{len(data)} bytes")
-    proposed = legal_checks(request).review_import(data, row.data)
+    proposed = await _checked(legal_checks(request).review_import(data, row.data))
     return render(request, "legal.html", proposed=[p for p in proposed if isinstance(p, dict)],
                   findings=[p for p in proposed if not isinstance(p, dict)], customer=row,
                   proposal_json=json.dumps([p for p in proposed if isinstance(p, dict)], ensure_ascii=False))
@@ -134,9 +155,10 @@ async def signed(request: Request, auth: Auth = Depends(form_user("legal")),
     if problem:
         raise Refused(400, "bad_upload", problem)
     audit(db, auth.user.name, "upload-signed", f"annex {annex.id}", f"{len(data)} bytes")
-    report = legal_checks(request).signed_verify(data)
+    report = await _checked(legal_checks(request).signed_verify(data, _claim(request, db, annex)))
     if not report:
-        return render(request, "error.html", 400, message_key="bad_upload", detail=str(report))
+        audit(db, auth.user.name, "signed-refused", f"annex {annex.id}", str(report)[:2000])
+        return render(request, "legal.html", 400, refused_annex=annex, verdict=report)
     from .db import utcnow
     annex.signed, annex.signed_at = True, utcnow()
     audit(db, auth.user.name, "signed", f"annex {annex.id}")

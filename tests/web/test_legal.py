@@ -8,6 +8,8 @@ import zipfile
 
 import pytest
 
+from generator.web.legal_checks import Verdict
+
 from .conftest import create_customer, login
 
 
@@ -41,13 +43,13 @@ class FakeChecks:
         self.review = lambda data, customer: []
         self.verdict = False
 
-    def review_import(self, data, customer):
+    async def review_import(self, data, customer):
         self.calls.append(("review", len(data), customer["id"]))
         return self.review(data, customer)
 
-    def signed_verify(self, data, *args):
-        self.calls.append(("verify", len(data)))
-        return self.verdict
+    async def signed_verify(self, data, claim):
+        self.calls.append(("verify", len(data), claim.annex_id))
+        return Verdict([] if self.verdict else ["trust: a stand-in refusal"])
 
 
 @pytest.fixture(autouse=True)

@@ -1,7 +1,7 @@
 """The functions behind legal's uploads are review-import and verify."""
 from __future__ import annotations
 
-from generator.web.legal_checks import review_import, signed_verify
+from generator.web.legal_checks import Claim, SignedJob, review_import, signed_verify
 from generator.writers import renderer
 
 from ..conftest import DATA, load_customer, make_annex
@@ -26,7 +26,11 @@ def test_the_review_hook_reports_a_docx_not_made_by_annex():
     assert len(lines) == 1 and "annex" in lines[0]
 
 
-def test_the_verify_hook_refuses_an_unsigned_annex():
-    data = renderer("pdf")(make_annex("fr", load_customer("banque-horizon")))
-    verdict = signed_verify(data, DATA)
-    assert not verdict and str(verdict)
+def test_the_verify_check_refuses_an_unsigned_annex_saying_so():
+    customer = load_customer("banque-horizon")
+    annex = make_annex("fr", customer)
+    data = renderer("pdf")(annex)
+    claim = Claim(1, annex.stamp.fingerprint, customer.model_dump(mode="json"), data)
+    verdict = signed_verify(SignedJob(data, claim, (), str(DATA)))
+    assert not verdict and "signatures: the upload holds no signature" in verdict.failed
+    assert not [f for f in verdict.failed if f.startswith(("fingerprint", "signed byte ranges", "current"))], verdict
