@@ -8,8 +8,7 @@ from __future__ import annotations
 import io
 import json
 import zipfile
-from collections.abc import Awaitable
-from typing import Optional, TypeVar
+from typing import Optional
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
@@ -19,28 +18,19 @@ from ..infra.zipcheck import zip_problem
 from ..model import Customer
 from .db import CustomerRow, IssuedAnnex, audit
 from .deps import Auth, db_session, form_user, page_user, read_upload
-from .errors import Refused
+from .errors import Refused, failure
 from .isolation import TooComplex
 from .legal_checks import Claim, LegalChecks
 from .registry import save_customer
 from .render import render
 
 router = APIRouter(prefix="/legal", include_in_schema=False)
-T = TypeVar("T")
 MAX_DOCX_EXPANDED = 64 * 1024 * 1024
 MAX_DOCX_ENTRIES = 1000
 
 
 def legal_checks(request: Request) -> LegalChecks:
     return request.app.state.legal
-
-
-async def _checked(check: Awaitable[T]) -> T:
-    """A check's answer; an upload too large or complex for its limits is refused (422)."""
-    try:
-        return await check
-    except TooComplex as exc:
-        raise Refused(422, "too_complex", str(exc)) from None
 
 
 def _claim(request: Request, db: Session, annex: IssuedAnnex) -> Claim:
@@ -88,10 +78,14 @@ async def review(request: Request, auth: Auth = Depends(form_user("legal")),
     if problem:
         raise Refused(400, "bad_upload", problem)
     audit(db, auth.user.name, "upload-review", row.id, f"{len(data)} bytes")
-    proposed = await _checked(legal_checks(request).review_import(data, row.data))
-    return render(request, "legal.html", proposed=[p for p in proposed if isinstance(p, dict)],
-                  findings=[p for p in proposed if not isinstance(p, dict)], customer=row,
-                  proposal_json=json.dumps([p for p in proposed if isinstance(p, dict)], ensure_ascii=False))
+    try:  # refusals are answered, not raised: the upload stays in the audit log
+        review = await legal_checks(request).review_import(data, row.data)
+    except TooComplex as exc:
+        return failure(request, 422, "too_complex", str(exc))
+    if review.refused:
+        return failure(request, 400, "bad_upload", "; ".join(review.refused))
+    return render(request, "legal.html", proposed=review.proposed, findings=review.findings, customer=row,
+                  proposal_json=json.dumps(review.proposed, ensure_ascii=False))
 
 
 @router.post("/review/apply")
@@ -155,7 +149,10 @@ async def signed(request: Request, auth: Auth = Depends(form_user("legal")),
     if problem:
         raise Refused(400, "bad_upload", problem)
     audit(db, auth.user.name, "upload-signed", f"annex {annex.id}", f"{len(data)} bytes")
-    report = await _checked(legal_checks(request).signed_verify(data, _claim(request, db, annex)))
+    try:
+        report = await legal_checks(request).signed_verify(data, _claim(request, db, annex))
+    except TooComplex as exc:
+        return failure(request, 422, "too_complex", str(exc))
     if not report:
         audit(db, auth.user.name, "signed-refused", f"annex {annex.id}", str(report)[:2000])
         return render(request, "legal.html", 400, refused_annex=annex, verdict=report)

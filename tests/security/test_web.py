@@ -3,13 +3,22 @@ injector would (issue 19): each test mounts the attack for real (a throwaway PKI
 signatures, a real server on 127.0.0.1, real uploads) and checks the service's answer."""
 from __future__ import annotations
 
+import io
 import re
+import threading
+import zipfile
+from pathlib import Path
 
+import httpx2 as httpx
 import pytest
 from fastapi.testclient import TestClient
 
+from ..conftest import DATA, load_customer, make_annex
 from ..signing import pki
-from ..web.conftest import create_customer, login, make_app
+from ..web.conftest import PASSWORD, SAMPLE, USERS, create_customer, csrf_of, login, make_app
+from ..web.server import Server
+
+CHECK_SECONDS = 5  # the served checks' time limit: far above a real review DOCX, far below the hostile one
 
 
 @pytest.fixture(scope="module")
@@ -87,3 +96,87 @@ def test_a_signer_outside_the_trusted_roots_is_refused_as_untrusted(legal_web, c
     assert [f for f in failed if f.startswith("trust")] and "Mallory" in " ".join(failed), failed
     assert not [f for f in failed if f.startswith(("fingerprint", "signed byte ranges", "current"))], failed
 
+
+
+# --- CPU-bound checks off the event loop, in a limited process (item 2) -------------------------
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    srv = Server(tmp_path_factory.mktemp("serve"), DATA, USERS, PASSWORD, extra=(
+        "--insecure-cookies", "--check-seconds", str(CHECK_SECONDS), "--check-memory", "4096")).start()
+    yield srv
+    srv.stop()
+
+
+def signed_in(server: Server, name: str) -> httpx.Client:
+    """A client of the real server, signed in through the form; `.csrf` holds the session's token."""
+    client = httpx.Client(base_url=server.url, timeout=60)
+    page = client.get("/login")
+    r = client.post("/login", data={"csrf": csrf_of(page.text), "name": name, "password": PASSWORD, "next": "/account"})
+    assert r.status_code == 303, r.text[:300]
+    client.csrf = csrf_of(client.get("/account").text)  # type: ignore[attr-defined]
+    return client
+
+
+def hostile_review_docx(paragraphs: int = 1_000_000) -> bytes:
+    """A real review DOCX with a million empty paragraphs added: ~210 KiB on the wire."""
+    from generator.writers import renderer
+    data = renderer("review")(make_annex("fr", load_customer("banque-horizon")))
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for item in zin.infolist():
+            body = zin.read(item.filename)
+            if item.filename == "word/document.xml":
+                body = body.replace(b"<w:body>", b"<w:body>" + b"<w:p/>" * paragraphs, 1)
+            z.writestr(item, body)
+    return out.getvalue()
+
+
+def children(pid: int) -> set[int]:
+    """The live child processes of `pid` (from /proc)."""
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid and fields[0] != "Z":
+            found.add(int(stat.parent.name))
+    return found
+
+
+def test_a_hostile_docx_is_refused_in_its_own_killed_process_while_the_service_answers(server):
+    client = signed_in(server, "leo")
+    r = client.post("/customers/new", data={"csrf": client.csrf, **SAMPLE, "id": "banque-horizon"})
+    assert r.status_code == 303, r.text[:500]
+    assert server.proc is not None
+    before = children(server.proc.pid)
+    answer: dict = {}
+
+    def upload() -> None:
+        answer["r"] = client.post("/legal/review", data={"csrf": client.csrf, "customer": "banque-horizon"},
+                                  files={"file": ("reviewed.docx", hostile_review_docx())}, timeout=120)
+    sender = threading.Thread(target=upload)
+    sender.start()
+    answered = during = 0
+    while sender.is_alive() and answered < 500:  # the service answers while the upload is checked
+        r = httpx.get(server.url + "/healthz", timeout=CHECK_SECONDS * 2)
+        assert r.status_code == 200
+        answered += 1
+        during += len(children(server.proc.pid) - before)  # the check's worker process exists meanwhile
+    sender.join(120)
+    r = answer["r"]
+    assert 400 <= r.status_code < 500 and ("too large or too complex" in r.text or "limit" in r.text), r.text[-1500:]
+    assert answered > 1 and during > 0
+    assert children(server.proc.pid) == before  # the worker over its time was killed, and reaped
+
+
+def test_a_docx_that_needs_too_much_memory_is_refused_saying_so(tmp_path):
+    app = make_app(tmp_path, check_memory=128 * 1024 * 1024)
+    with TestClient(app) as client:
+        client.csrf = login(client, "leo")
+        create_customer(client, client.csrf, id="banque-horizon")
+        r = client.post("/legal/review", data={"csrf": client.csrf, "customer": "banque-horizon"},
+                        files={"file": ("reviewed.docx", hostile_review_docx())})
+    assert r.status_code == 422 and "needed over 128 MiB" in r.text, r.text[-1500:]
+    assert r.headers["content-security-policy"]
