@@ -18,6 +18,7 @@ from .db import open_database
 from .errors import install_handlers, secure
 from .generate import Generator
 from .legal_checks import LegalChecks
+from .limits import BodyLimit
 from .render import make_templates
 from .store import Store
 
@@ -45,6 +46,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.templates = make_templates()
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     install_handlers(app)
+    app.add_middleware(BodyLimit, settings=settings)  # inside the security headers: its refusals get them
     _headers(app)
     for router in routers():
         app.include_router(router)

@@ -29,7 +29,10 @@ class Settings:
     login_attempts: int = 5  # failed sign-ins per name and per address ...
     login_window: float = 300.0  # ... within this many seconds, then 429
     session_hours: int = 12
-    max_upload: int = 5 * 1024 * 1024
+    max_upload: int = 5 * 1024 * 1024  # a file legal or admin uploads
+    max_login_body: int = 16 * 1024  # request bodies, refused past these at the edge (limits.py)
+    max_form_body: int = 1024 * 1024
+    max_api_body: int = 1024 * 1024
     warm: tuple[tuple[str, str], ...] = field(default_factory=tuple)  # matrix ids each worker lays out at start
     trust: tuple[Path, ...] = ()  # roots a signed upload's signers must chain to (`serve --trust`)
     provider_certs: tuple[Path, ...] = ()  # the provider's own signing certificates, trusted as they are

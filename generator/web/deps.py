@@ -17,6 +17,7 @@ from typing import Any, Optional
 from fastapi import Depends, Request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from starlette.datastructures import UploadFile
 
 from .accounts import role_at_least, session_of, user_for_token
 from .config import Settings
@@ -53,10 +54,13 @@ async def read_upload(request: Request) -> tuple[Any, bytes]:
     body limit at the edge refuses a larger request before it is read; see limits.py)."""
     form = await request.form()
     upload = form.get("file")
-    if upload is None or not hasattr(upload, "read"):
+    if not isinstance(upload, UploadFile):
         raise Refused(400, "bad_request", "file")
     limit = settings_of(request).max_upload
-    data = await upload.read(limit + 1)
+    try:
+        data = await upload.read(limit + 1)
+    finally:
+        await upload.close()  # the spooled copy goes now, not when the request object is collected
     if len(data) > limit:
         raise Refused(413, "too_large")
     return form, data
@@ -81,7 +85,7 @@ def db_session(request: Request) -> Iterator[Session]:
         db.close()
 
 
-def _signed_in(request: Request, db: Session) -> Optional[Auth]:
+def signed_in(request: Request, db: Session) -> Optional[Auth]:
     settings = settings_of(request)
     token = request.cookies.get(cookie_name(settings))
     found = session_of(db, token) if token else None
@@ -101,7 +105,7 @@ def _signed_in(request: Request, db: Session) -> Optional[Auth]:
 def page_user(role: str = "sales"):
     """A page for signed-in users of at least `role`; others go to sign-in, or get 403."""
     def dependency(request: Request, db: Session = Depends(db_session, scope="function")) -> Auth:
-        auth = _signed_in(request, db)
+        auth = signed_in(request, db)
         if auth is None:
             raise NeedLogin()
         request.state.auth = auth

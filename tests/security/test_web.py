@@ -180,3 +180,65 @@ def test_a_docx_that_needs_too_much_memory_is_refused_saying_so(tmp_path):
                         files={"file": ("reviewed.docx", hostile_review_docx())})
     assert r.status_code == 422 and "needed over 128 MiB" in r.text, r.text[-1500:]
     assert r.headers["content-security-policy"]
+
+
+# --- bodies capped at the edge, before anything reads them (item 3) ------------------------------
+
+def raw_request(server: Server, head: str, body: bytes = b"") -> tuple[int, str]:
+    """Send a request head (and `body`, perhaps far less than it declares) on a raw socket;
+    the status and the text of the answer the server gives without waiting for the rest."""
+    import socket
+    with socket.create_connection(("127.0.0.1", server.port), timeout=30) as sock:
+        sock.sendall(head.replace("\n", "\r\n").encode() + b"\r\n" + body)
+        answer = b""
+        while b"\r\n\r\n" not in answer or len(answer) < 64:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            answer += chunk
+    text = answer.decode("latin-1")
+    return int(text.split(" ", 2)[1]), text
+
+
+def test_a_large_body_is_refused_before_it_is_read(server):
+    mib = 1024 * 1024
+    # 60 MiB declared to the API without a token: 401 at once (the body is never sent)
+    status, text = raw_request(server, f"POST /api/annexes HTTP/1.1\nHost: x\nContent-Type: application/json\n"
+                                       f"Content-Length: {60 * mib}\n", b'{"matrix": ')
+    assert status == 401 and "www-authenticate: bearer" in text.lower()
+    # 30 MiB multipart to /login: 413 at once, with the security headers
+    status, text = raw_request(server, f"POST /login HTTP/1.1\nHost: x\nContent-Type: multipart/form-data; "
+                                       f"boundary=b\nContent-Length: {30 * mib}\n", b"--b\r\n")
+    assert status == 413 and "content-security-policy" in text.lower()
+    # 30 MiB upload by legal (signed in): 413 at once
+    client = signed_in(server, "leo")
+    cookie = "; ".join(f"{k}={v}" for k, v in client.cookies.items())
+    status, _ = raw_request(server, f"POST /legal/signed HTTP/1.1\nHost: x\nCookie: {cookie}\nContent-Type: "
+                                    f"multipart/form-data; boundary=b\nContent-Length: {30 * mib}\n", b"--b\r\n")
+    assert status == 413
+    # a signed-out multipart upload is not spooled: refused before its body
+    status, _ = raw_request(server, f"POST /legal/signed HTTP/1.1\nHost: x\nContent-Type: multipart/form-data; "
+                                    f"boundary=b\nContent-Length: {2 * mib}\n", b"--b\r\n")
+    assert status == 303
+
+
+def test_a_chunked_body_is_counted_and_cut_at_the_limit(server):
+    token = subprocess_token(server, "sam")
+
+    def chunks():
+        yield b'{"matrix": "s3-object-storage", "customer": {"name": "'
+        for _ in range(64):  # 4 MiB, over the API's 1 MiB, with no Content-Length
+            yield b"x" * 65536
+        yield b'"}}'
+    r = httpx.post(server.url + "/api/annexes", content=chunks(), timeout=60,
+                   headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+    assert r.status_code == 413 and r.json()["error"].startswith("the request is over 1,024 KiB")
+    assert r.headers["content-security-policy"]
+
+
+def subprocess_token(server: Server, name: str) -> str:
+    import subprocess
+    import sys
+    out = subprocess.run([sys.executable, "-m", "generator", "token", "create", name, "--db", server.db],
+                         check=True, capture_output=True, text=True, timeout=120)
+    return out.stdout.strip()
