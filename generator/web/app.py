@@ -12,7 +12,6 @@ from fastapi import FastAPI, Request
 from fastapi.staticfiles import StaticFiles
 
 from . import admin, api, legal, pages
-from .accounts import RateLimit
 from .config import Settings
 from .db import open_database
 from .errors import install_handlers, secure
@@ -20,6 +19,7 @@ from .generate import Generator
 from .legal_checks import LegalChecks
 from .limits import BodyLimit
 from .render import make_templates
+from .signin_limit import SignInLimit
 from .store import Store
 
 HERE = Path(__file__).parent
@@ -39,7 +39,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.secret = secrets.token_bytes(32)  # binds the CSRF tokens of proxy-signed-in users
     app.state.sessionmaker = open_database(settings.resolved_db_url())
     app.state.store = Store(settings.resolved_store())
-    app.state.limiter = RateLimit(settings.login_attempts, settings.login_window)
+    app.state.limiter = SignInLimit(app.state.sessionmaker, settings.login_attempts, settings.login_window)
     app.state.generator = Generator(settings.workers, data_dir=settings.data_dir, store_dir=settings.resolved_store(),
                                     templates=settings.templates, warm=settings.warm)
     app.state.legal = LegalChecks(settings)

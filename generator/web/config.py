@@ -26,7 +26,7 @@ class Settings:
     workers: int = 1  # generation processes; 0 runs generation in the server process (tests)
     secure_cookies: bool = True  # False only for plain http on a developer machine
     trusted_user_header: Optional[str] = None  # e.g. X-Remote-User from an SSO reverse proxy; off by default
-    login_attempts: int = 5  # failed sign-ins per name and per address ...
+    login_attempts: int = 5  # sign-in attempts per account and address (4x per account) ...
     login_window: float = 300.0  # ... within this many seconds, then 429
     session_hours: int = 12
     max_upload: int = 5 * 1024 * 1024  # a file legal or admin uploads

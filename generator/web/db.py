@@ -61,6 +61,16 @@ class CustomerRow(Base):
     data: Mapped[dict[str, Any]] = mapped_column(JSON)  # the customer YAML fields, as validated
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     updated_by: Mapped[str] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")  # +1 on every save
+
+
+class LoginAttempts(Base):
+    """Sign-in attempts of one key (an account and an address, or an account) since `since`."""
+
+    __tablename__ = "login_attempts"
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
+    since: Mapped[dt.datetime] = mapped_column(DateTime)
 
 
 class IssuedAnnex(Base):

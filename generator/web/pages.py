@@ -54,16 +54,15 @@ async def login(request: Request, db: Session = Depends(db_session, scope="funct
     if not sent or not kept or not hmac.compare_digest(sent, kept):
         raise Refused(403, "csrf_refused")
     limiter = request.app.state.limiter
-    keys = (f"name:{name.lower()}", f"ip:{request.client.host if request.client else '-'}")
-    if limiter.blocked(*keys):
+    address = request.client.host if request.client else "-"
+    if not await run_in_threadpool(limiter.attempt, name, address):
         return _login_again(request, 429, "too_many_attempts", next_)
     settings = request.app.state.settings
     user = await run_in_threadpool(check_password, db, name, password)
     if user is None:
-        limiter.failed(*keys)
         audit(db, name[:64] or "-", "login-failed", "session")
         return _login_again(request, 401, "bad_login", next_)
-    limiter.succeeded(keys[0])
+    await run_in_threadpool(limiter.succeeded, name, address)
     token = open_session(db, user, settings.session_hours)
     audit(db, user.name, "login", "session")
     response = RedirectResponse(next_, status_code=303)

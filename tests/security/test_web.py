@@ -242,3 +242,24 @@ def subprocess_token(server: Server, name: str) -> str:
     out = subprocess.run([sys.executable, "-m", "generator", "token", "create", name, "--db", server.db],
                          check=True, capture_output=True, text=True, timeout=120)
     return out.stdout.strip()
+
+
+# --- the sign-in limit under concurrency, per account and address (item 4) -----------------------
+
+def test_concurrent_wrong_passwords_are_counted_and_lock_only_that_account(server):
+    from concurrent.futures import ThreadPoolExecutor
+    attempts = []
+    for _ in range(12):  # each its own sign-in page: its own CSRF cookie and token
+        client = httpx.Client(base_url=server.url, timeout=60)
+        attempts.append((client, csrf_of(client.get("/login").text)))
+
+    def wrong(attempt) -> int:
+        client, csrf = attempt
+        return client.post("/login", data={"csrf": csrf, "name": "ada", "password": "wrong password!"}).status_code
+    with ThreadPoolExecutor(12) as pool:
+        codes = list(pool.map(wrong, attempts))
+    assert codes.count(401) == 5 and codes.count(429) == 7, codes  # 5 checked, the rest refused unchecked
+    signed_in(server, "sam")  # a colleague behind the same address still signs in
+    client = httpx.Client(base_url=server.url, timeout=60)
+    r = client.post("/login", data={"csrf": csrf_of(client.get("/login").text), "name": "ada", "password": PASSWORD})
+    assert r.status_code == 429  # ada from this address stays locked for the window
