@@ -21,7 +21,7 @@ from ..readers.customers_csv import PLAIN_FIELDS, SIGNATORY_FIELDS
 from .accounts import AccountError, add_user, set_password
 from .config import ROLES
 from .db import AuditEvent, CustomerRow, User, WebSession, audit
-from .deps import Auth, db_session, form_user, page_user, read_upload
+from .deps import Auth, RowId, db_session, form_user, page_user, read_upload
 from .errors import Refused
 from .forms import known_matrices
 from .registry import save_customer
@@ -54,7 +54,7 @@ async def create_user(request: Request, auth: Auth = Depends(form_user("admin"))
 
 
 @router.post("/users/{uid}")
-async def change_user(request: Request, uid: int, auth: Auth = Depends(form_user("admin")),
+async def change_user(request: Request, uid: RowId, auth: Auth = Depends(form_user("admin")),
                       db: Session = Depends(db_session, scope="function")) -> Response:
     form = await request.form()
     user = db.get(User, uid)

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from ..infra.yamlsource import YamlDocument
 from .db import IssuedAnnex, audit
-from .deps import Auth, api_user, db_session
+from .deps import Auth, RowId, SinceId, api_user, db_session
 from .errors import ApiError
 from .forms import check_customer, diagnostic_json
 from .pages import MEDIA
@@ -84,7 +84,7 @@ def list_annexes(request: Request, customer: Optional[str] = None, auth: Auth = 
 
 
 @router.get("/annexes/{aid}", response_model=AnnexOut)
-def get_annex(aid: int, request: Request, auth: Auth = Depends(api_user("sales")),
+def get_annex(aid: RowId, request: Request, auth: Auth = Depends(api_user("sales")),
               db: Session = Depends(db_session, scope="function")) -> AnnexOut:
     annex = db.get(IssuedAnnex, aid)
     if annex is None:
@@ -94,7 +94,7 @@ def get_annex(aid: int, request: Request, auth: Auth = Depends(api_user("sales")
 
 @router.get("/annexes/{aid}/files/{fmt}", response_class=Response,
             responses={200: {"content": {MEDIA["pdf"]: {}, MEDIA["docx"]: {}}}})
-def get_file(aid: int, fmt: str, request: Request, auth: Auth = Depends(api_user("sales")),
+def get_file(aid: RowId, fmt: str, request: Request, auth: Auth = Depends(api_user("sales")),
              db: Session = Depends(db_session, scope="function")) -> Response:
     """The PDF or DOCX of an issued annex."""
     annex = db.get(IssuedAnnex, aid)
@@ -119,7 +119,7 @@ class AuditOut(BaseModel):
 
 
 @router.get("/audit", response_model=list[AuditOut], tags=["admin"])
-def audit_log(since: int = 0, auth: Auth = Depends(api_user("admin")),
+def audit_log(since: SinceId = 0, auth: Auth = Depends(api_user("admin")),
               db: Session = Depends(db_session, scope="function")) -> list[AuditOut]:
     """The audit log after event `since`, oldest first (at most 1,000): for an archive or a SIEM."""
     from sqlalchemy import select

@@ -37,7 +37,7 @@ def create_app(settings: Settings) -> FastAPI:
                   lifespan=lifespan)
     app.state.settings = settings
     app.state.secret = secrets.token_bytes(32)  # binds the CSRF tokens of proxy-signed-in users
-    app.state.sessionmaker = open_database(settings.resolved_db_url())
+    app.state.sessionmaker = open_database(settings.resolved_db_url(), settings.db_wait)
     app.state.store = Store(settings.resolved_store())
     app.state.limiter = SignInLimit(app.state.sessionmaker, settings.login_attempts, settings.login_window)
     app.state.generator = Generator(settings.workers, data_dir=settings.data_dir, store_dir=settings.resolved_store(),

@@ -29,6 +29,7 @@ class Settings:
     login_attempts: int = 5  # sign-in attempts per account and address (4x per account) ...
     login_window: float = 300.0  # ... within this many seconds, then 429
     session_hours: int = 12
+    db_wait: float = 30.0  # seconds a request waits for a database lock held by another writer, then 503
     max_upload: int = 5 * 1024 * 1024  # a file legal or admin uploads
     max_login_body: int = 16 * 1024  # request bodies, refused past these at the edge (limits.py)
     max_form_body: int = 1024 * 1024

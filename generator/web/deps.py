@@ -12,9 +12,9 @@ import hmac
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Annotated, Any, Optional
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Query, Request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
@@ -23,6 +23,18 @@ from .accounts import role_at_least, session_of, user_for_token
 from .config import Settings
 from .db import User, WebSession
 from .errors import ApiError, NeedLogin, Refused
+
+MAX_ID = 2**63 - 1  # the databases' integer keys: a larger id names nothing (and overflows SQLite)
+RowId = Annotated[int, Path(ge=1, le=MAX_ID, description="a row id")]
+SinceId = Annotated[int, Query(ge=0, le=MAX_ID, description="an event id")]
+
+
+def parse_id(text: object) -> Optional[int]:
+    """A row id typed into a form field, or None when it cannot name a row."""
+    value = str(text or "").strip()
+    if not value.isdigit() or len(value) > 19 or not 1 <= int(value) <= MAX_ID:
+        return None
+    return int(value)
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from ..infra.zipcheck import zip_problem
 from ..model import Customer
 from .db import CustomerRow, IssuedAnnex, audit
-from .deps import Auth, db_session, form_user, page_user, read_upload
+from .deps import Auth, db_session, form_user, page_user, parse_id, read_upload
 from .errors import Refused, failure
 from .isolation import TooComplex
 from .legal_checks import Claim, LegalChecks
@@ -139,10 +139,8 @@ def _check(request: Request, data: dict) -> list[str]:
 async def signed(request: Request, auth: Auth = Depends(form_user("legal")),
                  db: Session = Depends(db_session, scope="function")) -> Response:
     form, data = await read_upload(request)
-    try:
-        annex = db.get(IssuedAnnex, int(str(form.get("annex") or "0")))
-    except ValueError:
-        annex = None
+    aid = parse_id(form.get("annex"))
+    annex = db.get(IssuedAnnex, aid) if aid is not None else None
     if annex is None:
         raise Refused(404, "not_found", "annex")
     problem = check_pdf(data)

@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from ..model.matrix import LANGUAGES
 from .accounts import AccountError, check_password, close_session, open_session, set_password
 from .db import CustomerRow, IssuedAnnex, User, audit
-from .deps import Auth, cookie_name, db_session, form_user, new_login_token, page_user
+from .deps import Auth, RowId, cookie_name, db_session, form_user, new_login_token, page_user
 from .errors import Refused
 from .forms import check_customer, customer_data, known_matrices
 from .generate import known_matrices as matrix_folders
@@ -228,7 +228,7 @@ async def issue(request: Request, cid: str, auth: Auth = Depends(form_user()),
 
 
 @router.get("/annexes/{aid}")
-def annex_page(request: Request, aid: int, auth: Auth = Depends(page_user()),
+def annex_page(request: Request, aid: RowId, auth: Auth = Depends(page_user()),
                db: Session = Depends(db_session, scope="function")) -> Response:
     annex = db.get(IssuedAnnex, aid)
     if annex is None:
@@ -237,7 +237,7 @@ def annex_page(request: Request, aid: int, auth: Auth = Depends(page_user()),
 
 
 @router.get("/annexes/{aid}/{fmt}")
-def annex_file(request: Request, aid: int, fmt: str, auth: Auth = Depends(page_user()),
+def annex_file(request: Request, aid: RowId, fmt: str, auth: Auth = Depends(page_user()),
                db: Session = Depends(db_session, scope="function")) -> Response:
     return issued_file(request, db, auth, aid, fmt)
 

@@ -263,3 +263,97 @@ def test_concurrent_wrong_passwords_are_counted_and_lock_only_that_account(serve
     client = httpx.Client(base_url=server.url, timeout=60)
     r = client.post("/login", data={"csrf": csrf_of(client.get("/login").text), "name": "ada", "password": PASSWORD})
     assert r.status_code == 429  # ada from this address stays locked for the window
+
+
+# --- ids, a locked database, a full disk (item 9) ------------------------------------------------
+
+def assert_headers(r) -> None:
+    assert r.headers["content-security-policy"] and r.headers["x-frame-options"] == "DENY", dict(r.headers)
+
+
+def test_ids_beyond_64_bit_name_nothing(tmp_path):
+    from ..web.conftest import token_for
+    app = make_app(tmp_path)
+    with TestClient(app) as client:
+        api = {"Authorization": f"Bearer {token_for(app, 'sam')}"}
+        for path in ("/api/annexes/9999999999999999999999", "/api/annexes/9999999999999999999999/files/pdf",
+                     "/api/audit?since=99999999999999999999"):
+            r = client.get(path, headers=api if "audit" not in path else {
+                "Authorization": f"Bearer {token_for(app, 'ada')}"})
+            assert r.status_code == 422 and r.json()["errors"], (path, r.text)
+            assert_headers(r)
+        client.csrf = login(client, "leo")
+        for path in ("/annexes/9999999999999999999999", "/annexes/-1/pdf"):
+            r = client.get(path)
+            assert r.status_code == 404, (path, r.status_code)
+            assert_headers(r)
+        r = upload_signed(client, "9999999999999999999999", b"%PDF-1.7\n%%EOF\n")
+        assert r.status_code == 404
+        assert_headers(r)
+
+
+def test_a_locked_database_answers_busy_retry(tmp_path):
+    import sqlite3
+
+    from ..web.conftest import token_for
+    app = make_app(tmp_path, db_wait=0.5)
+    with TestClient(app) as client:
+        token = token_for(app, "sam")
+        page = client.get("/login")
+        holder = sqlite3.connect(tmp_path / "annex.sqlite3", isolation_level=None)
+        holder.execute("BEGIN EXCLUSIVE")  # another writer holds the database
+        try:
+            r = client.post("/login", data={"csrf": csrf_of(page.text), "name": "sam", "password": PASSWORD})
+            assert r.status_code == 503 and r.headers["retry-after"] and "busy" in r.text.lower()
+            assert_headers(r)
+            r = client.post("/api/annexes", headers={"Authorization": f"Bearer {token}"},
+                            json={"matrix": "s3-object-storage", "customer": {"id": "x", "name": "X"}})
+            assert r.status_code == 503 and r.headers["retry-after"] and "busy" in r.json()["error"]
+            assert_headers(r)
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+
+
+@pytest.fixture
+def tiny_disk(tmp_path):
+    """A 1 MiB tmpfs (mounted as root; skipped where mounting is not allowed)."""
+    import subprocess
+    folder = tmp_path / "tiny"
+    folder.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(folder)], capture_output=True).returncode:
+        pytest.skip("cannot mount a tmpfs here (not root)")
+    yield folder
+    subprocess.run(["umount", "-l", str(folder)], check=True)
+
+
+def test_a_full_disk_during_an_upload_is_said_and_leaves_nothing(tmp_path, tiny_disk, monkeypatch):
+    import os
+    import tempfile
+    app = make_app(tmp_path)
+    with TestClient(app) as client:
+        client.csrf = login(client, "leo")
+        aid, _ = issue_for(client)
+        monkeypatch.setattr(tempfile, "tempdir", str(tiny_disk))  # where uploads are spooled
+        r = upload_signed(client, aid, b"%PDF-1.7\n" + os.urandom(3 * 1024 * 1024) + b"\n%%EOF\n")
+        monkeypatch.undo()
+    assert r.status_code == 507 and "disk is full" in r.text, r.text[-800:]
+    assert_headers(r)
+    disk = os.statvfs(tiny_disk)
+    assert disk.f_bfree == disk.f_blocks, "the spooled upload is still on the disk"
+    held = [os.readlink(f"/proc/self/fd/{fd}") for fd in os.listdir("/proc/self/fd") if _readable_link(fd)]
+    assert not [h for h in held if h.startswith(str(tiny_disk))], held
+
+
+def _readable_link(fd: str) -> bool:
+    import os
+    try:
+        os.readlink(f"/proc/self/fd/{fd}")
+        return True
+    except OSError:
+        return False
+
+
+def issue_for(client) -> tuple[str, bytes]:
+    create_customer(client, client.csrf, id="disk-co", name="Disk Co")
+    return issue(client, "disk-co")
