@@ -24,7 +24,7 @@ from .db import AuditEvent, CustomerRow, User, WebSession, audit
 from .deps import Auth, RowId, db_session, form_user, page_user, read_upload
 from .errors import Refused
 from .forms import known_matrices
-from .registry import save_customer
+from .registry import case_twin, save_customer, twin_problem
 from .render import render
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
@@ -146,6 +146,10 @@ def _import(request: Request, db: Session, auth: Auth, data: bytes, suffix: str,
     saved = []
     for i, c in enumerate(good):
         if f"customers[{i}]" in broken or c is None:
+            continue
+        twin = case_twin(db, c.id)
+        if twin is not None:
+            problems.append(f"{name}: {twin_problem(c.id, twin).message}")
             continue
         save_customer(db, c, auth.user.name)
         saved.append(c.id)

@@ -18,7 +18,7 @@ from .deps import Auth, RowId, SinceId, api_user, db_session
 from .errors import ApiError
 from .forms import check_customer, diagnostic_json
 from .pages import MEDIA
-from .registry import history, register, save_customer
+from .registry import case_twin, history, register, save_customer, twin_problem
 
 router = APIRouter(prefix="/api", tags=["annexes"])
 
@@ -63,6 +63,10 @@ def create_annex(body: AnnexRequest, request: Request, auth: Auth = Depends(api_
         raise ApiError(422, "the customer breaks a rule", "correct the fields named in `errors`",
                        [diagnostic_json(d) for d in checked.all])
     customer = checked.customer
+    twin = case_twin(db, customer.id)
+    if twin is not None:
+        raise ApiError(422, "the customer breaks a rule", "correct the fields named in `errors`",
+                       [diagnostic_json(twin_problem(customer.id, twin))])
     lang = body.lang or customer.lang or "fr"
     formats = ("pdf", "docx") if body.format == "all" else (body.format,)
     gen = request.app.state.generator

@@ -18,7 +18,7 @@ from .forms import check_customer, customer_data, known_matrices
 from .generate import known_matrices as matrix_folders
 from .generate import matrix_status
 from .i18n import words
-from .registry import history, register, save_customer, search_customers
+from .registry import case_twin, history, register, save_customer, search_customers, twin_problem
 from .render import render
 
 router = APIRouter(include_in_schema=False)
@@ -162,6 +162,9 @@ def _save_customer(request: Request, auth: Auth, db: Session, values: dict, cid:
         return _form_page(request, values, checked.errors, cid, 400)
     if cid is None and db.get(CustomerRow, checked.customer.id) is not None:
         return _form_page(request, values, {"id": [_taken(checked.customer.id)]}, None, 400)
+    twin = case_twin(db, checked.customer.id) if cid is None else None
+    if twin is not None:
+        return _form_page(request, values, {"id": [twin_problem(checked.customer.id, twin)]}, None, 400)
     save_customer(db, checked.customer, auth.user.name)
     return RedirectResponse(f"/customers/{checked.customer.id}", status_code=303)
 

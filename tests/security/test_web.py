@@ -357,3 +357,32 @@ def _readable_link(fd: str) -> bool:
 def issue_for(client) -> tuple[str, bytes]:
     create_customer(client, client.csrf, id="disk-co", name="Disk Co")
     return issue(client, "disk-co")
+
+
+# --- customer ids differing only by case (item 10) -----------------------------------------------
+
+def test_the_api_refuses_an_id_that_differs_only_by_case(tmp_path):
+    from generator.readers.customers import read_customer_entries
+
+    from ..web.conftest import token_for
+    app = make_app(tmp_path)
+    with TestClient(app) as client:
+        api = {"Authorization": f"Bearer {token_for(app, 'ada')}"}
+        body = {"matrix": "s3-object-storage", "format": "docx",
+                "customer": {"id": "Case-Collide", "name": "Case SA", "lang": "fr", "matrices": ["s3-object-storage"]}}
+        assert client.post("/api/annexes", headers=api, json=body).status_code == 201
+        body["customer"] = {**body["customer"], "id": "case-collide"}
+        r = client.post("/api/annexes", headers=api, json=body)
+        assert r.status_code == 422, r.text
+        assert "differs from `Case-Collide` only by case" in r.json()["errors"][0]["message"]
+        export = tmp_path / "customers.yaml"
+        export.write_bytes(_admin_export(client))
+    entries, _ = read_customer_entries(export)
+    assert [e.customer.id for e in entries if e.customer] == ["Case-Collide"] and not [e for e in entries if e.problems]
+
+
+def _admin_export(client) -> bytes:
+    login(client, "ada")
+    r = client.get("/admin/customers/export.yaml")
+    assert r.status_code == 200
+    return r.content
