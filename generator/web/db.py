@@ -62,6 +62,7 @@ class CustomerRow(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     updated_by: Mapped[str] = mapped_column(String(64))
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")  # +1 on every save
+    __mapper_args__ = {"version_id_col": version}  # every UPDATE checks it (optimistic concurrency)
 
 
 class LoginAttempts(Base):

@@ -12,10 +12,12 @@ from typing import Optional
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
+from pydantic import TypeAdapter, ValidationError
 from sqlalchemy.orm import Session
 
 from ..infra.zipcheck import zip_problem
 from ..model import Customer
+from ..model.customer import Deviation
 from .db import CustomerRow, IssuedAnnex, audit
 from .deps import Auth, db_session, form_user, page_user, parse_id, read_upload
 from .errors import Refused, failure
@@ -27,6 +29,30 @@ from .render import render
 router = APIRouter(prefix="/legal", include_in_schema=False)
 MAX_DOCX_EXPANDED = 64 * 1024 * 1024
 MAX_DOCX_ENTRIES = 1000
+
+
+MAX_PROPOSAL = 512 * 1024  # characters of the proposal the review page sends back
+MAX_PROPOSED = 2_000  # deviations in it (a matrix has at most that many activities)
+_PROPOSAL = TypeAdapter(list[Deviation])
+
+
+def parse_proposal(text: str) -> list[dict]:
+    """The proposal field the review page sent back, as deviations that each name their matrix.
+    It comes from the browser, so it is read as hostile: bounded in size and nesting (pydantic's
+    JSON parser refuses deep nesting), each entry checked against the customer model's
+    `Deviation`, and every problem located (`proposal[3].roles`), answered 400."""
+    if len(text) > MAX_PROPOSAL:
+        raise Refused(400, "bad_request", f"proposal: {len(text):,} characters, over {MAX_PROPOSAL:,}")
+    try:
+        found = _PROPOSAL.validate_json(text)
+    except ValidationError as exc:
+        where = "; ".join(f"proposal{''.join(f'[{p}]' if isinstance(p, int) else f'.{p}' for p in e['loc'])}: "
+                          f"{e['msg']}" for e in exc.errors(include_url=False)[:5])
+        raise Refused(400, "bad_request", f"{where} (upload the reviewed DOCX again)") from None
+    if len(found) > MAX_PROPOSED or any(d.matrix is None for d in found):
+        raise Refused(400, "bad_request", "proposal: each deviation names its matrix, "
+                      f"{MAX_PROPOSED:,} at most (upload the reviewed DOCX again)")
+    return [d.model_dump(mode="json", exclude_none=True) for d in found]
 
 
 def legal_checks(request: Request) -> LegalChecks:
@@ -98,13 +124,8 @@ async def apply_review(request: Request, auth: Auth = Depends(form_user("legal")
     row = db.get(CustomerRow, str(form.get("customer") or ""))
     if row is None:
         raise Refused(404, "not_found", "customer")
-    try:
-        proposals = json.loads(str(form.get("proposal") or "[]"))
-        accepted = {int(str(i)) for i in form.getlist("accept")}
-    except ValueError:
-        raise Refused(400, "bad_request", "proposal") from None
-    if not isinstance(proposals, list) or not all(isinstance(p, dict) and "matrix" in p for p in proposals):
-        raise Refused(400, "bad_request", "proposal")
+    proposals = parse_proposal(str(form.get("proposal") or "[]"))
+    accepted = {int(str(i)) for i in form.getlist("accept") if str(i).isdigit() and len(str(i)) < 8}
     matrices = {str(p["matrix"]) for p in proposals}
     kept = [d for d in row.data.get("deviations", []) if d.get("matrix") not in matrices
             and not (d.get("matrix") is None and len(row.data.get("matrices", [])) <= 1 and matrices)]

@@ -7,10 +7,12 @@ from typing import Optional
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 from starlette.concurrency import run_in_threadpool
 
 from ..model.matrix import LANGUAGES
 from .accounts import AccountError, check_password, close_session, open_session, set_password
+from .conflicts import conflict_of
 from .db import CustomerRow, IssuedAnnex, User, audit
 from .deps import Auth, RowId, cookie_name, db_session, form_user, new_login_token, page_user
 from .errors import Refused
@@ -108,8 +110,9 @@ def _parties(request: Request) -> list[str]:
     return found or ["customer", "provider"]
 
 
-def _form_page(request: Request, values: dict, errors: dict, existing: Optional[str], status: int = 200) -> Response:
-    return render(request, "customer_form.html", status, values=values, errors=errors, existing=existing,
+def _form_page(request: Request, values: dict, errors: dict, existing: Optional[str], status: int = 200,
+               **extra) -> Response:
+    return render(request, "customer_form.html", status, values=values, errors=errors, existing=existing, **extra,
                   parties=_parties(request), languages=LANGUAGES,
                   matrices=[m for m, _ in matrix_folders(request.app.state.settings.data_dir)])
 
@@ -129,7 +132,7 @@ def new_customer(request: Request, auth: Auth = Depends(page_user())) -> Respons
 def edit_customer(request: Request, cid: str, auth: Auth = Depends(page_user()),
                   db: Session = Depends(db_session, scope="function")) -> Response:
     row = _customer(db, cid)
-    return _form_page(request, _values_of(row.data), {}, cid)
+    return _form_page(request, {**_values_of(row.data), "version": row.version}, {}, cid)
 
 
 def _values_of(data: dict) -> dict:
@@ -149,8 +152,12 @@ async def save_customer_form(request: Request, cid: Optional[str] = None, auth: 
                              db: Session = Depends(db_session, scope="function")) -> Response:
     values = form_values(await request.form())
     if cid is not None:
-        _customer(db, cid)
+        row = _customer(db, cid)
         values["id"] = cid  # the id names the customer's folder and register: it does not change
+        conflict = conflict_of(row, values, _values_of(row.data))
+        if conflict is not None:  # saved by someone else since this form was opened
+            return _form_page(request, {**values, "version": row.version}, {}, cid, 409, conflict=conflict,
+                              saved_by=row.updated_by)
     return await run_in_threadpool(_save_customer, request, auth, db, values, cid)
 
 
@@ -166,6 +173,11 @@ def _save_customer(request: Request, auth: Auth, db: Session, values: dict, cid:
     if twin is not None:
         return _form_page(request, values, {"id": [twin_problem(checked.customer.id, twin)]}, None, 400)
     save_customer(db, checked.customer, auth.user.name)
+    try:
+        db.flush()  # the UPDATE checks the version too: a save that raced this one wins, this one is told
+    except StaleDataError:
+        db.rollback()
+        return _form_page(request, values, {}, cid, 409, conflict=[], saved_by="")
     return RedirectResponse(f"/customers/{checked.customer.id}", status_code=303)
 
 

@@ -386,3 +386,48 @@ def _admin_export(client) -> bytes:
     r = client.get("/admin/customers/export.yaml")
     assert r.status_code == 200
     return r.content
+
+
+# --- two admins editing one customer (item 11) ---------------------------------------------------
+
+def test_a_later_form_on_an_older_version_is_refused_showing_both_values(tmp_path):
+    app = make_app(tmp_path)
+    with TestClient(app) as first, TestClient(app) as second:
+        first.csrf, second.csrf = login(first, "ada"), login(second, "ada")
+        create_customer(first, first.csrf)
+        opened = [c.get("/customers/acme/edit").text for c in (first, second)]
+        versions = [re.search(r'name="version" value="(\d+)"', page).group(1) for page in opened]
+        assert versions[0] == versions[1]
+        r = first.post("/customers/acme/edit", data={"csrf": first.csrf, **SAMPLE, "name": "ACME Group",
+                                                       "version": versions[0]}, follow_redirects=False)
+        assert r.status_code == 303
+        r = second.post("/customers/acme/edit", data={"csrf": second.csrf, **SAMPLE, "contract": "CT-9",
+                                                        "version": versions[1]}, follow_redirects=False)
+        assert r.status_code == 409
+        rows = re.findall(r"<tr><th scope=\"row\">(\w+)</th><td>([^<]*)</td><td>([^<]*)</td></tr>", r.text)
+        assert ("name", "ACME Group", "ACME SA") in rows and ("contract", "CT-1", "CT-9") in rows, rows
+        assert "ACME Group" in first.get("/customers/acme").text  # the earlier save stands
+        again = re.search(r'name="version" value="(\d+)"', r.text).group(1)  # the 409 form offers the new version
+        r = second.post("/customers/acme/edit", data={"csrf": second.csrf, **SAMPLE, "contract": "CT-9",
+                                                        "version": again}, follow_redirects=False)
+        assert r.status_code == 303 and "CT-9" in second.get("/customers/acme").text
+
+
+# --- a forged proposal sent back by the review page (item 7, the web's part) ---------------------
+
+@pytest.mark.parametrize("forged, said", [
+    ("[" * 100_000 + "]" * 100_000, "proposal"),  # nesting that would overflow a recursive parser
+    ('[{"activity": "x", "roles": {"customer": ["A"]}, "reason": "r", "matrix": "s3-object-storage"}]',
+     "proposal[0].roles.customer"),
+    ('[{"activity": "x", "roles": {}, "reason": "r"}]', "names its matrix"),
+    ("not json at all", "proposal: Invalid JSON"),
+])
+def test_a_forged_proposal_is_refused_with_a_located_message(tmp_path, forged, said):
+    app = make_app(tmp_path)
+    with TestClient(app) as client:
+        client.csrf = login(client, "leo")
+        create_customer(client, client.csrf)
+        r = client.post("/legal/review/apply", data={"csrf": client.csrf, "customer": "acme", "proposal": forged,
+                                                     "accept": "0"})
+    assert r.status_code == 400 and said in r.text, r.text[-800:]
+    assert_headers(r)

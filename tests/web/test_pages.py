@@ -70,8 +70,9 @@ def test_edit_keeps_the_id_and_shows_deviations_back(client):
     create_customer(client, csrf, deviations=dev)
     page = client.get("/customers/acme/edit").text
     assert "assurer-sauvegarde-donnees" in page and 'name="id"' not in page
-    r = client.post("/customers/acme/edit", data={"csrf": csrf, **SAMPLE, "id": "other", "name": "ACME Group"},
-                    follow_redirects=False)
+    version = re.search(r'name="version" value="(\d+)"', page).group(1)
+    r = client.post("/customers/acme/edit", data={"csrf": csrf, **SAMPLE, "id": "other", "name": "ACME Group",
+                                                  "version": version}, follow_redirects=False)
     assert r.headers["location"] == "/customers/acme"
     assert "ACME Group" in client.get("/customers/acme").text
 
