@@ -18,7 +18,11 @@ import typer
 
 from .infra.diagnostics import Diagnostic, InputError, printable
 
+# Plain (click) help: typer's rich help panel prints a value type after every option, flags
+# included (`--draft <bool>`), as if a flag took a value; the plain one leaves flags bare.
+PLAIN_HELP = None
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  rich_markup_mode=PLAIN_HELP,
                   help="Contract annexes (PDF, DOCX) from RACI responsibility matrices.")
 DB_HELP = "SQLAlchemy URL (default: ANNEX_DB, else SQLite in the data folder)"
 
@@ -322,7 +326,7 @@ def serve(
                 log_level=os.environ.get("ANNEX_LOG_LEVEL", "warning"))
 
 
-user_app = typer.Typer(help="Users of the web service.", no_args_is_help=True)
+user_app = typer.Typer(help="Users of the web service.", no_args_is_help=True, rich_markup_mode=PLAIN_HELP)
 app.add_typer(user_app, name="user")
 
 
@@ -350,7 +354,7 @@ def user_add(
     typer.echo(f"user {name} added with role {role}", err=True)
 
 
-token_app = typer.Typer(help="API tokens of the web service.", no_args_is_help=True)
+token_app = typer.Typer(help="API tokens of the web service.", no_args_is_help=True, rich_markup_mode=PLAIN_HELP)
 app.add_typer(token_app, name="token")
 
 
