@@ -51,7 +51,6 @@ MAX_DOCX_EXPANDED = 64 * 1024 * 1024  # all its parts once expanded (fonts and i
 MAX_DOCX_ENTRIES = 2_000  # parts in the package
 MAX_DOCX_XML_BYTES = 32 * 1024 * 1024  # its XML parts once expanded (IaaS: 340 KiB)
 MAX_DOCX_ELEMENTS = 500_000  # XML elements in all parts (~150 bytes of memory each once parsed)
-MAX_DOCX_NESTING = 64  # elements inside one another (IaaS: 11)
 MAX_DOCX_PARAGRAPHS = 50_000
 MAX_DOCX_ROWS = 10_000  # table rows: a 1,000-activity matrix and its deviations table need ~2,100
 MAX_DOCX_REVISIONS = 20_000  # tracked changes (insertions, deletions, moves, format changes)

@@ -52,8 +52,7 @@ def swap_attachment(data: bytes, replacement: bytes) -> bytes:
     old = spec["/EF"]["/F"].get_object()
     digest = hashlib.sha256(replacement).hexdigest()
     stream = generic.StreamObject({generic.NameObject("/Type"): generic.NameObject("/EmbeddedFile"),
-                                   generic.NameObject("/Subtype"): old.get("/Subtype", generic.NameObject("/application#2Fjson"))},
-                                  stream_data=replacement)
+                                   generic.NameObject("/Subtype"): old["/Subtype"]}, stream_data=replacement)
     stream.compress()
     spec["/EF"] = generic.DictionaryObject({generic.NameObject("/F"): writer.add_object(stream),
                                             generic.NameObject("/UF"): writer.add_object(stream)})
