@@ -16,8 +16,7 @@ from ..infra.atomic import write_atomic
 from ..infra.diagnostics import InputError, error
 from ..manifest import Entry, sha256_file
 from ..model import Customer, Matrix
-from .command import notice_name
-from .compare import compare
+from .compare import compare, notice_name
 from .render import make_notice
 from .sources import load_side
 
