@@ -25,8 +25,10 @@ CHECK_SECONDS = 5  # the served checks' time limit: far above a real review DOCX
 def ca(tmp_path_factory):
     folder = tmp_path_factory.mktemp("pki")
     root, other = pki.make_root(), pki.make_root("Someone Else's Root", key_no=5)
+    provider = pki.issue(root, "Julien Moreau", 1)
     return {"root": pki.write_pem(folder / "root.pem", root),
-            "provider": pki.write_p12(folder / "provider.p12", pki.issue(root, "Julien Moreau", 1), root),
+            "provider": pki.write_p12(folder / "provider.p12", provider, root),
+            "provider_cert": pki.write_pem(folder / "provider.pem", provider),
             "customer": pki.write_p12(folder / "customer.p12", pki.issue(root, "Claire Martin", 2), root),
             "stranger": pki.write_p12(folder / "stranger.p12", pki.issue(other, "Mallory", 4), other)}
 
@@ -96,6 +98,18 @@ def test_a_signer_outside_the_trusted_roots_is_refused_as_untrusted(legal_web, c
     assert [f for f in failed if f.startswith("trust")] and "Mallory" in " ".join(failed), failed
     assert not [f for f in failed if f.startswith(("fingerprint", "signed byte ranges", "current"))], failed
 
+
+
+def test_the_providers_own_certificate_is_trusted_without_a_root(tmp_path, ca):
+    app = make_app(tmp_path, provider_certs=(ca["provider_cert"],))
+    with TestClient(app) as client:
+        client.csrf = login(client, "leo")
+        create_customer(client, client.csrf, id="web-only", name="Web Only SA")
+        aid, pdf = issue(client, "web-only")
+        r = upload_signed(client, aid, sign(sign(pdf, ca["provider"], "provider"), ca["customer"], "customer"))
+    failed = failed_checks(r.text)
+    assert r.status_code == 400 and [f for f in failed if f.startswith("trust")], failed
+    assert "Claire Martin" in " ".join(failed) and "Julien Moreau" not in " ".join(failed), failed
 
 
 # --- CPU-bound checks off the event loop, in a limited process (item 2) -------------------------
