@@ -19,7 +19,7 @@ from ..versions.command import notice_name
 from ..versions.compare import compare
 from ..versions.render import make_notice
 from ..versions.sources import Side, annex_pdf_side, load_side
-from .job import bug_line, one_line
+from .failures import bug_line, one_line
 from .sinks import Sink
 from .task import Task
 
