@@ -111,7 +111,7 @@ def _write(task: Task, annex: Annex, fmt: str, before: Optional[Entry], sink: Si
         return
     try:
         data = renderer(fmt)(annex)
-        sink.put(rel, data)
+        sink.put(rel, data, annex.stamp.fingerprint)
         if fmt == "pdf" and task.preview:
             from .preview import page_images
             outcome.pages = [sink.put(f"{rel}.page{i}.png", png) for i, png in enumerate(page_images(data))]

@@ -42,33 +42,19 @@ def load_side(ref: str, *, lang: Optional[str], data_dir: Path) -> Side:
 
 def read_annex_pdf(path: Path) -> Side:
     """The matrix and customer an annex PDF was made from, out of its embedded data."""
-    if not path.is_file():
-        raise InputError([error(path, "no such file", hint="check the path")], unreadable=True)
-    if path.stat().st_size > MAX_PDF:
-        raise InputError([error(path, f"is over {MAX_PDF:,} bytes, too large for an annex",
-                                hint="give the annex PDF annex wrote")], unreadable=True)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InputError([error(path, f"cannot be read: {exc.strerror or exc}")], unreadable=True) from None
-    return annex_pdf_side(data, str(path))
-
-
-def annex_pdf_side(data: bytes, label: str) -> Side:
-    """The side an annex PDF's bytes stand for (`label` names it in messages)."""
-    import io
-
     from pypdf import PdfReader
     from pypdf.errors import PyPdfError
 
     from ..writers.pdf import ATTACHMENT_NAME
 
     def refuse(message: str, hint: str) -> InputError:
-        return InputError([error(label, message, hint=hint)], unreadable=True)
-    if len(data) > MAX_PDF:
+        return InputError([error(path, message, hint=hint)], unreadable=True)
+    if not path.is_file():
+        raise refuse("no such file", "check the path")
+    if path.stat().st_size > MAX_PDF:
         raise refuse(f"is over {MAX_PDF:,} bytes, too large for an annex", "give the annex PDF annex wrote")
     try:
-        found = PdfReader(io.BytesIO(data)).attachments.get(ATTACHMENT_NAME)
+        found = PdfReader(path).attachments.get(ATTACHMENT_NAME)
     except (PyPdfError, OSError, ValueError, KeyError, TypeError) as exc:
         raise refuse(f"cannot be read as a PDF: {exc}", "give an annex PDF made by `annex build`") from None
     if not found:
@@ -85,4 +71,4 @@ def annex_pdf_side(data: bytes, label: str) -> Side:
     except (ValueError, KeyError, TypeError, ValidationError) as exc:
         raise refuse(f"`{ATTACHMENT_NAME}` is not annex data this version can read: "
                      f"{str(exc).splitlines()[0]}", "rebuild the annex, or give the matrix YAML file") from None
-    return Side(matrix, label, customer, deviations, hashlib.sha256(raw).hexdigest())
+    return Side(matrix, str(path), customer, deviations, hashlib.sha256(raw).hexdigest())
