@@ -25,7 +25,7 @@ from pyhanko.pdf_utils import generic
 
 from ..infra.diagnostics import InputError, error
 from ..model.limits import MAX_EMBEDDED_BYTES, MAX_JSON_NESTING
-from .pdf_file import Reader, read_pdf
+from .pdf_file import Reader, open_pdf, read_pdf
 
 ATTACHMENT = "annex-data.json"  # writers/pdf.py ATTACHMENT_NAME (not imported: that loads WeasyPrint)
 HINT = "give an annex PDF made by `annex build` (or signed with `annex sign`), as it was sent"
@@ -50,6 +50,11 @@ def read_annex_data(path: Path) -> tuple[bytes, Reader, AnnexData]:
     """An annex PDF file (bounded), its reader and its data; InputError as `annex_data`."""
     data, reader = read_pdf(path)
     return data, reader, annex_data(reader, path)
+
+
+def embedded_data(data: bytes, where: str) -> AnnexData:
+    """The data of a PDF held in memory (an upload named `where` in messages)."""
+    return annex_data(open_pdf(data, where), where)
 
 
 def annex_data(reader: Reader, where: str | Path) -> AnnexData:

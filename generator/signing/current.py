@@ -39,7 +39,7 @@ def check_current(report, payload: dict, data_dir: Path, customers: Optional[Cal
     `customers(id)` finds the customer (the web's register), by default the data folder's files."""
     from ..annex import build_annex
     from ..brand import load_brand
-    from ..commands.build import load_checked_matrix, resolve_matrix
+    from ..catalog import load_checked_matrix, resolve_matrix
     m = payload["matrix"]
     problem: Optional[str] = None
     try:

@@ -12,9 +12,11 @@ from typing import Optional
 
 from pydantic import ValidationError
 
-from ..commands.build import resolve_matrix
+from ..catalog import resolve_matrix
 from ..infra.diagnostics import InputError, error, printable
+from ..infra.yamlsource import read_bytes
 from ..model import Customer, Deviation, Matrix
+from ..model.limits import MAX_PDF_BYTES
 from ..readers.matrix_yaml import read_matrix
 
 
@@ -37,14 +39,19 @@ def load_side(ref: str, *, lang: Optional[str], data_dir: Path) -> Side:
 
 
 def read_annex_pdf(path: Path) -> Side:
-    """The matrix and customer an annex PDF was made from: its embedded data as the annex was
-    built and signed (readers/annex_pdf.py), refused when it does not hash to the fingerprint
-    the annex carries."""
-    from ..readers.annex_pdf import ATTACHMENT, read_annex_data
-    _, _, embedded = read_annex_data(path)
+    """The matrix and customer an annex PDF file was made from (read as every input is)."""
+    return annex_pdf_side(read_bytes(path, max_bytes=MAX_PDF_BYTES, what="PDF file"), str(path))
+
+
+def annex_pdf_side(data: bytes, label: str) -> Side:
+    """The side an annex PDF's bytes stand for (`label` names it in messages): its embedded
+    data as the annex was built and signed (readers/annex_pdf.py), refused when it does not
+    hash to the fingerprint the annex carries."""
+    from ..readers.annex_pdf import ATTACHMENT, embedded_data
+    embedded = embedded_data(data, label)
     hint = "give the annex PDF as annex built or signed it, or the matrix YAML file"
     if not embedded.in_metadata:
-        raise InputError([error(path, f"`{ATTACHMENT}` does not hash to the fingerprint in the annex's metadata "
+        raise InputError([error(label, f"`{ATTACHMENT}` does not hash to the fingerprint in the annex's metadata "
                                       f"(SHA-256 {embedded.fingerprint[:12]})", hint=hint)])
     payload = embedded.payload
     try:
@@ -54,7 +61,7 @@ def read_annex_pdf(path: Path) -> Side:
             customer = Customer.model_validate({**payload["customer"], "deviations": payload.get("deviations", [])})
         deviations = tuple(Deviation.model_validate(d) for d in payload.get("deviations", []))
     except ValidationError as exc:
-        raise InputError([error(path, f"`{ATTACHMENT}` is not annex data this version can read: "
+        raise InputError([error(label, f"`{ATTACHMENT}` is not annex data this version can read: "
                                       f"{printable(str(exc).splitlines()[0], 200)}", hint=hint)],
                          unreadable=True) from None
-    return Side(matrix, str(path), customer, deviations, embedded.fingerprint)
+    return Side(matrix, label, customer, deviations, embedded.fingerprint)
