@@ -17,10 +17,11 @@ from ..annex import Annex, Stamp, build_annex
 from ..brand import Brand
 from ..infra.diagnostics import InputError, error
 from ..infra.fingerprint import canonical_json
+from ..writers.annex_data import NOTICE_ATTACHMENT_NAME as ATTACHMENT_NAME
+from ..writers.annex_data import RELATIONSHIP
 from .render import Notice
 
 TEMPLATE = "notice.html.j2"
-ATTACHMENT_NAME = "annex-notice.json"
 
 
 def notice_annex(notice: Notice, brand: Brand) -> Annex:
@@ -54,7 +55,7 @@ def render_pdf(notice: Notice, brand: Brand) -> bytes:
     annex = notice_annex(notice, brand)
     fetcher = pdf.BrandFetcher(brand)
     day = dt.datetime.combine(notice.effective_date, dt.time(), tzinfo=dt.UTC)
-    attachment = Attachment(string=canonical_json(notice.payload()), name=ATTACHMENT_NAME, relationship="Data",
+    attachment = Attachment(string=canonical_json(notice.payload()), name=ATTACHMENT_NAME, relationship=RELATIONSHIP,
                             description=f"Canonical JSON of the change notice (SHA-256 {notice.fingerprint})",
                             created=day, modified=day, url_fetcher=fetcher)
     options = {"pdf_variant": pdf.PDF_VARIANT, "uncompressed_pdf": False}

@@ -31,10 +31,10 @@ from ..infra.diagnostics import InputError, error
 from ..signing import fields as signature_fields
 from . import html as html_writer
 from . import pdf_pages
+from .annex_data import ATTACHMENT_NAME, RELATIONSHIP
 
 PDF_VARIANT = "pdf/a-3a"
 STYLESHEET = "annex.css"
-ATTACHMENT_NAME = "annex-data.json"
 MIME = {".css": "text/css", ".svg": "image/svg+xml", ".png": "image/png", ".jpg": "image/jpeg",
         ".jpeg": "image/jpeg", ".ttf": "font/ttf", ".otf": "font/otf", ".woff": "font/woff",
         ".woff2": "font/woff2", ".json": "application/json"}
@@ -151,7 +151,7 @@ def render(annex: Annex, *, reuse: bool = True) -> bytes:
     brand = annex.brand
     fetcher = BrandFetcher(brand)
     day = dt.datetime.combine(annex.stamp.effective_date, dt.time(), tzinfo=dt.UTC)
-    attachment = Attachment(string=annex.embedded_json(), name=ATTACHMENT_NAME, relationship="Data",
+    attachment = Attachment(string=annex.embedded_json(), name=ATTACHMENT_NAME, relationship=RELATIONSHIP,
                             description="Canonical JSON of the matrix, customer context and deviations "
                                         f"(SHA-256 {annex.stamp.fingerprint})", created=day, modified=day,
                             url_fetcher=fetcher)
