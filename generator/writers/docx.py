@@ -29,6 +29,7 @@ from ..brand import Brand
 from ..infra.diagnostics import InputError, error
 from ..infra.zipcheck import zip_problem
 from ..model import CALLOUT_KINDS, ListBlock, RoleCell, spans
+from . import docx_package
 from . import docx_xml as xml
 
 REFERENCE = "annex.docx"
@@ -270,10 +271,8 @@ class Writer:
         self.table(rows, [2721, CONTENT_WIDTH - 2721], first_row=False, banded=False)
 
     def saved(self) -> bytes:
-        """The document's bytes, the same for the same content (docx_xml.deterministic_zip)."""
-        out = io.BytesIO()
-        self.doc.save(out)
-        return xml.deterministic_zip(out.getvalue())
+        """The document's bytes, the same for the same content (docx_package.save)."""
+        return docx_package.save(self.doc)
 
     # -- the annex --
     def write(self) -> bytes:
@@ -298,10 +297,11 @@ class Writer:
 
     def embed_fonts(self) -> None:
         """The brand's font inside the DOCX, so that no machine draws it in another font."""
-        printed: set[int] = set()
-        for part in (self.doc.element, self.doc.sections[0].header._element, self.doc.sections[0].footer._element):
-            for text in part.itertext():
-                printed.update(map(ord, text))
+        section = self.doc.sections[0]
+        # every text node in one XPath per part (lxml's itertext asks python-docx's `text` of
+        # each paragraph and run, an XPath search each)
+        printed = set(map(ord, "".join(chain.from_iterable(
+            part.xpath("//text()") for part in (self.doc.element, section.header._element, section.footer._element)))))
         extra = frozenset(p for p in printed if p not in EDITING_REPERTOIRE and p in fontcoverage.covered(self.a.brand))
         family, faces = brand_fonts(self.a.brand, extra)
         if faces:

@@ -2,15 +2,13 @@
 
 Repeat header rows, rows that never split, shading, fields (PAGE, NUMPAGES), document
 language, tracked changes (w:ins / w:del) and their protection, custom properties, embedded
-fonts, and a deterministic zip (fixed entry dates and order) so the same inputs give the same bytes.
+fonts. The package itself (the zip) is docx_package.py's.
 """
 from __future__ import annotations
 
 import hashlib
-import io
 import re
 import uuid
-import zipfile
 from dataclasses import dataclass, field
 from typing import Any
 from xml.sax.saxutils import escape
@@ -24,24 +22,6 @@ from docx.oxml.ns import nsdecls, qn
 from docx.oxml.xmlchemy import BaseOxmlElement
 from docx.text.paragraph import Paragraph
 from lxml import etree
-
-ZIP_DATE = (1980, 1, 1, 0, 0, 0)
-
-
-def deterministic_zip(data: bytes) -> bytes:
-    """Re-pack a DOCX with fixed entry dates and a fixed entry order."""
-    src = zipfile.ZipFile(io.BytesIO(data))
-    names = src.namelist()
-    first = [n for n in ("[Content_Types].xml", "_rels/.rels") if n in names]
-    order = first + sorted(n for n in names if n not in first)
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for name in order:
-            info = zipfile.ZipInfo(name, date_time=ZIP_DATE)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
-            dst.writestr(info, src.read(name))
-    return out.getvalue()
 
 
 def add_field(paragraph: Paragraph, instruction: str, placeholder: str = "1") -> None:
