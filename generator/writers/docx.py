@@ -31,7 +31,7 @@ from ..brand import Brand
 from ..infra.diagnostics import InputError, error
 from ..infra.zipcheck import zip_problem
 from ..model import CALLOUT_KINDS, ListBlock, RoleCell, spans
-from . import docx_package
+from . import docx_package, docx_properties
 from . import docx_xml as xml
 
 REFERENCE = "annex.docx"
@@ -464,9 +464,9 @@ class Writer:
         core.created = day
         core.modified = day
         core.revision = 1
-        xml.set_custom_properties(self.doc, {"AnnexMatrixId": a.matrix.id, "AnnexMatrixVersion": a.stamp.version,
-                                             "AnnexLanguage": a.lang, "AnnexFingerprint": a.stamp.fingerprint,
-                                             "AnnexCustomer": a.customer.id if a.customer else ""})
+        docx_properties.write(self.doc, docx_properties.Identity(a.matrix.id, a.stamp.version, a.lang,
+                                                                 a.customer.id if a.customer else "",
+                                                                 a.stamp.fingerprint))
 
 
 def render(annex: Annex) -> bytes:
