@@ -10,6 +10,7 @@ program absent) raises `Unavailable`, and its row reads "n/a".
 from __future__ import annotations
 
 import copy
+import cProfile
 import os
 import resource
 import sys
@@ -42,6 +43,7 @@ class Scenario:
 
 
 SCENARIOS: dict[str, Scenario] = {}
+profiler: cProfile.Profile | None = None  # bench/run.py --profile: the measured runs of `timed`, profiled
 PLAIN = "weasyprint-plain"  # the engines table's unit
 
 
@@ -62,16 +64,21 @@ def _children_cpu() -> float:
 def timed(fn: Callable[[], object], repeat: int, *, children: bool = False) -> tuple[list[float], list[float]]:
     """Wall and CPU seconds of `repeat` runs, after two warm-up runs (imports, caches, fonts;
     a matrix part's pages are kept when it comes back); with `children`, the CPU seconds are
-    those of the child processes `fn` waited for (a converter it runs)."""
+    those of the child processes `fn` waited for (a converter it runs). The measured runs alone
+    go through `profiler` when one is set."""
     clock = _children_cpu if children else time.process_time
     fn()
     fn()
     wall, cpu = [], []
+    if profiler:
+        profiler.enable()
     for _ in range(repeat):
         start, start_cpu = time.perf_counter(), clock()
         fn()
         wall.append(time.perf_counter() - start)
         cpu.append(clock() - start_cpu)
+    if profiler:
+        profiler.disable()
     return wall, cpu
 
 

@@ -3,6 +3,7 @@
     python bench/run.py                 # everything (1,000-customer batch included: minutes)
     python bench/run.py --quick         # fewer repeats, 20 and 100 customers
     python bench/run.py --scenario docx --repeat 20      # one scenario, its figures as JSON
+    python bench/run.py --scenario docx --profile 15     # ... under cProfile: its 15 costliest functions
     python bench/run.py --only docx,batch-marginal       # some rows of the report
     python bench/run.py --queue         # the queue scenario (starts Redis, S3 and workers)
 
@@ -19,8 +20,10 @@ here, never in a timed test.
 from __future__ import annotations
 
 import argparse
+import cProfile
 import json
 import os
+import pstats
 import resource
 import statistics
 import subprocess
@@ -29,17 +32,22 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import lib  # noqa: E402
 import scenarios  # noqa: E402
 from lib import PLAIN, ROOT, SCENARIOS, Unavailable, make_customers  # noqa: E402, F401  (scale_out imports make_customers from here)
 
 
-def child(name: str, repeat: int) -> dict:
-    """`--scenario NAME`: run one timed scenario in this process."""
+def child(name: str, repeat: int, profile: int = 0) -> dict:
+    """`--scenario NAME`: run one timed scenario in this process; with `profile`, its measured
+    runs under cProfile, their `profile` costliest functions (own time) printed to stderr."""
     s = SCENARIOS[name]
+    lib.profiler = cProfile.Profile() if profile else None
     try:
         times, cpu = s.run(repeat)
     except Unavailable as exc:
         return {"name": name, "unavailable": str(exc)}
+    if lib.profiler:
+        pstats.Stats(lib.profiler, stream=sys.stderr).sort_stats("tottime").print_stats(profile)
     # LibreOffice runs as a child process: its peak counts, not this one's
     who = resource.RUSAGE_CHILDREN if name == "libreoffice" else resource.RUSAGE_SELF
     return {"name": name, "times": times, "cpu": cpu, "peak_mb": resource.getrusage(who).ru_maxrss / 1024}
@@ -87,6 +95,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--scenario", help="run one timed scenario here and print its figures as JSON")
     ap.add_argument("--repeat", type=int, default=0)
+    ap.add_argument("--profile", type=int, default=0, metavar="N",
+                    help="with --scenario: profile it, print its N costliest functions to stderr")
     ap.add_argument("--quick", action="store_true", help="fewer repeats, smaller batches")
     ap.add_argument("--sizes", default="", help="batch sizes, e.g. 100,1000")
     ap.add_argument("--marginal", default="", help="batch-marginal sizes: SMALL,LARGE customers, e.g. 20,100")
@@ -98,7 +108,7 @@ def main() -> None:
     args = ap.parse_args()
     scenarios.load()
     if args.scenario:
-        print(json.dumps(child(args.scenario, args.repeat or 10)))
+        print(json.dumps(child(args.scenario, args.repeat or 10, args.profile)))
         return
     args.repeat = args.repeat or (5 if args.quick else 20)
     args.sizes = [int(s) for s in (args.sizes or ("20,100" if args.quick else "100,1000")).split(",")]
