@@ -16,7 +16,7 @@ import dataclasses
 from ..annex import Annex, Stamp, build_annex
 from ..brand import Brand
 from ..infra.fingerprint import canonical_json
-from ..writers.annex_data import NOTICE_ATTACHMENT_NAME
+from ..model.annex_data import NOTICE_ATTACHMENT_NAME
 from .render import Notice
 
 TEMPLATE = "notice.html.j2"

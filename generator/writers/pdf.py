@@ -29,10 +29,10 @@ from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherRespons
 from ..annex import Annex
 from ..brand import Brand
 from ..infra.diagnostics import InputError, error
+from ..model.annex_data import ATTACHMENT_NAME, RELATIONSHIP
 from ..signing import fields as signature_fields
 from . import html as html_writer
 from . import pdf_pages
-from .annex_data import ATTACHMENT_NAME, RELATIONSHIP
 
 PDF_VARIANT = "pdf/a-3a"
 OPTIONS = MappingProxyType({"pdf_variant": PDF_VARIANT, "uncompressed_pdf": False})  # layout and writing alike
