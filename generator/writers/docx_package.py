@@ -110,8 +110,3 @@ def save(document: DocxDocument) -> bytes:
     blobs, binary = members(document)
     return zip_members(blobs, reuse=binary)
 
-
-def deterministic_zip(data: bytes) -> bytes:
-    """Re-pack a zipped package with fixed entry dates and a fixed entry order."""
-    src = zipfile.ZipFile(io.BytesIO(data))
-    return zip_members({name: src.read(name) for name in src.namelist()})
