@@ -71,7 +71,8 @@ def batches(args) -> list[dict]:
             try:
                 rows.append(batch(n, args.jobs, engine))
             except Unavailable as exc:
-                rows.append({"name": f"batch-{n}-{engine}", "text": f"batch-{n}-{engine:<13} n/a: {exc}"})
+                name = f"batch-{n}-{engine}"
+                rows.append({"name": name, "text": f"{name:<24} n/a: {exc}"})
     return rows
 
 
