@@ -17,6 +17,7 @@ import yaml
 
 from ..annex import build_annex, deviations_for
 from ..brand import load_brand
+from ..catalog import load_checked_matrix, resolve_matrix
 from ..infra.atomic import write_atomic
 from ..infra.diagnostics import Diagnostic, InputError, Location, error, warning
 from ..model import Customer, Matrix, parse_roles
@@ -25,7 +26,6 @@ from ..readers.review_docx import RowRead, open_docx, read_review
 from ..rules import check_roles, legend_letters
 from ..writers.docx_properties import Identity
 from ..writers.docx_properties import read as identity
-from .build import load_checked_matrix, resolve_matrix
 
 
 @dataclass
