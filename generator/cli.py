@@ -145,21 +145,21 @@ def build(
 ) -> None:
     """Build one annex as PDF and/or DOCX."""
     from .brand import load_brand
+    from .catalog import load_checked_matrix, resolve_matrix
     from .commands.build import build as build_files
-    from .commands.build import load_checked_matrix, resolve_matrix
     from .readers.customers import pick_customer
     try:
         signer = _signer(sign_p12, passphrase_file)
         cust = pick_customer(customer)[0] if customer else None
         path = resolve_matrix(matrix, lang=lang or (cust.lang if cust else None), data_dir=data, allow_path=True)
         m = load_checked_matrix(path)
-        written = build_files(m, cust, load_brand(templates), formats_of(fmt), out, draft=draft, review=review)
+        written = build_files(m, cust, load_brand(templates), formats_of(fmt), out, draft=draft, review=review,
+                              signer=signer)
         for w in written:
-            typer.echo(f"wrote {printable(w.path)} ({w.size:,} bytes, fingerprint {w.annex.stamp.short})")
-            if signer is not None and w.fmt == "pdf":
-                from .signing.batch import ensure_signed
-                signed, made = ensure_signed(w.path, signer)
-                typer.echo(f"{'signed' if made else 'kept (already signs these bytes)'} {printable(signed)}")
+            if w.what == "wrote":
+                typer.echo(f"wrote {printable(w.path)} ({w.size:,} bytes, fingerprint {w.fingerprint[:12]})")
+            else:
+                typer.echo(f"{w.what} {printable(w.path)}")
     except InputError as exc:
         fail(exc)
 

@@ -37,7 +37,7 @@ def check_current(report, payload: dict, data_dir: Path) -> None:
     `payload` is the embedded data as readers/annex_pdf.py checked it (`matrix` names it)."""
     from ..annex import build_annex
     from ..brand import load_brand
-    from ..commands.build import load_checked_matrix, resolve_matrix
+    from ..catalog import load_checked_matrix, resolve_matrix
     m = payload["matrix"]
     problem: Optional[str] = None
     try:

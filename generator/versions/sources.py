@@ -12,7 +12,7 @@ from typing import Optional
 
 from pydantic import ValidationError
 
-from ..commands.build import resolve_matrix
+from ..catalog import resolve_matrix
 from ..infra.diagnostics import InputError, error, printable
 from ..infra.yamlsource import read_bytes
 from ..model import Customer, Deviation, Matrix
