@@ -42,4 +42,5 @@ def build(matrix: Matrix, customer: Optional[Customer], brand: Brand, formats: l
             name, signed, made = ensure_signed(sink, w.rel, signer)
             written.append(Written(sink.path(name), "pdf", len(signed), w.fingerprint,
                                    "signed" if made else "kept (already signs these bytes)"))
+    sink.flush()  # on disk before the command says so
     return written

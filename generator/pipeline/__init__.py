@@ -13,6 +13,7 @@ end (`annex build`, `annex batch`, the web service, a queue worker) makes annexe
     job       `run_task(task) -> Outcome`: THE job function (skip unchanged, build, render,
               put, change notices; failures as `failed` entries, never raised);
               `produce(tasks, sink, runner=, signer=)`, `plan(...)` from customer entries to tasks
+    failures  how a failure is told: `one_line`, `internal_error` (a bug, in the same words everywhere)
     pool      `local_pool(workers, job_timeout)`: the runner over this machine's worker processes
     signed    signed copies of the PDFs (`--sign`); notices: change notices (`--since`)
 
@@ -21,7 +22,8 @@ A runner is `runner(tasks, on_outcome, on_retry)`; a queue provides one that sen
 The interface above is kept stable for the front ends and the queue.
 """
 from ..catalog import Held, load_checked_matrix, load_matrix_cached, lookup, matrix_file, resolve_matrix
-from .job import Outcome, Runner, in_process, internal_error, one_line, plan, produce, run_task
+from .failures import internal_error, one_line
+from .job import Outcome, Runner, in_process, plan, produce, run_task
 from .sinks import FolderSink, Sink, StoreSink, open_sink, register_scheme
 from .task import BrandRef, MatrixRef, Task, from_payload
 

@@ -21,6 +21,9 @@ from ..catalog import Held, lookup
 from ..infra.diagnostics import Diagnostic, InputError, error
 from ..manifest import Entry
 from ..writers import renderer
+from .failures import bug, bug_line, one_line
+from .notices import write_notices
+from .signed import sign_entries
 from .sinks import Sink, open_sink
 from .task import BrandRef, MatrixRef, Task
 
@@ -41,25 +44,6 @@ class Outcome:
         self.problems += exc.diagnostics
         self.unreadable = self.unreadable or exc.unreadable
         return one_line(exc.diagnostics)
-
-
-def one_line(diagnostics: Iterable[Diagnostic]) -> str:
-    """Diagnostics on one line, for the manifest and log lines."""
-    return " | ".join(d.format().replace("\n    ", " — ") for d in diagnostics)
-
-
-def internal_error(what: str) -> str:
-    """An unexpected exception, told as what it is: a bug, not the customer's data."""
-    return f"internal error (a bug in annex, please report it with this line): {what}"
-
-
-def bug(exc: BaseException) -> Diagnostic:
-    """A bug, as a diagnostic (the web shows those); `bug_line` for the manifest."""
-    return error("annex", bug_line(exc))
-
-
-def bug_line(exc: BaseException) -> str:
-    return internal_error(f"{type(exc).__name__}: {exc}")
 
 
 def failed_outcome(task: Task, problems: list[Diagnostic], *, message: Optional[str] = None,
@@ -89,7 +73,6 @@ def run_task(task: Task, sink: Optional[Sink] = None, *, held: Optional[Held] = 
     for fmt in task.formats:
         _write(task, annex, fmt, previous.get(fmt), sink, outcome)
     if task.since:
-        from .notices import write_notices
         outcome.entries += write_notices(task, held.matrix, annex.brand, sink)
     if "pdf" in task.formats and long_lived():
         freeze_long_lived()
@@ -230,6 +213,5 @@ def produce(tasks: Sequence[Task], sink: Sink, *, runner: Runner = in_process, s
 
     runner(tasks, collect, on_retry)
     if signer is not None:  # a signed copy of each PDF, its SHA-256 in the manifest
-        from .signed import sign_entries
         entries = sign_entries(sink, entries, signer)
     return entries

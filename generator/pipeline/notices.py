@@ -7,6 +7,7 @@ what they signed, deviations included), else the matrix file kept as
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from pathlib import Path
 
@@ -15,25 +16,37 @@ from ..brand import Brand
 from ..infra.diagnostics import InputError, error
 from ..manifest import Entry
 from ..model import Customer, Matrix
-from ..versions.command import notice_name
-from ..versions.compare import compare
+from ..versions.compare import compare, notice_name
 from ..versions.render import make_notice
-from ..versions.sources import Side, annex_pdf_side, load_side
-from .job import bug_line, one_line
+from ..versions.sources import Side, load_side
+from .failures import bug_line, one_line
 from .sinks import Sink
 from .task import Task
 
 
 def old_side(customer: Customer, matrix: Matrix, since: str, sink: Sink, data_dir: Path) -> Side:
     signed = f"{customer.id}/{matrix.id}_{matrix.lang}_v{since}.pdf"
-    data = sink.get(signed)
+    local = getattr(sink, "path", None)  # a folder's file is read where it is
+    if local is not None and local(signed).is_file():
+        return load_side(str(local(signed)), lang=matrix.lang, data_dir=data_dir)
+    data = None if local is not None else sink.get(signed)
     if data is not None:
-        return annex_pdf_side(data, signed)
+        return _side_of_bytes(data, signed, matrix.lang, data_dir)
     kept = data_dir / "matrices" / matrix.id / f"v{since}" / f"{matrix.lang}.yaml"
     if kept.is_file():
         return load_side(str(kept), lang=matrix.lang, data_dir=data_dir)
     raise InputError([error(signed, f"no annex of version {since} to compare with",
                             hint=f"keep the signed annex PDF there, or the matrix of version {since} as {kept}")])
+
+
+def _side_of_bytes(data: bytes, name: str, lang: str, data_dir: Path) -> Side:
+    """The side an annex PDF fetched from a remote sink stands for, read as a file is read."""
+    import tempfile
+    with tempfile.TemporaryDirectory(prefix="annex-side-") as tmp:
+        path = Path(tmp) / Path(name).name
+        path.write_bytes(data)
+        side = load_side(str(path), lang=lang, data_dir=data_dir)
+    return dataclasses.replace(side, label=name)
 
 
 def write_notices(task: Task, matrix: Matrix, brand: Brand, sink: Sink) -> list[Entry]:

@@ -8,7 +8,8 @@ from typing import Optional
 
 from ..infra.diagnostics import error
 from ..infra.workers import ATTEMPTS, Crashed, Lost, TimedOut, run_jobs
-from .job import Outcome, Runner, failed_outcome, internal_error, run_task
+from .failures import internal_error
+from .job import Outcome, Runner, failed_outcome, run_task
 from .task import Task
 
 JOB_TIMEOUT = 300.0  # seconds for one customer x matrix; the worst legal input takes ~35 s here

@@ -15,7 +15,7 @@ from pathlib import Path
 from ..infra.diagnostics import InputError, error
 from ..manifest import Entry
 from ..signing.sign import SignOptions, default_output, sign_bytes
-from .job import one_line
+from .failures import one_line
 from .sinks import Sink
 
 

@@ -8,13 +8,15 @@ registers its own scheme with `register_scheme`):
 - `holds(entry)`: the skip test. True when the file of a previous manifest entry is still there
   with that size and SHA-256, told from what the sink keeps (the file, or object metadata),
   never by downloading every file.
-- `put(rel, data, fingerprint="")`: store `data` under the relative name `rel` (a sink that keeps
-  metadata keeps the annex's fingerprint with it), atomically: a reader sees the
-  whole file or the one before, never half of it. Returns the key the bytes are read back by
-  (`rel` itself, except in a content-addressed store).
+- `put(rel, data, fingerprint="")`: store `data` under the relative name `rel`, atomically: a
+  reader sees the whole file or the one before, never half of it. Returns the key the bytes are
+  read back by (`rel` itself, except in a content-addressed store). `fingerprint`, the annex's,
+  is for sinks that keep it beside the bytes (object metadata).
 - `get(key)`: the bytes stored under a key, or None (the signed copy, the old annex of `--since`).
 - `session()`: a context for one run by the coordinator: take the run's lock, check that the
   manifest can be written, clear what an interrupted run left (`swept` tells how many).
+  Optional, where a sink has them: `sweep()` (clear a killed worker's temporaries, under the
+  lock), `flush()` (what was put, on disk), `path(rel)` (where a file is, for messages).
 - `previous()`: the last manifest's entries that produced a file, by `Entry.key`, and warnings.
 - `write_manifest(entries)`: written last, once every file is in place; failures are recorded
   there, as entries of status `failed` with their one-line message.
@@ -27,7 +29,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Optional, Protocol
 
-from ..infra.atomic import FolderLocked, lock_folder, sweep_temporaries, write_atomic, write_error
+from ..infra.atomic import FolderLocked, lock_folder, sweep_temporaries, sync_folder, write_atomic, write_error
 from ..infra.diagnostics import Diagnostic, InputError, error
 from ..infra.store import Store
 from ..manifest import Entry, check_writable, load_previous, sha256_file, summary, write_manifest
@@ -51,7 +53,12 @@ class Sink(Protocol):
 
 
 class FolderSink:
-    """A local output folder: `<folder>/<customer>/<name>`, manifest.json and .csv beside them."""
+    """A local output folder: `<folder>/<customer>/<name>`, manifest.json and .csv beside them.
+
+    Files are put atomically but flushed to disk together, once, before the manifest is written
+    (one syncfs instead of an fsync per file: about 8 ms of every annex here). A power cut
+    before that flush can only lose files the old manifest does not vouch for: a re-run
+    compares every kept file's SHA-256 with the manifest and rebuilds what differs."""
 
     def __init__(self, folder: Path | str):
         self.folder = Path(folder)
@@ -66,7 +73,7 @@ class FolderSink:
             return False
 
     def put(self, rel: str, data: bytes, fingerprint: str = "") -> str:
-        write_atomic(self.folder / rel, data)
+        write_atomic(self.folder / rel, data, durable=False)
         return rel
 
     def get(self, key: str) -> Optional[bytes]:
@@ -111,7 +118,12 @@ class FolderSink:
     def previous(self) -> tuple[dict[tuple, Entry], list[Diagnostic]]:
         return load_previous(self.folder)
 
+    def flush(self) -> None:
+        """Every file put so far, on disk."""
+        sync_folder(self.folder)
+
     def write_manifest(self, entries: list[Entry]) -> dict:
+        self.flush()  # every file on disk before the manifest that lists them
         return write_manifest(self.folder, entries)
 
 

@@ -66,37 +66,51 @@ class Task:
         return payload
 
 
-_TASK = TypeAdapter(dict[str, Any])
-_MATRIX = TypeAdapter(MatrixRef)
-_BRAND = TypeAdapter(BrandRef)
-_ENTRIES = TypeAdapter(tuple[Entry, ...])
-
-
 def from_payload(payload: Any, *, data_dir: str, templates: Optional[str]) -> Task:
     """A task from untrusted JSON data, run with this worker's own data folder and brand folder
     (a payload names neither: it cannot point a worker at a folder of its choosing); InputError
-    (one message) when it is not a task. The customer gets the model's validation, as in a
-    customer file; formats must be known and the matrix an id (catalog.matrix_file refuses
-    paths)."""
-    def refuse(what: str) -> InputError:
-        return InputError([error("task", f"is not an annex task: {what}",
-                                 hint="tasks are made by `annex batch`; check that both sides run the same annex")])
-    try:
-        data = _TASK.validate_python(payload)
-        customer = Customer.model_validate(data["customer"]) if data.get("customer") is not None else None
-        formats = tuple(str(f) for f in data["formats"])
-        task = Task(customer=customer, matrix=_MATRIX.validate_python(data["matrix"]), formats=formats,
-                    sink=str(data["sink"]), data_dir=data_dir,
-                    brand=BrandRef(templates, _BRAND.validate_python(data.get("brand") or {}).version),
-                    previous=_ENTRIES.validate_python(data.get("previous") or ()),
-                    force=bool(data.get("force", False)), since=data.get("since"),
-                    draft=data.get("draft", False), preview=bool(data.get("preview", False)))
-    except (KeyError, TypeError, ValueError, ValidationError) as exc:
-        raise refuse(str(exc).splitlines()[0]) from None
+    (one message naming the field) when it is not a task. The customer gets the model's
+    validation, as in a customer file; formats must be known and the matrix an id
+    (catalog.matrix_file refuses paths)."""
+    if not isinstance(payload, dict):
+        raise _refuse("the payload", "not a JSON object")
+    customer = _field(payload, "customer", lambda v: None if v is None else Customer.model_validate(v))
+    matrix = _field(payload, "matrix", _MATRIX.validate_python)
+    formats = _field(payload, "formats", lambda v: tuple(_FORMATS.validate_python(v)))
     if not formats or any(f not in FORMATS for f in formats):
-        raise refuse(f"formats {list(formats)} (known: {', '.join(FORMATS)})")
-    if task.matrix.lang not in LANGUAGES:
-        raise refuse(f"language `{task.matrix.lang}`")
-    if (task.since is not None and not isinstance(task.since, str)) or task.draft not in (True, False, None):
-        raise refuse("`since` or `draft` of the wrong type")
-    return task
+        raise _refuse("formats", f"{list(formats)} (known: {', '.join(FORMATS)})")
+    if matrix.lang not in LANGUAGES:
+        raise _refuse("matrix", f"language `{matrix.lang}` (known: {', '.join(LANGUAGES)})")
+    version = _field(payload, "brand", lambda v: _BRAND.validate_python(v or {}).version, required=False)
+    return Task(customer, matrix, formats, _field(payload, "sink", _STR.validate_python), data_dir,
+                BrandRef(templates, version),
+                _field(payload, "previous", lambda v: _ENTRIES.validate_python(v or ()), required=False),
+                _field(payload, "force", lambda v: _BOOL.validate_python(v or False), required=False),
+                _field(payload, "since", lambda v: None if v is None else _STR.validate_python(v), required=False),
+                _field(payload, "draft", lambda v: None if v is None else _BOOL.validate_python(v), required=False,
+                       default=False),
+                _field(payload, "preview", lambda v: _BOOL.validate_python(v or False), required=False))
+
+
+_MATRIX = TypeAdapter(MatrixRef)
+_BRAND = TypeAdapter(BrandRef)
+_ENTRIES = TypeAdapter(tuple[Entry, ...])
+_FORMATS = TypeAdapter(list[str])
+_STR = TypeAdapter(str)
+_BOOL = TypeAdapter(bool)
+
+
+def _refuse(name: str, what: str) -> InputError:
+    return InputError([error("task", f"is not an annex task: `{name}` {what}",
+                             hint="tasks are made by `annex batch`; check that both sides run the same annex")])
+
+
+def _field(payload: dict, name: str, read: Any, *, required: bool = True, default: Any = None) -> Any:
+    if name not in payload:
+        if required:
+            raise _refuse(name, "is missing")
+        return default
+    try:
+        return read(payload[name])
+    except (TypeError, ValueError, ValidationError) as exc:  # pydantic's errors are ValueErrors too
+        raise _refuse(name, str(exc).splitlines()[0]) from None

@@ -23,7 +23,7 @@ from ..infra.workers import Crashed, Lost, TimedOut, WorkerPool
 from ..model import Customer
 from ..model.matrix import LANGUAGES
 from ..pipeline import BrandRef, MatrixRef, Outcome, Task, run_task
-from ..pipeline.job import bug
+from ..pipeline.failures import bug
 from ..pipeline.pool import lost_message
 from ..pipeline.preview import page_images
 from ..writers import check_brand
