@@ -214,8 +214,7 @@ def output_sink(out: str):
     from .pipeline import FolderSink
     if not is_s3(out):
         return FolderSink(Path(out))
-    from .pipeline.s3sink import S3Sink, register
-    register()
+    from .pipeline.s3sink import S3Sink
     return S3Sink(out)
 
 

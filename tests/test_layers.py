@@ -24,6 +24,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("generator.catalog",),
     ("generator.signing", "generator.versions"),
     ("generator.pipeline",),
+    ("generator.queue",),  # past one machine: the Celery app, worker and runner over the pipeline
     ("generator.commands",),
     ("generator.web",),
     ("generator.cli", "generator.__main__"),

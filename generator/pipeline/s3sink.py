@@ -157,9 +157,3 @@ class S3Store:
 def is_object_storage(spec: str) -> bool:
     """A sink spec that names a bucket (what a queued task may write into)."""
     return objectstore.is_s3(spec) or spec.startswith(STORE_SCHEME)
-
-
-def register() -> None:
-    """Make `s3://...` and `store:s3://...` specs open these sinks (pipeline.sinks.open_sink)."""
-    from .sinks import object_storage
-    object_storage()

@@ -131,8 +131,6 @@ def run_worker(url: str, *, concurrency: Optional[int], data_dir: Path, template
     data_dir = data_dir.resolve()
     prepare(data_dir, templates)
     _settings = Settings(str(data_dir), str(templates.resolve()) if templates else None)
-    from ..pipeline import s3sink
-    s3sink.register()
     app = make_app(url, job_timeout=job_timeout)
     register(app)
     gc.collect()

@@ -39,8 +39,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.secret = secrets.token_bytes(32)  # binds the CSRF tokens of proxy-signed-in users
     app.state.sessionmaker = open_database(settings.resolved_db_url(), settings.db_wait)
     app.state.limiter = SignInLimit(app.state.sessionmaker, settings.login_attempts, settings.login_window)
-    if settings.queue or settings.store_url:  # past one machine (generator/queue/web.py)
-        from ..queue.web import store_and_generator
+    if settings.queue or settings.store_url:  # past one machine (web/queued.py)
+        from .queued import store_and_generator
         app.state.store, app.state.generator = store_and_generator(settings)
     else:
         app.state.store = Store(settings.resolved_store())

@@ -141,11 +141,11 @@ def test_a_task_that_kills_its_worker_process_twice_fails_alone(tmp_path, s3_env
     workers = [Worker(tmp_path / "w", redis.url, moto.env(), "--concurrency", "1", "--templates", str(hang_brand),
                       name=f"w{i}").start() for i in range(2)]
     bucket = moto.bucket("killed")
+    proc = subprocess.Popen([sys.executable, "-m", "generator", "batch",
+                             str(customers_file(tmp_path, ["hang", "ok1", "ok2", "ok3"])), "--format", "pdf",
+                             "--templates", str(hang_brand), "--queue", redis.url, "-o", f"s3://{bucket}/k"],
+                            cwd=ROOT, env=s3_env, stderr=subprocess.PIPE, text=True)
     try:
-        proc = subprocess.Popen([sys.executable, "-m", "generator", "batch",
-                                 str(customers_file(tmp_path, ["hang", "ok1", "ok2", "ok3"])), "--format", "pdf",
-                                 "--templates", str(hang_brand), "--queue", redis.url, "-o", f"s3://{bucket}/k"],
-                                cwd=ROOT, env=s3_env, stderr=subprocess.PIPE, text=True)
         # the three others built first: then only the hang task keeps a pool process busy
         wait_for(lambda: len(moto.client().list_objects_v2(Bucket=bucket).get("Contents", [])) == 3, proc)
         first = busy_process(redis.url)
@@ -154,6 +154,9 @@ def test_a_task_that_kills_its_worker_process_twice_fails_alone(tmp_path, s3_env
         os.kill(second, signal.SIGKILL)
         _, err = proc.communicate(timeout=TIMEOUT)
     finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
         for w in workers:
             w.stop()
         redis.stop()
@@ -187,8 +190,8 @@ def test_redis_restarted_mid_batch_never_corrupts_the_manifest(tmp_path, s3_env,
     customers = customers_file(tmp_path, [f"r{n}" for n in range(10)])
     args = [sys.executable, "-m", "generator", "batch", str(customers), "--format", "pdf", "--queue", redis.url,
             "-o", f"s3://{bucket}/r"]
+    proc = subprocess.Popen(args, cwd=ROOT, env=s3_env, stderr=subprocess.PIPE, text=True)
     try:
-        proc = subprocess.Popen(args, cwd=ROOT, env=s3_env, stderr=subprocess.PIPE, text=True)
         wait_for(lambda: len(moto.client().list_objects_v2(Bucket=bucket).get("Contents", [])) >= 2, proc)
         redis.restart(down=1.0)
         _, err = proc.communicate(timeout=TIMEOUT)
@@ -210,6 +213,9 @@ def test_redis_restarted_mid_batch_never_corrupts_the_manifest(tmp_path, s3_env,
         assert {statuses[e["customer"]] for e in failed} == {"written"}, (failed, statuses, rerun.stderr)
         assert {statuses[e["customer"]] for e in entries if e["status"] == "written"} <= {"unchanged"}
     finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
         for w in workers:
             w.stop()
         redis.stop()

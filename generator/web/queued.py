@@ -8,8 +8,8 @@ from typing import Any, Optional
 
 from ..infra.diagnostics import error
 from ..infra.workers import Crashed, Lost, TimedOut
-from .app import make_app
-from .runner import Batch, Failed
+from ..queue.app import make_app
+from ..queue.runner import Batch, Failed
 
 TIMEOUT = 180.0  # seconds for one annex, as the web's own workers have
 
@@ -25,12 +25,12 @@ class QueuedGenerator:
 
     def request(self, matrix_id: str, lang: str, customer: Optional[dict], formats: tuple[str, ...], *,
                 preview: bool = False, issue: bool = False) -> Any:
-        from ..web.generate import Request
+        from .generate import Request
         return Request(matrix_id, lang, customer, formats, self.data_dir, self.store, self.templates, preview, issue)
 
     def run(self, req: Any) -> Any:
         from ..pipeline.pool import lost_message
-        from ..web.generate import Result, as_result, prepare
+        from .generate import Result, as_result, prepare
         task = prepare(req)
         if isinstance(task, Result):
             return task
@@ -59,8 +59,8 @@ def store_and_generator(settings: Any) -> tuple[Any, Any]:
     """The web's store (a folder, or a bucket with --store s3://) and its generator (the queue's
     workers with --queue, else local processes writing into that store)."""
     from ..pipeline.s3sink import S3Store
-    from ..web.generate import Generator
-    from ..web.store import Store
+    from .generate import Generator
+    from .store import Store
     if settings.store_url:
         store: Any = S3Store(settings.store_url)
         where = str(store.target)
