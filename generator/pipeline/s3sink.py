@@ -70,6 +70,9 @@ class S3Sink:
     def sweep(self) -> int:
         return 0  # nothing half-written can exist: puts are atomic
 
+    def flush(self) -> None:
+        pass  # a put is durable once S3 answers it
+
     def previous(self) -> tuple[dict[tuple, Entry], list[Diagnostic]]:
         where = self.target.key(MANIFEST_JSON)
         try:

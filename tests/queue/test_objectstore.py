@@ -87,3 +87,22 @@ def test_wrong_credentials_are_said_before_any_work(tmp_path, monkeypatch):
     finally:
         objectstore.client.cache_clear()
         server.stop()
+
+
+def test_annex_build_writes_into_a_bucket_with_the_fingerprint_beside(tmp_path, s3_env, moto):
+    """`annex build -o s3://...`: the same bytes as into a folder, the fingerprint in the metadata."""
+    import hashlib
+
+    from ..helpers import annex
+    bucket = moto.bucket("built")
+    run = annex("build", "s3-object-storage", "--format", "pdf", "-o", f"s3://{bucket}/one", env=s3_env, timeout=300)
+    assert run.returncode == 0, run.stderr
+    key = "one/s3-object-storage_fr_v1.0.0.pdf"
+    assert f"wrote s3://{bucket}/{key}" in run.stdout
+    local = annex("build", "s3-object-storage", "--format", "pdf", "-o", tmp_path, timeout=300)
+    assert local.returncode == 0, local.stderr
+    data = (tmp_path / "s3-object-storage_fr_v1.0.0.pdf").read_bytes()
+    got = moto.client().get_object(Bucket=bucket, Key=key)
+    assert got["Body"].read() == data
+    assert got["Metadata"]["sha256"] == hashlib.sha256(data).hexdigest()
+    assert got["Metadata"]["fingerprint"][:12] in run.stdout
