@@ -108,7 +108,7 @@ def wait_for(condition, proc, limit: float = TIMEOUT) -> None:
     while time.monotonic() < deadline:
         if condition():
             return
-        assert proc.poll() is None, proc.stderr.read()
+        assert proc is None or proc.poll() is None, proc.stderr.read()
         time.sleep(0.2)
     pytest.fail("timed out")
 
@@ -206,7 +206,7 @@ def test_redis_restarted_mid_batch_never_corrupts_the_manifest(tmp_path, s3_env,
         assert "restarted without its data" in err and "run the batch again" in err
         failed = [e for e in entries if e["status"] == "failed"]
         assert failed and all("run the batch again" in e["error"] for e in failed)
-        wait_for(lambda: reconnected(workers, 2), proc)
+        wait_for(lambda: reconnected(workers, 2), None)  # the batch is over: the workers are back
         rerun = subprocess.run(args, cwd=ROOT, env=s3_env, capture_output=True, text=True, timeout=TIMEOUT)
         assert rerun.returncode == 0, rerun.stderr
         statuses = {e["customer"]: e["status"] for e in consistent(moto.client(), bucket, "r")}
