@@ -127,9 +127,8 @@ def head(target: Target, relative: str) -> Optional[tuple[int, dict[str, str]]]:
     try:
         answer = client().head_object(Bucket=target.bucket, Key=target.key(relative))
     except ClientError as exc:
-        if str(exc.response.get("Error", {}).get("Code", "")) in ("404", "NoSuchKey", "NotFound"):
-            return None
-        raise
+        _raise_unless_absent(exc)
+        return None
     return int(answer.get("ContentLength", 0)), dict(answer.get("Metadata") or {})
 
 
@@ -140,9 +139,8 @@ def get(target: Target, relative: str, limit: int) -> Optional[bytes]:
     try:
         answer = client().get_object(Bucket=target.bucket, Key=target.key(relative))
     except ClientError as exc:
-        if str(exc.response.get("Error", {}).get("Code", "")) in ("404", "NoSuchKey", "NotFound"):
-            return None
-        raise
+        _raise_unless_absent(exc)
+        return None
     body = answer["Body"]
     try:
         data: bytes = body.read(limit + 1)
@@ -151,3 +149,9 @@ def get(target: Target, relative: str, limit: int) -> Optional[bytes]:
     if len(data) > limit:
         raise ValueError(f"{target.key(relative)} is over {limit} bytes")
     return data
+
+
+def _raise_unless_absent(exc: Exception) -> None:
+    """"No such object" is an answer; any other refusal is raised again."""
+    if str(getattr(exc, "response", {}).get("Error", {}).get("Code", "")) not in ("404", "NoSuchKey", "NotFound"):
+        raise exc

@@ -103,6 +103,16 @@ def test_a_queue_needs_object_storage(tmp_path, redis_server):
 
 # --- a worker killed mid-task -------------------------------------------------------------------
 
+def stop_all(proc, workers: list[Worker], redis: Redis) -> None:
+    """The batch (if still running), the workers, then Redis."""
+    if proc.poll() is None:
+        proc.kill()
+        proc.wait()
+    for w in workers:
+        w.stop()
+    redis.stop()
+
+
 def wait_for(condition, proc, limit: float = TIMEOUT) -> None:
     deadline = time.monotonic() + limit
     while time.monotonic() < deadline:
@@ -154,12 +164,7 @@ def test_a_task_that_kills_its_worker_process_twice_fails_alone(tmp_path, s3_env
         os.kill(second, signal.SIGKILL)
         _, err = proc.communicate(timeout=TIMEOUT)
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        for w in workers:
-            w.stop()
-        redis.stop()
+        stop_all(proc, workers, redis)
     assert proc.returncode == 1, err
     assert "Traceback" not in err and "FAILED hang" in err
     entries = {e["customer"]: e for e in consistent(moto.client(), bucket, "k")}
@@ -213,9 +218,4 @@ def test_redis_restarted_mid_batch_never_corrupts_the_manifest(tmp_path, s3_env,
         assert {statuses[e["customer"]] for e in failed} == {"written"}, (failed, statuses, rerun.stderr)
         assert {statuses[e["customer"]] for e in entries if e["status"] == "written"} <= {"unchanged"}
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        for w in workers:
-            w.stop()
-        redis.stop()
+        stop_all(proc, workers, redis)
