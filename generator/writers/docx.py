@@ -269,8 +269,8 @@ class Writer:
 
     def list_items(self, b: BlockView, style: str, *, boxed: bool = False) -> list[Paragraph]:
         """A list's items in `style`, numbered by Word (a w:num per list, a nested list at level 1).
-        In a callout or a quote (`boxed`), items are indented from the box's own indent, so that
-        its border stays straight."""
+        In a callout or a quote (`boxed`), each item's first line starts at the box's own indent,
+        where Word and LibreOffice draw the box's border: it stays straight."""
         out: list[Paragraph] = []
         base = self.style_indent(style) if boxed else None
 
@@ -279,8 +279,9 @@ class Writer:
             for item in view.items:
                 p = self.para(item.text, style)
                 xml.number(p, num_id, level)
-                if base is not None:
+                if base is not None:  # the first line (the marker) at the box's indent, where its border is drawn
                     p.paragraph_format.left_indent = Twips(base + LIST_INDENT * (level + 1))
+                    p.paragraph_format.first_line_indent = Twips(-LIST_INDENT * (level + 1))
                 out.append(p)
                 if item.items:
                     items(item, level + 1)
