@@ -192,4 +192,4 @@ def test_the_kubernetes_pages_import_and_build_in_both_languages(tmp_path):
         built = run("build", target, "--draft", "-o", tmp_path / "out", env=env)
         assert built.returncode == 0, built.stderr
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
-        "kubernetes_en_v0.1.0.docx", "kubernetes_en_v0.1.0.pdf", "kubernetes_fr_v0.1.0.docx", "kubernetes_fr_v0.1.0.pdf"]
+        f"kubernetes_{lang}_v0.1.0.{ext}" for lang in ("en", "fr") for ext in ("docx", "pdf")]
