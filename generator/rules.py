@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from itertools import zip_longest
 from pathlib import Path
 from typing import Optional
 
@@ -309,33 +310,7 @@ def _compare(ref: Loaded, other: Loaded) -> list[Diagnostic]:
         out += _compare_blocks(a.lang, [(f"the intro of section “{y.title}”", pa + ("intro",), x.intro, y.intro),
                                         (f"the notes of section “{y.title}”", pa + ("notes",), x.notes, y.notes)],
                                diag)
-        ia, ib = [act.id for act in x.activities], [act.id for act in y.activities]
-        if ia != ib:
-            for k in range(max(len(ia), len(ib))):
-                ka = ia[k] if k < len(ia) else None
-                kb = ib[k] if k < len(ib) else None
-                if ka != kb:
-                    loc_b = pb + ("activities", min(k, len(ib) - 1)) if ib else pb
-                    loc_a = pa + ("activities", min(k, len(ia) - 1)) if ia else pa
-                    out.append(diag(f"in section “{y.title}”, activity {k + 1} is `{kb}` where {a.lang} has `{ka}`",
-                                    loc_b, loc_a, "same activity ids in the same order in every language",
-                                    "translation-activities"))
-                    break
-            continue
-        out += _compare_blocks(a.lang, [(f"the blocks before activity `{act_b.id}`",
-                                         pa + ("activities", k, "before"), act_a.before, act_b.before)
-                                        for k, (act_a, act_b) in enumerate(zip(x.activities, y.activities,
-                                                                               strict=True))], diag)
-        for k, (act_a, act_b) in enumerate(zip(x.activities, y.activities, strict=True)):  # same ids checked
-            for party in a.parties:
-                la, lb = act_a.letters(party.id), act_b.letters(party.id)
-                if la != lb:
-                    out.append(diag(f"activity `{act_b.id}`: {party.id} holds {''.join(lb) or 'no role'} where "
-                                    f"{a.lang} says {''.join(la) or 'no role'}",
-                                    pb + ("activities", k, "roles", party.id),
-                                    pa + ("activities", k, "roles", party.id),
-                                    "roles must be the same in every language; fix the translation",
-                                    "translation-roles"))
+        out += _compare_rows(a.lang, a.parties, (pa, x), (pb, y), diag)
     if len(sa) != len(sb):
         extra = sb[len(sa)] if len(sb) > len(sa) else None
         missing = sa[len(sb)] if len(sa) > len(sb) else None
@@ -345,6 +320,32 @@ def _compare(ref: Loaded, other: Loaded) -> list[Diagnostic]:
         if missing:
             out.append(diag(f"section “{missing[2].title}” of {a.lang} is missing here", ("sections",), missing[0],
                             "add the translated section", "translation-sections"))
+    return out
+
+
+def _compare_rows(lang: str, parties: list, ref: tuple[tuple, Section], other: tuple[tuple, Section],
+                  diag: Callable[..., Diagnostic]) -> list[Diagnostic]:
+    """The rows of one section in two languages: the same activity ids in the same order (the
+    first difference reported), then the same blocks between tables and the same roles."""
+    (pa, x), (pb, y) = ref, other
+    ia, ib = [act.id for act in x.activities], [act.id for act in y.activities]
+    if ia != ib:
+        k, (ka, kb) = next((k, ids) for k, ids in enumerate(zip_longest(ia, ib)) if ids[0] != ids[1])
+        loc_b = pb + ("activities", min(k, len(ib) - 1)) if ib else pb
+        loc_a = pa + ("activities", min(k, len(ia) - 1)) if ia else pa
+        return [diag(f"in section “{y.title}”, activity {k + 1} is `{kb}` where {lang} has `{ka}`", loc_b, loc_a,
+                     "same activity ids in the same order in every language", "translation-activities")]
+    pairs = list(enumerate(zip(x.activities, y.activities, strict=True)))
+    out = _compare_blocks(lang, [(f"the blocks before activity `{act_b.id}`", pa + ("activities", k, "before"),
+                                  act_a.before, act_b.before) for k, (act_a, act_b) in pairs], diag)
+    for k, (act_a, act_b) in pairs:
+        for party in parties:
+            la, lb = act_a.letters(party.id), act_b.letters(party.id)
+            if la != lb:
+                out.append(diag(f"activity `{act_b.id}`: {party.id} holds {''.join(lb) or 'no role'} where "
+                                f"{lang} says {''.join(la) or 'no role'}", pb + ("activities", k, "roles", party.id),
+                                pa + ("activities", k, "roles", party.id),
+                                "roles must be the same in every language; fix the translation", "translation-roles"))
     return out
 
 

@@ -349,14 +349,3 @@ def test_unknown_callout_kind_is_read_as_a_note_and_said(tmp_path):
     assert m.intro == [Callout(kind="note", title="Titre", body=["Texte."])]
     (w,) = r.warnings
     assert w.location.line == 1 and "important" in w.message
-
-
-def test_no_function_of_the_reader_is_over_80_lines():
-    import ast
-    import inspect
-
-    import generator.readers.markdown_page as module
-    tree = ast.parse(inspect.getsource(module))
-    long = [(n.name, n.end_lineno - n.lineno + 1) for n in ast.walk(tree)
-            if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.end_lineno - n.lineno + 1 > 80]
-    assert long == []
