@@ -122,6 +122,7 @@ def test_a_list_nested_two_levels_in_a_yaml_file_is_a_located_error(tmp_path):
                                     "            items: [{text: deux, items: [trois]}]\n")
     (d,) = report.errors
     assert d.location.line == 31 and d.field == "sections[1].intro[0].items[0].items[0]"
+    assert "lists nest one level" in d.hint
 
 
 KUBERNETES = ROOT / "tests" / "fixtures"
