@@ -349,3 +349,18 @@ def test_unknown_callout_kind_is_read_as_a_note_and_said(tmp_path):
     assert m.intro == [Callout(kind="note", title="Titre", body=["Texte."])]
     (w,) = r.warnings
     assert w.location.line == 1 and "important" in w.message
+
+
+@pytest.mark.parametrize("head, line, words", [
+    ("---\ntitle: Titre A\n---\n\n# Titre B\n\n", 5, "`#` title “Titre B” differs from the front matter title"),
+    ("---\n- une\n- liste\n---\n\n", 1, "front matter is not a mapping"),
+])
+def test_text_the_matrix_cannot_keep_elsewhere_is_an_error(tmp_path, head, line, words):
+    from generator.infra.diagnostics import InputError
+    path = page(tmp_path, head + "## S\n\n| Activité | Client | Cloud Temple |\n|-|-|-|\n| A | RA | I |\n")
+    with pytest.raises(InputError) as exc:
+        imported(path)
+    (d,) = [d for d in exc.value.diagnostics if d.is_error]
+    assert d.location.line == line and d.message.startswith(words)
+    _, r = imported(path, lenient=True)
+    assert [w.location.line for w in r.warnings] == [line]
