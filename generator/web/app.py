@@ -27,6 +27,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from .accounts import RateLimit, role_at_least, session_of, user_for_token
 from .config import Settings
 from .db import User, WebSession, open_database
+from .formats import Formats
 from .generate import Generator
 from .i18n import best_language, words
 from .store import Store
@@ -170,7 +171,8 @@ def render(request: Request, name: str, status: int = 200, **context) -> Respons
         request.headers.get("accept-language", ""))
     t = words(lang)
     return request.app.state.templates.TemplateResponse(
-        request, name, {"t": t, "lang": t.lang, "auth": auth, "csrf": auth.csrf if auth else "", **context},
+        request, name, {"t": t, "lang": t.lang, "fmt": Formats(t.lang), "auth": auth,
+                           "csrf": auth.csrf if auth else "", **context},
         status_code=status)
 
 
@@ -205,8 +207,8 @@ def create_app(settings: Settings) -> FastAPI:
 
 def routers() -> list:
     """Every router of the service (tests walk them: each route must check who asks)."""
-    from . import admin, api, legal, pages
-    return [pages.router, api.router, admin.router, legal.router]
+    from . import admin, annexes, api, legal, pages
+    return [pages.router, annexes.router, api.router, admin.router, legal.router]
 
 
 def _headers(app: FastAPI) -> None:

@@ -90,8 +90,9 @@ def _run(req: Request) -> Result:
     brand = load_brand(req.templates)
     formats = list(req.formats)
     check_brand(formats, brand)
-    # a preview of a draft matrix gets the watermark; an approved one previews as it will be issued
-    annex = build_annex(matrix, customer, brand, draft=not req.issue and matrix.status != "approved")
+    # a preview carries the draft watermark (a draft matrix's, or an approved one's), so that it
+    # can never be sent in place of the issued annex
+    annex = build_annex(matrix, customer, brand, draft=not req.issue)
     store = Store(Path(req.store_dir))
     result = Result(matrix.id, annex.lang, matrix.version, annex.stamp.fingerprint, annex.draft)
     for fmt in formats:

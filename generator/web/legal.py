@@ -15,14 +15,15 @@ from dataclasses import dataclass
 from typing import Optional
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from ..infra.zipcheck import zip_problem
 from ..model import Customer
 from .app import Auth, Refused, db_session, form_user, page_user, read_upload, render
 from .db import CustomerRow, IssuedAnnex, audit
-from .registry import save_customer
+from .registry import move, save_customer
+from .status import signed_status
 
 router = APIRouter(prefix="/legal", include_in_schema=False)
 MAX_DOCX_EXPANDED = 64 * 1024 * 1024
@@ -72,8 +73,24 @@ def check_pdf(data: bytes) -> Optional[str]:
 
 
 @router.get("")
-def legal_page(request: Request, auth: Auth = Depends(page_user("legal"))) -> Response:
-    return render(request, "legal.html")
+def legal_page(request: Request, auth: Auth = Depends(page_user("legal")),
+               db: Session = Depends(db_session, scope="function")) -> Response:
+    """Legal's start: the annexes waiting on legal, and the latest ones sent or issued."""
+    from .matrices import current_versions
+    from .registry import Filters, annexes
+    rows = annexes(db, Filters(), current_versions(request.app.state.settings.data_dir), limit=500)
+    mine = [(a, s) for a, s in rows if s == "customer_signed"]
+    recent = [(a, s) for a, s in rows if s in ("issued", "sent")][:20]
+    names = {r.id: r.name for r in db.query(CustomerRow).filter(CustomerRow.id.in_({a.customer_id for a, _ in rows}))}
+    return render(request, "legal.html", waiting=mine, recent=recent, names=names)
+
+
+def _proposals_page(request: Request, row: CustomerRow, proposals: list[dict], status: int = 200, **extra) -> Response:
+    from .review_rows import proposal_rows
+    lang = str(row.data.get("lang") or "fr")
+    return render(request, "legal.html", status, proposed=proposal_rows(request.app.state.settings.data_dir, row.data,
+                                                                        proposals, lang),
+                  customer=row, proposal_json=json.dumps(proposals, ensure_ascii=False), **extra)
 
 
 @router.post("/review")
@@ -93,9 +110,8 @@ async def review(request: Request, auth: Auth = Depends(form_user("legal")),
         proposed = hooks.review_import(data, row.data)
     except NotAvailable as exc:  # answered, not raised: the upload stays in the audit log
         return render(request, "error.html", 501, message_key="not_available", detail=str(exc))
-    return render(request, "legal.html", proposed=[p for p in proposed if isinstance(p, dict)],
-                  findings=[p for p in proposed if not isinstance(p, dict)], customer=row,
-                  proposal_json=json.dumps([p for p in proposed if isinstance(p, dict)], ensure_ascii=False))
+    return _proposals_page(request, row, [p for p in proposed if isinstance(p, dict)],
+                           findings=[p for p in proposed if not isinstance(p, dict)])
 
 
 @router.post("/review/apply")
@@ -115,6 +131,12 @@ async def apply_review(request: Request, auth: Auth = Depends(form_user("legal")
         raise Refused(400, "bad_request", "proposal") from None
     if not isinstance(proposals, list) or not all(isinstance(p, dict) and "matrix" in p for p in proposals):
         raise Refused(400, "bad_request", "proposal")
+    for i, p in enumerate(proposals):  # a reason legal typed for a proposal that had none
+        typed = str(form.get(f"reason-{i}") or "").strip()
+        if typed and not str(p.get("reason") or "").strip():
+            p["reason"] = typed
+    if any(not str(proposals[i].get("reason") or "").strip() for i in accepted if 0 <= i < len(proposals)):
+        return _proposals_page(request, row, proposals, 400, accepted=accepted, reason_missing=True)
     matrices = {str(p["matrix"]) for p in proposals}
     kept = [d for d in row.data.get("deviations", []) if d.get("matrix") not in matrices
             and not (d.get("matrix") is None and len(row.data.get("matrices", [])) <= 1 and matrices)]
@@ -123,7 +145,7 @@ async def apply_review(request: Request, auth: Auth = Depends(form_user("legal")
               if i in accepted]
     problems = _check(request, {**row.data, "deviations": kept + chosen})
     if problems:
-        return render(request, "legal.html", 400, customer=row, problems=problems)
+        return _proposals_page(request, row, proposals, 400, accepted=accepted, problems=problems)
     save_customer(db, Customer.model_validate({**row.data, "deviations": kept + chosen}), auth.user.name)
     audit(db, auth.user.name, "review-apply", row.id, f"{len(chosen)} of {len(proposals)} accepted")
     return render(request, "legal.html", applied=len(chosen), customer=row)
@@ -138,11 +160,12 @@ def _check(request: Request, data: dict) -> list[str]:
     try:
         customer = Customer.model_validate(data)
     except ValidationError as exc:
-        return [f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors(include_url=False)]
+        return [str(e["msg"]) for e in exc.errors(include_url=False)]
     known: dict = {}
     load_known_matrices(request.app.state.settings.data_dir, known)
     found = check_customers([customer], YamlDocument("customer", {"customers": [data]}), known)
-    return [d.format() for d in found if d.is_error]
+    from .messages import clean
+    return [clean(d.message) for d in found if d.is_error]
 
 
 @router.post("/signed")
@@ -167,7 +190,21 @@ async def signed(request: Request, auth: Auth = Depends(form_user("legal")),
         return render(request, "error.html", 501, message_key="not_available", detail=str(exc))
     if not report:
         return render(request, "error.html", 400, message_key="bad_upload", detail=str(report))
-    from .db import utcnow
-    annex.signed, annex.signed_at = True, utcnow()
-    audit(db, auth.user.name, "signed", f"annex {annex.id}")
-    return render(request, "legal.html", signed_annex=annex)
+    status = _signed_status(request, annex, data)
+    if status is None:
+        return render(request, "error.html", 400, message_key="no_customer_signature")
+    annex.signed_file = {"sha256": request.app.state.store.put(data), "size": len(data),
+                         "name": annex.files.get("pdf", {}).get("name", "annex.pdf").replace(".pdf", "_signed.pdf")}
+    move(db, annex, status, auth.user.name, f"{len(data)} bytes")
+    return RedirectResponse(f"/annexes/{annex.id}?done={annex.status}", status_code=303)
+
+
+def _signed_status(request: Request, annex: IssuedAnnex, data: bytes) -> Optional[str]:
+    """`customer_signed` or `countersigned`, from the parties whose signature fields are signed
+    (the fields are named after the matrix's party ids)."""
+    from ..signing.reader import open_reader
+    from .matrices import in_lang
+    matrix = in_lang(request.app.state.settings.data_dir, annex.matrix_id, annex.lang)
+    parties = [p.id for p in matrix.parties] if matrix is not None else ["customer", "provider"]
+    fields = {str(sig.field_name) for sig in open_reader(data).embedded_signatures}
+    return signed_status(fields, parties)

@@ -36,11 +36,13 @@ def test_users_tokens_and_register_round_trip(db_url):
         assert [r.id for r in search_customers(db, "ELECTRICITE")] == ["acme"]
         assert search_customers(db, "%") == [] and search_customers(db, "_") == []
         assert [r.id for r in search_customers(db, "ct-9")] == ["acme"]
-        row = register(db, "acme", Result("s3-object-storage", "fr", "1.0.0", "ab" * 32,
+        row, new = register(db, "acme", Result("s3-object-storage", "fr", "1.0.0", "ab" * 32,
                                           files={"pdf": {"sha256": "cd" * 32, "size": 1, "name": "x.pdf"}}), "sam")
+        again, twice = register(db, "acme", Result("s3-object-storage", "fr", "1.0.0", "ab" * 32, files={}), "leo")
+        assert new and not twice and again.id == row.id  # one register row per fingerprint
     with sessions.begin() as db:
         [found] = history(db, "acme")
-        assert (found.id, found.files["pdf"]["size"], found.signed) == (row.id, 1, False)
+        assert (found.id, found.files["pdf"]["size"], found.signed, found.status) == (row.id, 1, False, "issued")
         assert history(db, "other") == []
         actions = [e.action for e in db.scalars(select(AuditEvent).order_by(AuditEvent.id))]
         assert actions == ["user-add", "token-create", "customer-create", "issue"]
