@@ -19,7 +19,7 @@ class MissingString(Exception):
 
 
 class CatalogError(ValueError):
-    """A catalog file that is not a mapping of string keys."""
+    """A catalog file that is not a mapping of text keys to text (or lists of text)."""
 
 
 class Catalog(dict):
@@ -34,7 +34,7 @@ class Catalog(dict):
         raise MissingString(f"{self.source or 'catalog'} ({self.lang}) has no string `{key}`")
 
     def __getattr__(self, key: str) -> Any:
-        if key.startswith("__"):  # copy, pickle and friends probe dunders
+        if key.startswith(("_", "jinja_")):  # copy and pickle probe dunders, Jinja2 `jinja_pass_arg`
             raise AttributeError(key)
         return self[key]
 
@@ -53,7 +53,7 @@ def _checked(data: Any, source: str, where: str = "") -> dict[str, Any]:
             raise CatalogError(f"{source}{where}: key `{key!r}` is not text; quote it (\"{key}\": ...)")
         if isinstance(value, dict):
             _checked(value, source, f"{where}.{key}")
-        elif not isinstance(value, str):
+        elif not (isinstance(value, str) or isinstance(value, list) and all(isinstance(v, str) for v in value)):
             raise CatalogError(f"{source}{where}.{key}: `{value!r}` is not text; quote it")
     return data
 

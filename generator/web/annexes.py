@@ -81,7 +81,7 @@ def annex_page(request: Request, aid: int, done: str = "", auth: Auth = Depends(
     annex = annex_of(db, aid)
     data_dir = request.app.state.settings.data_dir
     status = shown_status(annex.status, annex.version, current_versions(data_dir).get((annex.matrix_id, annex.lang)))
-    return render(request, "annex.html", annex=annex, status=status, row=db.get(CustomerRow, annex.customer_id),
+    return render(request, "annex.html", annex=annex, state=status, row=db.get(CustomerRow, annex.customer_id),
                   title=title_of(data_dir, annex.matrix_id, auth.user.lang), done=done,
                   download=request.query_params.get("download", "") if done in ("issued", "again") else "")
 

@@ -79,7 +79,12 @@ def edited_rows(form, parties: list[str]) -> tuple[list[Row], bool]:
 def check(values: dict, rows: list[Row], parties: list[str], data_dir: Path, t: Words) -> Outcome:
     """The form's customer, checked as `annex validate` checks a customer file."""
     data, doc, extra = customer_data(values, parties)
-    devs, kept = deviation_rows.deviations_of(rows, len(data.get("matrices", [])) > 1)
+    for row in rows:  # a row without an activity or a reason is told so; the others are still checked
+        if not row.blank and not row.activity:
+            row.problems.append(t("row_activity"))
+        if not row.blank and not row.reason:
+            row.problems.append(t("row_reason"))
+    devs, kept = deviation_rows.deviations_of([r for r in rows if not r.problems], len(data.get("matrices", [])) > 1)
     if devs:
         data["deviations"] = devs
     checked = check_customer(data, doc, data_dir, extra=extra)
@@ -89,11 +94,14 @@ def check(values: dict, rows: list[Row], parties: list[str], data_dir: Path, t: 
             found = deviation_rows.file_problems(found, kept, t)
             name = "form"
         for d in found:
-            text = field_message(name, d, t) if name != "form" else t("row_other")
-            if text not in out.errors.get(name, []):
-                out.errors.setdefault(name, []).append(text)
+            # the model's one cross-field rule (locale of the customer's language) has no field
+            where = "locale" if name == "form" and d.message.startswith("locale ") else name
+            text = field_message(where, d, t) if where != "form" else t("row_other")
+            if text not in out.errors.get(where, []):
+                out.errors.setdefault(where, []).append(text)
     if any(r.problems for r in rows):
         out.errors.setdefault("deviations", [])
+        out.customer = None
     return out
 
 

@@ -216,7 +216,18 @@ def _preview_page(request: Request, row: CustomerRow, result, matrix: str, lang:
     return render(request, "preview.html", 422 if result.errors else 200, row=row, result=result, matrix=matrix,
                   lang_=lang, approved=status == "approved", draft_row=draft_row,
                   mark=labels(lang if lang in LANGUAGES else "fr").draft_watermark,
-                  title=title_of(data_dir, matrix, lang), problems=[clean(d.message) for d in result.errors])
+                  title=title_of(data_dir, matrix, lang), problems=_annex_problems(request, result, matrix, lang))
+
+
+def _annex_problems(request: Request, result, matrix: str, lang: str) -> list[str]:
+    """Why no annex could be made, for a person: a language the matrix lacks is said with the
+    languages it has; anything else is the checker's message without its command-line advice."""
+    t = words(request.state.auth.user.lang)
+    known = matrix_catalog(request.app.state.settings.data_dir)
+    langs = sorted(lg for m, lg in known if m == matrix)
+    if result.errors and langs and (matrix, lang) not in known:
+        return [t("matrix_langs_only", langs=", ".join(t("lang_" + lg) for lg in langs))]
+    return [clean(d.message) for d in result.errors]
 
 
 @router.post("/customers/{cid}/issue")
