@@ -17,11 +17,15 @@ import hashlib
 import io
 import json
 import re
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 from ..infra.diagnostics import InputError, error
+
+if TYPE_CHECKING:
+    from ..model import Customer
 
 ATTACHMENT = "annex-data.json"
 
@@ -197,7 +201,10 @@ def read_pdf(path: Path):
                          unreadable=True) from None
 
 
-def verify(path: Path, *, trust: list[Path], data_dir: Optional[Path] = None) -> Report:
+def verify(path: Path, *, trust: list[Path], data_dir: Optional[Path] = None,
+           customers: Optional[Callable[[str], Optional[Customer]]] = None) -> Report:
+    """The report on the PDF at `path`; with `data_dir`, whether the annex is current, the
+    customer found by `customers(id)` (a register) or else in the data folder's customer files."""
     from pyhanko.sign.fields import enumerate_sig_fields
     roots = load_roots(trust)
     data, reader = read_pdf(path)
@@ -213,7 +220,7 @@ def verify(path: Path, *, trust: list[Path], data_dir: Optional[Path] = None) ->
     embedded = _attachment(reader)
     if annex.fingerprint and embedded is not None and data_dir is not None:
         from .current import check_current
-        check_current(annex, embedded, data_dir)
+        check_current(annex, embedded, data_dir, customers)
     return Report(str(path), signatures, unsigned, annex)
 
 

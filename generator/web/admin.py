@@ -19,11 +19,13 @@ from ..model.matrix import LANGUAGES
 from ..readers.customers import read_customer_entries
 from ..readers.customers_csv import PLAIN_FIELDS, SIGNATORY_FIELDS
 from .accounts import AccountError, add_user, set_password
-from .app import Auth, Refused, db_session, form_user, page_user, read_upload, render
 from .config import ROLES
 from .db import AuditEvent, CustomerRow, User, WebSession, audit
+from .deps import Auth, db_session, form_user, page_user, read_upload
+from .errors import Refused
 from .forms import known_matrices
 from .registry import save_customer
+from .render import render
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
 

@@ -12,10 +12,12 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .app import Auth, Refused, db_session, form_user, page_user, render
 from .db import CustomerRow, IssuedAnnex
+from .deps import Auth, db_session, form_user, page_user
+from .errors import Refused
 from .matrices import current_versions, offered, title_of
 from .registry import Filters, annexes, move, waiting
+from .render import render
 from .status import SHOWN, shown_status
 
 router = APIRouter(include_in_schema=False)

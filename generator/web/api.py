@@ -13,8 +13,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from ..infra.yamlsource import YamlDocument
-from .app import ApiError, Auth, api_user, db_session
 from .db import IssuedAnnex, audit
+from .deps import Auth, api_user, db_session
+from .errors import ApiError
 from .forms import check_customer, diagnostic_json
 from .pages import MEDIA
 from .registry import history, register, save_customer

@@ -31,6 +31,11 @@ class Settings:
     session_hours: int = 12
     max_upload: int = 5 * 1024 * 1024
     warm: tuple[tuple[str, str], ...] = field(default_factory=tuple)  # matrix ids each worker lays out at start
+    trust: tuple[Path, ...] = ()  # roots a signed upload's signers must chain to (`serve --trust`)
+    provider_certs: tuple[Path, ...] = ()  # the provider's own signing certificates, trusted as they are
+    check_seconds: float = 60.0  # time one check of an upload (review-import, verify) may take ...
+    check_memory: int = 768 * 1024 * 1024  # ... and address space it may add, in its worker process
+    check_workers: int = 2  # checks of uploads running at once (each in its own process)
 
     def resolved_db_url(self) -> str:
         return self.db_url or default_db_url(self.data_dir)

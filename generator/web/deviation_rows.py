@@ -51,7 +51,9 @@ class Choices:
 
 def choices(data_dir: Path, matrix_ids: list[str], lang: str) -> Choices:
     ids = matrix_ids or sorted({mid for mid, _ in loaded(data_dir)})
-    groups, parties, letters = [], {}, list(STANDARD_LETTERS)
+    groups: list[tuple[str, str, tuple[tuple[str, str], ...]]] = []
+    parties: dict[str, str] = {}
+    letters = list(STANDARD_LETTERS)
     for mid in ids:
         matrix = in_lang(data_dir, mid, lang)
         if matrix is None:

@@ -1,18 +1,15 @@
-"""Legal's uploads: a reviewed DOCX (review-import, issue 15) and a signed PDF (verify, issue 14).
+"""Legal's uploads: a reviewed DOCX (review-import) and a signed PDF (verify).
 
-Those functions belong to other issues still in progress. The routes are complete up to them:
-role, CSRF, size limit and the checks that refuse a zip bomb or a file that is not a PDF; then
-they call the hook registered here. Until an implementation is registered (`register_review_import`,
-`register_signed_verify`), a hook raises NotAvailable and the page answers 501 with a message.
+The routes check role, CSRF, size and refuse a zip bomb or a file that is not a PDF; then they
+call the service's `LegalChecks` (legal_checks.py, built by `create_app`).
 """
 from __future__ import annotations
 
 import io
 import json
 import zipfile
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Optional
+from collections.abc import Awaitable
+from typing import Optional, TypeVar
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
@@ -20,37 +17,41 @@ from sqlalchemy.orm import Session
 
 from ..infra.zipcheck import zip_problem
 from ..model import Customer
-from .app import Auth, Refused, db_session, form_user, page_user, read_upload, render
 from .db import CustomerRow, IssuedAnnex, audit
+from .deps import Auth, db_session, form_user, page_user, read_upload
+from .errors import Refused
+from .isolation import TooComplex
+from .legal_checks import Claim, LegalChecks
 from .registry import move, save_customer
+from .render import render
 from .status import signed_status
 
 router = APIRouter(prefix="/legal", include_in_schema=False)
+T = TypeVar("T")
 MAX_DOCX_EXPANDED = 64 * 1024 * 1024
 MAX_DOCX_ENTRIES = 1000
 
 
-class NotAvailable(Exception):
-    """The function behind an upload is not part of this release yet."""
+def legal_checks(request: Request) -> LegalChecks:
+    return request.app.state.legal
 
 
-@dataclass
-class Hooks:
-    # review_import(docx_bytes, customer_data) -> proposed deviations (issue 15)
-    review_import: Optional[Callable[[bytes, dict], list]] = None
-    # signed_verify(pdf_bytes, data_dir) -> a report whose truth means "valid signature" (issue 14)
-    signed_verify: Optional[Callable[[bytes, str], object]] = None
+async def _checked(check: Awaitable[T]) -> T:
+    """A check's answer; an upload too large or complex for its limits is refused (422)."""
+    try:
+        return await check
+    except TooComplex as exc:
+        raise Refused(422, "too_complex", str(exc)) from None
 
 
-hooks = Hooks()
-
-
-def register_review_import(fn: Callable[[bytes, dict], list]) -> None:
-    hooks.review_import = fn
-
-
-def register_signed_verify(fn: Callable[[bytes, str], object]) -> None:
-    hooks.signed_verify = fn
+def _claim(request: Request, db: Session, annex: IssuedAnnex) -> Claim:
+    """What the register says annex `annex` is: its fingerprint, its customer, its issued PDF."""
+    row = db.get(CustomerRow, annex.customer_id)
+    entry = (annex.files or {}).get("pdf")
+    issued = request.app.state.store.get(entry["sha256"]) if entry else None
+    if row is None or issued is None:
+        raise Refused(400, "bad_upload", f"annex {annex.id} has no issued PDF in the store to compare with")
+    return Claim(annex.id, annex.fingerprint, row.data, issued)
 
 
 def check_docx(data: bytes) -> Optional[str]:
@@ -104,12 +105,7 @@ async def review(request: Request, auth: Auth = Depends(form_user("legal")),
     if problem:
         raise Refused(400, "bad_upload", problem)
     audit(db, auth.user.name, "upload-review", row.id, f"{len(data)} bytes")
-    try:
-        if hooks.review_import is None:
-            raise NotAvailable("review-import (issue 15)")
-        proposed = hooks.review_import(data, row.data)
-    except NotAvailable as exc:  # answered, not raised: the upload stays in the audit log
-        return render(request, "error.html", 501, message_key="not_available", detail=str(exc))
+    proposed = await _checked(legal_checks(request).review_import(data, row.data))
     return _proposals_page(request, row, [p for p in proposed if isinstance(p, dict)],
                            findings=[p for p in proposed if not isinstance(p, dict)])
 
@@ -182,29 +178,25 @@ async def signed(request: Request, auth: Auth = Depends(form_user("legal")),
     if problem:
         raise Refused(400, "bad_upload", problem)
     audit(db, auth.user.name, "upload-signed", f"annex {annex.id}", f"{len(data)} bytes")
-    try:
-        if hooks.signed_verify is None:
-            raise NotAvailable("verify of signed annexes (issue 14)")
-        report = hooks.signed_verify(data, str(request.app.state.settings.data_dir))
-    except NotAvailable as exc:  # answered, not raised: the upload stays in the audit log
-        return render(request, "error.html", 501, message_key="not_available", detail=str(exc))
+    report = await _checked(legal_checks(request).signed_verify(data, _claim(request, db, annex)))
     if not report:
-        return render(request, "error.html", 400, message_key="bad_upload", detail=str(report))
-    status = _signed_status(request, annex, data)
+        audit(db, auth.user.name, "signed-refused", f"annex {annex.id}", str(report)[:2000])
+        from .messages import clean
+        return render(request, "legal.html", 400, refused_annex=annex, verdict=report,
+                      failed=[clean(f) for f in report.failed])
+    status = signed_status(set(report.signed_fields), _parties_of(request, annex))
     if status is None:
+        audit(db, auth.user.name, "signed-refused", f"annex {annex.id}", "no signature of the customer")
         return render(request, "error.html", 400, message_key="no_customer_signature")
     annex.signed_file = {"sha256": request.app.state.store.put(data), "size": len(data),
                          "name": annex.files.get("pdf", {}).get("name", "annex.pdf").replace(".pdf", "_signed.pdf")}
     move(db, annex, status, auth.user.name, f"{len(data)} bytes")
+    audit(db, auth.user.name, "signed", f"annex {annex.id}", status)
     return RedirectResponse(f"/annexes/{annex.id}?done={annex.status}", status_code=303)
 
 
-def _signed_status(request: Request, annex: IssuedAnnex, data: bytes) -> Optional[str]:
-    """`customer_signed` or `countersigned`, from the parties whose signature fields are signed
-    (the fields are named after the matrix's party ids)."""
-    from ..signing.reader import open_reader
+def _parties_of(request: Request, annex: IssuedAnnex) -> list[str]:
+    """The party ids of the annex's matrix, customer first (the signature fields are named so)."""
     from .matrices import in_lang
     matrix = in_lang(request.app.state.settings.data_dir, annex.matrix_id, annex.lang)
-    parties = [p.id for p in matrix.parties] if matrix is not None else ["customer", "provider"]
-    fields = {str(sig.field_name) for sig in open_reader(data).embedded_signatures}
-    return signed_status(fields, parties)
+    return [p.id for p in matrix.parties] if matrix is not None else ["customer", "provider"]

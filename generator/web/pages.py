@@ -12,14 +12,16 @@ from starlette.concurrency import run_in_threadpool
 from ..model.matrix import LANGUAGES
 from . import customer_form, deviation_rows
 from .accounts import AccountError, check_password, close_session, open_session, set_password
-from .app import Auth, Refused, cookie_name, db_session, form_user, new_login_token, page_user, render
 from .db import CustomerRow, IssuedAnnex, User, audit
+from .deps import Auth, cookie_name, db_session, form_user, new_login_token, page_user
+from .errors import Refused
 from .generate import matrix_status
 from .i18n import words
 from .matrices import current_versions, offered, title_of
 from .matrices import loaded as matrix_catalog
 from .messages import clean
 from .registry import history, record_preview, register, save_customer, search_customers
+from .render import render
 from .status import shown_status
 
 router = APIRouter(include_in_schema=False)

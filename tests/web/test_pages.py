@@ -12,7 +12,6 @@ from generator.web.db import AuditEvent
 
 from .conftest import SAMPLE, create_customer, login, problems
 
-
 CLI_SPEAK = re.compile(r"`|--[a-z]|\^\[|customers\[\d|YYYY|/tmp/|rules:")  # what no page may show
 
 

@@ -1,0 +1,68 @@
+"""CPU-bound checks of uploads (review-import, verify) in a worker process of their own, with a
+time limit (the worker is killed when it runs over) and a memory limit (RLIMIT_AS), so that a
+hostile file costs one bounded process, never the event loop or the server's memory.
+
+It reuses the batch's pool (infra/workers.run_jobs: one job per worker, killed on time out).
+The caller runs `run_limited` in a thread (`limited` does that), at most `concurrent` at once.
+"""
+from __future__ import annotations
+
+import resource
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import anyio.to_thread
+from anyio import CapacityLimiter
+
+from ..infra.workers import Crashed, Lost, TimedOut, run_jobs
+
+T = TypeVar("T")
+MIB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Limits:
+    seconds: float = 60.0
+    memory: int = 768 * MIB  # address space a check may add to what the server process holds
+
+
+class TooComplex(Exception):
+    """The upload needed more time or memory than a check may take; the message says which."""
+
+
+class _Limited:
+    """`fn` under an address-space limit: the forked worker starts with the server's own
+    mappings, so the limit is what it holds now plus the budget."""
+
+    def __init__(self, fn: Callable[[Any], Any], memory: int):
+        self.fn, self.memory = fn, memory
+
+    def __call__(self, job: Any) -> Any:
+        with open("/proc/self/statm") as f:
+            held = int(f.read().split()[0]) * resource.getpagesize()
+        limit = held + self.memory
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        return self.fn(job)
+
+
+def run_limited(fn: Callable[[Any], T], job: Any, limits: Limits) -> T:
+    """`fn(job)` in a fresh worker process; TooComplex when it runs out of time or memory."""
+    results: list = []
+    run_jobs([job], _Limited(fn, limits.memory), 1, on_result=lambda _job, r: results.append(r),
+             on_retry=lambda _job, _how: None, time_limit=limits.seconds)
+    result = results[0]
+    if isinstance(result, TimedOut):
+        raise TooComplex(f"checking it took over {limits.seconds:g} s, the limit")
+    if isinstance(result, Crashed) and result.error.startswith("MemoryError"):
+        raise TooComplex(f"checking it needed over {limits.memory // MIB} MiB, the limit")
+    if isinstance(result, Lost):
+        raise TooComplex(f"the check's process was {result.how}, twice")
+    if isinstance(result, Crashed):
+        raise RuntimeError(f"the check failed: {result.error}")
+    return result
+
+
+async def limited(fn: Callable[[Any], T], job: Any, limits: Limits, limiter: CapacityLimiter) -> T:
+    """run_limited from the event loop, in a thread, at most `limiter` checks at a time."""
+    return await anyio.to_thread.run_sync(run_limited, fn, job, limits, limiter=limiter)
