@@ -112,3 +112,31 @@ def test_customer_update_is_audited_only_when_it_changes(db_url):
     with sessions.begin() as db:
         assert db.get(CustomerRow, "acme").name == "ACME SA"
         assert [e.action for e in db.scalars(select(AuditEvent))] == ["customer-create", "customer-update"]
+
+
+def test_the_status_migration_keeps_signed_annexes_signed(db_url):
+    """A register made before statuses: its signed annex becomes countersigned, the others issued."""
+    import datetime as dt
+    from pathlib import Path
+
+    import sqlalchemy as sa
+    from alembic import command
+    from alembic.config import Config
+
+    import generator.web.db as webdb
+    engine = make_engine(db_url)
+    cfg = Config()
+    cfg.set_main_option("script_location", str(Path(webdb.__file__).parent / "migrations"))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0001")
+        now = dt.datetime(2026, 1, 1)
+        conn.execute(sa.text("INSERT INTO customers VALUES ('acme', 'ACME', NULL, 'acme', '{}', :t, 'x')"), {"t": now})
+        for aid, signed in ((1, True), (2, False)):
+            conn.execute(sa.text("INSERT INTO annexes (id, customer_id, matrix_id, lang, version, fingerprint, files, "
+                                 "created_at, created_by, signed) VALUES (:i, 'acme', 'm', 'fr', '1', 'f', '{}', :t, "
+                                 "'x', :s)"), {"i": aid, "t": now, "s": signed})
+    migrate(engine)
+    with engine.connect() as conn:
+        rows = conn.execute(sa.text("SELECT id, status FROM annexes ORDER BY id")).all()
+    assert [tuple(r) for r in rows] == [(1, "countersigned"), (2, "issued")]
