@@ -106,8 +106,9 @@ async def review(request: Request, auth: Auth = Depends(form_user("legal")),
         raise Refused(400, "bad_upload", problem)
     audit(db, auth.user.name, "upload-review", row.id, f"{len(data)} bytes")
     proposed = await _checked(legal_checks(request).review_import(data, row.data))
+    from .messages import clean
     return _proposals_page(request, row, [p for p in proposed if isinstance(p, dict)],
-                           findings=[p for p in proposed if not isinstance(p, dict)])
+                           findings=[clean(p) for p in proposed if not isinstance(p, dict)])
 
 
 @router.post("/review/apply")

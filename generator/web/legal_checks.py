@@ -81,10 +81,11 @@ def review_import(data: bytes, customer: dict, data_dir: Path) -> list:
     try:
         outcome = _as_file(data, ".docx", lambda p: read_back(
             p, customer=Customer.model_validate(customer), data_dir=data_dir))
-    except InputError as exc:
-        return [d.format() for d in exc.diagnostics]
+    except InputError as exc:  # the message alone: the page has no use for the upload's temporary path
+        return [d.message for d in exc.diagnostics]
     proposals: list = [{**d, "matrix": outcome.identity.matrix_id} for d in outcome.deviations]
-    return proposals + [d.format() for d in outcome.findings]
+    # a changed row without a reason is a proposal whose reason legal types on the page
+    return proposals + [d.message for d in outcome.findings if d.code != "review-reason"]
 
 
 def _review_job(job: ReviewJob) -> list:
