@@ -41,12 +41,13 @@ class Row:
         return not (self.activity or self.reason.strip() or any(self.roles.values()))
 
 
-@dataclass(frozen=True)
+@dataclass
 class Choices:
     """What the rows offer: activities by matrix (id, text with its section), parties, letters."""
     groups: tuple[tuple[str, str, tuple[tuple[str, str], ...]], ...]  # (matrix id, title, ((value, label), ...))
     parties: tuple[tuple[str, str], ...]  # (party id, label)
     letters: tuple[str, ...]
+    standard: dict[str, str] = field(default_factory=dict)  # option value -> `Client RA, Provider I`
 
 
 def choices(data_dir: Path, matrix_ids: list[str], lang: str) -> Choices:
@@ -54,6 +55,7 @@ def choices(data_dir: Path, matrix_ids: list[str], lang: str) -> Choices:
     groups: list[tuple[str, str, tuple[tuple[str, str], ...]]] = []
     parties: dict[str, str] = {}
     letters = list(STANDARD_LETTERS)
+    standard: dict[str, str] = {}
     for mid in ids:
         matrix = in_lang(data_dir, mid, lang)
         if matrix is None:
@@ -61,10 +63,13 @@ def choices(data_dir: Path, matrix_ids: list[str], lang: str) -> Choices:
         options = tuple((f"{mid}:{activity.id}", f"{plain(section.title)} › {plain(activity.text)}")
                         for _, section, activity in activities_with_paths(matrix))
         groups.append((mid, plain(matrix.title), options))
+        for _, _, activity in activities_with_paths(matrix):
+            standard[f"{mid}:{activity.id}"] = ", ".join(
+                f"{p.label} {activity.roles.get(p.id) or '–'}" for p in matrix.parties)
         for p in matrix.parties:
             parties.setdefault(p.id, p.label)
         letters += [ch for ch in sorted(legend_letters(matrix)) if ch not in letters]
-    return Choices(tuple(groups), tuple(parties.items()), tuple(letters))
+    return Choices(tuple(groups), tuple(parties.items()), tuple(letters), standard)
 
 
 def rows_of(deviations: list[dict], matrix_ids: list[str]) -> list[Row]:

@@ -83,6 +83,7 @@ def test_add_a_row_keeps_what_was_typed_and_saves_nothing(app, client):
     assert r.status_code == 200 and _saved(app) is None
     assert 'name="dev-count" value="2"' in r.text and 'value="Kept."' in r.text
     assert f'value="{BACKUP}" selected' in r.text
+    assert re.search(r'id="dev-0-standard">Standard roles: Client [A-Z]*, Cloud Temple [A-Z–]*<', r.text)
 
 
 def test_a_row_marked_for_removal_is_dropped(app, client):
