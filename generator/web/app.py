@@ -12,13 +12,14 @@ from fastapi import FastAPI, Request
 from fastapi.staticfiles import StaticFiles
 
 from . import admin, annexes, api, legal, pages
-from .accounts import RateLimit
 from .config import Settings
 from .db import open_database
 from .errors import install_handlers, secure
 from .generate import Generator
 from .legal_checks import LegalChecks
+from .limits import BodyLimit
 from .render import make_templates
+from .signin_limit import SignInLimit
 from .store import Store
 
 HERE = Path(__file__).parent
@@ -36,15 +37,16 @@ def create_app(settings: Settings) -> FastAPI:
                   lifespan=lifespan)
     app.state.settings = settings
     app.state.secret = secrets.token_bytes(32)  # binds the CSRF tokens of proxy-signed-in users
-    app.state.sessionmaker = open_database(settings.resolved_db_url())
+    app.state.sessionmaker = open_database(settings.resolved_db_url(), settings.db_wait)
     app.state.store = Store(settings.resolved_store())
-    app.state.limiter = RateLimit(settings.login_attempts, settings.login_window)
+    app.state.limiter = SignInLimit(app.state.sessionmaker, settings.login_attempts, settings.login_window)
     app.state.generator = Generator(settings.workers, data_dir=settings.data_dir, store_dir=settings.resolved_store(),
                                     templates=settings.templates, warm=settings.warm)
     app.state.legal = LegalChecks(settings)
     app.state.templates = make_templates()
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     install_handlers(app)
+    app.add_middleware(BodyLimit, settings=settings)  # inside the security headers: its refusals get them
     _headers(app)
     for router in routers():
         app.include_router(router)

@@ -114,3 +114,13 @@ def defaults(lang: str, provider: Optional[str], signatory: tuple[Optional[str],
     if provider and title:
         values[f"sig_{provider}_title"] = title
     return values
+
+
+def deviations_text(deviations: list[dict]) -> str:
+    """Deviations as one line each, to show two versions side by side (an edit conflict)."""
+    return "; ".join(f"{d.get('activity')}: " + ", ".join(f"{p} {v or '–'}" for p, v in (d.get("roles") or {}).items())
+                     + f" ({d.get('reason') or ''})" for d in deviations)
+
+
+def rows_text(rows: list[Row]) -> str:
+    return deviations_text(deviation_rows.deviations_of(rows, False)[0])

@@ -12,16 +12,29 @@ import hmac
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Annotated, Any, Optional
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Query, Request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from starlette.datastructures import UploadFile
 
 from .accounts import role_at_least, session_of, user_for_token
 from .config import Settings
 from .db import User, WebSession
 from .errors import ApiError, NeedLogin, Refused
+
+MAX_ID = 2**63 - 1  # the databases' integer keys: a larger id names nothing (and overflows SQLite)
+RowId = Annotated[int, Path(ge=1, le=MAX_ID, description="a row id")]
+SinceId = Annotated[int, Query(ge=0, le=MAX_ID, description="an event id")]
+
+
+def parse_id(text: object) -> Optional[int]:
+    """A row id typed into a form field, or None when it cannot name a row."""
+    value = str(text or "").strip()
+    if not value.isdigit() or len(value) > 19 or not 1 <= int(value) <= MAX_ID:
+        return None
+    return int(value)
 
 
 @dataclass(frozen=True)
@@ -53,10 +66,13 @@ async def read_upload(request: Request) -> tuple[Any, bytes]:
     body limit at the edge refuses a larger request before it is read; see limits.py)."""
     form = await request.form()
     upload = form.get("file")
-    if upload is None or not hasattr(upload, "read"):
+    if not isinstance(upload, UploadFile):
         raise Refused(400, "bad_request", "file")
     limit = settings_of(request).max_upload
-    data = await upload.read(limit + 1)
+    try:
+        data = await upload.read(limit + 1)
+    finally:
+        await upload.close()  # the spooled copy goes now, not when the request object is collected
     if len(data) > limit:
         raise Refused(413, "too_large")
     return form, data
@@ -81,7 +97,7 @@ def db_session(request: Request) -> Iterator[Session]:
         db.close()
 
 
-def _signed_in(request: Request, db: Session) -> Optional[Auth]:
+def signed_in(request: Request, db: Session) -> Optional[Auth]:
     settings = settings_of(request)
     token = request.cookies.get(cookie_name(settings))
     found = session_of(db, token) if token else None
@@ -101,7 +117,7 @@ def _signed_in(request: Request, db: Session) -> Optional[Auth]:
 def page_user(role: str = "sales"):
     """A page for signed-in users of at least `role`; others go to sign-in, or get 403."""
     def dependency(request: Request, db: Session = Depends(db_session, scope="function")) -> Auth:
-        auth = _signed_in(request, db)
+        auth = signed_in(request, db)
         if auth is None:
             raise NeedLogin()
         request.state.auth = auth

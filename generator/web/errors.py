@@ -73,6 +73,9 @@ def install_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ApiError, _api_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _invalid)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
+    from sqlalchemy.exc import OperationalError
+    for machine in (OperationalError, OSError):  # answered inside the middleware: no re-raise, headers added
+        app.add_exception_handler(machine, _machine)
     app.add_exception_handler(Exception, _bug)
 
 
@@ -101,6 +104,8 @@ async def _invalid(request: Request, exc: RequestValidationError) -> Response:
                "message": f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}"} for e in exc.errors()]
     if is_api(request):
         return JSONResponse({"error": "the request does not match the API", "errors": errors}, 422)
+    if all(e["loc"][:1] == ("path",) for e in exc.errors()):  # /annexes/99999999999999999999: no such page
+        return render(request, "error.html", 404, message_key="not_found", detail="")
     return render(request, "error.html", 400, message_key="bad_request",
                   detail="; ".join(e["message"] for e in errors))
 
@@ -112,16 +117,23 @@ async def _http_error(request: Request, exc: StarletteHTTPException) -> Response
     return render(request, "error.html", exc.status_code, message_key=key, detail="")
 
 
+async def _machine(request: Request, exc: Exception) -> Response:
+    """A database or disk failure: busy or full said as such; anything else is a bug."""
+    known = _known(request, exc)
+    if known is not None:
+        return known
+    log.error("internal error on %s %s", request.method, request.url.path, exc_info=exc)
+    return failure(request, 500, "internal_error")
+
+
 async def _bug(request: Request, exc: Exception) -> Response:
     """The last resort (a bug, a database that is gone): logged, answered without a traceback.
     It runs outside the middleware, so it sets the security headers itself."""
-    response = _known(request, exc)
-    if response is None:
-        log.error("internal error on %s %s", request.method, request.url.path, exc_info=exc)
-        try:
-            response = failure(request, 500, "internal_error")
-        except Exception:  # the error page itself failed: plain words, still with the headers
-            response = Response("internal error", 500, media_type="text/plain")
+    log.error("internal error on %s %s", request.method, request.url.path, exc_info=exc)
+    try:
+        response = failure(request, 500, "internal_error")
+    except Exception:  # the error page itself failed: plain words, still with the headers
+        response = Response("internal error", 500, media_type="text/plain")
     return secure(response, request.app.state.settings.secure_cookies)
 
 

@@ -19,6 +19,7 @@ from ..infra.workers import Crashed, Lost, TimedOut, run_jobs
 
 T = TypeVar("T")
 MIB = 1024 * 1024
+NEAR_LIMIT = 16 * MIB  # a peak this close to the limit means an allocation was refused
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,12 @@ class TooComplex(Exception):
     """The upload needed more time or memory than a check may take; the message says which."""
 
 
+@dataclass(frozen=True)
+class _OutOfMemory:
+    """The job reached its address-space limit (whatever the library made of the failed
+    allocation: a MemoryError, or a parser's "unknown error")."""
+
+
 class _Limited:
     """`fn` under an address-space limit: the forked worker starts with the server's own
     mappings, so the limit is what it holds now plus the budget."""
@@ -39,11 +46,22 @@ class _Limited:
         self.fn, self.memory = fn, memory
 
     def __call__(self, job: Any) -> Any:
-        with open("/proc/self/statm") as f:
-            held = int(f.read().split()[0]) * resource.getpagesize()
-        limit = held + self.memory
+        limit = _vm("VmSize") + self.memory
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-        return self.fn(job)
+        try:
+            result = self.fn(job)
+        except MemoryError:
+            return _OutOfMemory()
+        return _OutOfMemory() if _vm("VmPeak") > limit - NEAR_LIMIT else result
+
+
+def _vm(key: str) -> int:
+    """A size of this process's address space from /proc/self/status, in bytes."""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(key + ":"):
+                return int(line.split()[1]) * 1024
+    raise OSError(f"no {key} in /proc/self/status")
 
 
 def run_limited(fn: Callable[[Any], T], job: Any, limits: Limits) -> T:
@@ -54,7 +72,7 @@ def run_limited(fn: Callable[[Any], T], job: Any, limits: Limits) -> T:
     result = results[0]
     if isinstance(result, TimedOut):
         raise TooComplex(f"checking it took over {limits.seconds:g} s, the limit")
-    if isinstance(result, Crashed) and result.error.startswith("MemoryError"):
+    if isinstance(result, _OutOfMemory):
         raise TooComplex(f"checking it needed over {limits.memory // MIB} MiB, the limit")
     if isinstance(result, Lost):
         raise TooComplex(f"the check's process was {result.how}, twice")

@@ -8,18 +8,20 @@ from __future__ import annotations
 import io
 import json
 import zipfile
-from collections.abc import Awaitable
-from typing import Optional, TypeVar
+from typing import Optional
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
+from pydantic import TypeAdapter, ValidationError
 from sqlalchemy.orm import Session
 
 from ..infra.zipcheck import zip_problem
 from ..model import Customer
+from ..model.customer import Deviation
+from ..model.text import Text
 from .db import CustomerRow, IssuedAnnex, audit
-from .deps import Auth, db_session, form_user, page_user, read_upload
-from .errors import Refused
+from .deps import Auth, db_session, form_user, page_user, parse_id, read_upload
+from .errors import Refused, failure
 from .isolation import TooComplex
 from .legal_checks import Claim, LegalChecks
 from .registry import move, save_customer
@@ -27,21 +29,44 @@ from .render import render
 from .status import signed_status
 
 router = APIRouter(prefix="/legal", include_in_schema=False)
-T = TypeVar("T")
 MAX_DOCX_EXPANDED = 64 * 1024 * 1024
 MAX_DOCX_ENTRIES = 1000
 
 
+MAX_PROPOSAL = 512 * 1024  # characters of the proposal the review page sends back
+MAX_PROPOSED = 2_000  # deviations in it (a matrix has at most that many activities)
+
+
+class Proposed(Deviation):
+    """A deviation as review-import proposes it: its reason may still be missing (legal types it
+    on the page before saving; the saved deviation must have one)."""
+    reason: Optional[Text] = None  # type: ignore[assignment]
+
+
+_PROPOSAL = TypeAdapter(list[Proposed])
+
+
+def parse_proposal(text: str) -> list[dict]:
+    """The proposal field the review page sent back, as deviations that each name their matrix.
+    It comes from the browser, so it is read as hostile: bounded in size and nesting (pydantic's
+    JSON parser refuses deep nesting), each entry checked against the customer model's
+    `Deviation`, and every problem located (`proposal[3].roles`), answered 400."""
+    if len(text) > MAX_PROPOSAL:
+        raise Refused(400, "bad_request", f"proposal: {len(text):,} characters, over {MAX_PROPOSAL:,}")
+    try:
+        found = _PROPOSAL.validate_json(text)
+    except ValidationError as exc:
+        where = "; ".join(f"proposal{''.join(f'[{p}]' if isinstance(p, int) else f'.{p}' for p in e['loc'])}: "
+                          f"{e['msg']}" for e in exc.errors(include_url=False)[:5])
+        raise Refused(400, "bad_request", f"{where} (upload the reviewed DOCX again)") from None
+    if len(found) > MAX_PROPOSED or any(d.matrix is None for d in found):
+        raise Refused(400, "bad_request", "proposal: each deviation names its matrix, "
+                      f"{MAX_PROPOSED:,} at most (upload the reviewed DOCX again)")
+    return [d.model_dump(mode="json", exclude_none=True) for d in found]
+
+
 def legal_checks(request: Request) -> LegalChecks:
     return request.app.state.legal
-
-
-async def _checked(check: Awaitable[T]) -> T:
-    """A check's answer; an upload too large or complex for its limits is refused (422)."""
-    try:
-        return await check
-    except TooComplex as exc:
-        raise Refused(422, "too_complex", str(exc)) from None
 
 
 def _claim(request: Request, db: Session, annex: IssuedAnnex) -> Claim:
@@ -105,10 +130,14 @@ async def review(request: Request, auth: Auth = Depends(form_user("legal")),
     if problem:
         raise Refused(400, "bad_upload", problem)
     audit(db, auth.user.name, "upload-review", row.id, f"{len(data)} bytes")
-    proposed = await _checked(legal_checks(request).review_import(data, row.data))
-    from .messages import clean
-    return _proposals_page(request, row, [p for p in proposed if isinstance(p, dict)],
-                           findings=[clean(p) for p in proposed if not isinstance(p, dict)])
+    try:  # refusals are answered, not raised: the upload stays in the audit log
+        review = await legal_checks(request).review_import(data, row.data)
+    except TooComplex as exc:
+        return failure(request, 422, "too_complex", str(exc))
+    if review.refused:
+        from .messages import clean
+        return failure(request, 400, "bad_upload", "; ".join(clean(r) for r in review.refused))
+    return _proposals_page(request, row, review.proposed, findings=review.findings)
 
 
 @router.post("/review/apply")
@@ -121,15 +150,10 @@ async def apply_review(request: Request, auth: Auth = Depends(form_user("legal")
     row = db.get(CustomerRow, str(form.get("customer") or ""))
     if row is None:
         raise Refused(404, "not_found", "customer")
-    try:
-        proposals = json.loads(str(form.get("proposal") or "[]"))
-        accepted = {int(str(i)) for i in form.getlist("accept")}
-    except ValueError:
-        raise Refused(400, "bad_request", "proposal") from None
-    if not isinstance(proposals, list) or not all(isinstance(p, dict) and "matrix" in p for p in proposals):
-        raise Refused(400, "bad_request", "proposal")
+    proposals = parse_proposal(str(form.get("proposal") or "[]"))
+    accepted = {int(str(i)) for i in form.getlist("accept") if str(i).isdigit() and len(str(i)) < 8}
     for i, p in enumerate(proposals):  # a reason legal typed for a proposal that had none
-        typed = str(form.get(f"reason-{i}") or "").strip()
+        typed = " ".join(str(form.get(f"reason-{i}") or "").split())[:2000]
         if typed and not str(p.get("reason") or "").strip():
             p["reason"] = typed
     if any(not str(proposals[i].get("reason") or "").strip() for i in accepted if 0 <= i < len(proposals)):
@@ -169,17 +193,18 @@ def _check(request: Request, data: dict) -> list[str]:
 async def signed(request: Request, auth: Auth = Depends(form_user("legal")),
                  db: Session = Depends(db_session, scope="function")) -> Response:
     form, data = await read_upload(request)
-    try:
-        annex = db.get(IssuedAnnex, int(str(form.get("annex") or "0")))
-    except ValueError:
-        annex = None
+    aid = parse_id(form.get("annex"))
+    annex = db.get(IssuedAnnex, aid) if aid is not None else None
     if annex is None:
         raise Refused(404, "not_found", "annex")
     problem = check_pdf(data)
     if problem:
         raise Refused(400, "bad_upload", problem)
     audit(db, auth.user.name, "upload-signed", f"annex {annex.id}", f"{len(data)} bytes")
-    report = await _checked(legal_checks(request).signed_verify(data, _claim(request, db, annex)))
+    try:
+        report = await legal_checks(request).signed_verify(data, _claim(request, db, annex))
+    except TooComplex as exc:
+        return failure(request, 422, "too_complex", str(exc))
     if not report:
         audit(db, auth.user.name, "signed-refused", f"annex {annex.id}", str(report)[:2000])
         from .messages import clean

@@ -73,22 +73,36 @@ def _as_file(data: bytes, suffix: str, use: Callable[[Path], T]) -> T:
         return use(path)
 
 
-def review_import(data: bytes, customer: dict, data_dir: Path) -> list:
-    """What legal's reviewed DOCX proposes for a customer: one mapping per deviation of the
-    complete list review-import writes (activity, roles, reason, matrix), then the findings it
-    could not represent, as text."""
+@dataclass
+class Review:
+    """What a reviewed DOCX proposes: one mapping per deviation of the complete list
+    review-import writes (activity, roles, reason, matrix), the findings it could not
+    represent, or why the file was refused (then nothing else)."""
+    proposed: list[dict] = field(default_factory=list)
+    findings: list[str] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)
+
+
+def review_import(data: bytes, customer: dict, data_dir: Path) -> Review:
+    """`annex review-import` on an uploaded DOCX, for a customer of the register."""
     from ..commands.review import review_import as read_back
+    where: list[str] = []
+
+    def read(path: Path):
+        where.append(str(path))
+        return read_back(path, customer=Customer.model_validate(customer), data_dir=data_dir)
     try:
-        outcome = _as_file(data, ".docx", lambda p: read_back(
-            p, customer=Customer.model_validate(customer), data_dir=data_dir))
-    except InputError as exc:  # the message alone: the page has no use for the upload's temporary path
-        return [d.message for d in exc.diagnostics]
-    proposals: list = [{**d, "matrix": outcome.identity.matrix_id} for d in outcome.deviations]
-    # a changed row without a reason is a proposal whose reason legal types on the page
-    return proposals + [d.message for d in outcome.findings if d.code != "review-reason"]
+        outcome = _as_file(data, ".docx", read)
+    except InputError as exc:
+        return Review(refused=[d.format().replace(where[0], "the upload") if where else d.format()
+                               for d in exc.diagnostics])
+    return Review([{**d, "matrix": outcome.identity.matrix_id} for d in outcome.deviations],
+                  # for the page: the message, not the CLI's advice; a changed row without a reason
+                  # is a proposal whose reason legal types there
+                  [d.message for d in outcome.findings if d.code != "review-reason"])
 
 
-def _review_job(job: ReviewJob) -> list:
+def _review_job(job: ReviewJob) -> Review:
     return review_import(job.upload, job.customer, Path(job.data_dir))
 
 
@@ -158,7 +172,7 @@ class LegalChecks:
         from ..commands import review  # noqa: F401
         from ..signing import verify  # noqa: F401
 
-    async def review_import(self, data: bytes, customer: dict) -> list:
+    async def review_import(self, data: bytes, customer: dict) -> Review:
         return await limited(_review_job, ReviewJob(data, customer, str(self.settings.data_dir)), self.limits,
                              self.limiter)
 

@@ -7,20 +7,22 @@ from typing import Optional
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 from starlette.concurrency import run_in_threadpool
 
 from ..model.matrix import LANGUAGES
 from . import customer_form, deviation_rows
 from .accounts import AccountError, check_password, close_session, open_session, set_password
+from .conflicts import conflict_of
 from .db import CustomerRow, IssuedAnnex, User, audit
-from .deps import Auth, cookie_name, db_session, form_user, new_login_token, page_user
+from .deps import Auth, RowId, cookie_name, db_session, form_user, new_login_token, page_user
 from .errors import Refused
 from .generate import matrix_status
 from .i18n import words
 from .matrices import current_versions, offered, title_of
 from .matrices import loaded as matrix_catalog
 from .messages import clean
-from .registry import history, record_preview, register, save_customer, search_customers
+from .registry import case_twin, history, record_preview, register, save_customer, search_customers
 from .render import render
 from .status import shown_status
 
@@ -58,16 +60,15 @@ async def login(request: Request, db: Session = Depends(db_session, scope="funct
     if not sent or not kept or not hmac.compare_digest(sent, kept):
         raise Refused(403, "csrf_refused")
     limiter = request.app.state.limiter
-    keys = (f"name:{name.lower()}", f"ip:{request.client.host if request.client else '-'}")
-    if limiter.blocked(*keys):
+    address = request.client.host if request.client else "-"
+    if not await run_in_threadpool(limiter.attempt, name, address):
         return _login_again(request, 429, "too_many_attempts", next_)
     settings = request.app.state.settings
     user = await run_in_threadpool(check_password, db, name, password)
     if user is None:
-        limiter.failed(*keys)
         audit(db, name[:64] or "-", "login-failed", "session")
         return _login_again(request, 401, "bad_login", next_)
-    limiter.succeeded(keys[0])
+    await run_in_threadpool(limiter.succeeded, name, address)
     token = open_session(db, user, settings.session_hours)
     audit(db, user.name, "login", "session")
     response = RedirectResponse(next_, status_code=303)
@@ -114,7 +115,7 @@ def _parties(request: Request) -> list[str]:
 
 
 def _form_page(request: Request, values: dict, errors: dict, existing: Optional[str], status: int = 200,
-               rows: Optional[list] = None, deviations: Optional[list] = None) -> Response:
+               rows: Optional[list] = None, deviations: Optional[list] = None, **extra) -> Response:
     data_dir, auth = request.app.state.settings.data_dir, request.state.auth
     matrix_ids = [m for m in values.get("matrices") or [] if m]
     choices = deviation_rows.choices(data_dir, matrix_ids, str(values.get("lang") or "fr"))
@@ -122,7 +123,7 @@ def _form_page(request: Request, values: dict, errors: dict, existing: Optional[
                   parties=_parties(request), party_labels=dict(choices.parties), languages=LANGUAGES, choices=choices,
                   rows=rows if rows is not None else deviation_rows.rows_of(deviations or [], matrix_ids),
                   matrices=offered(data_dir, auth.user.lang, drafts=auth.user.role != "sales"),
-                  locales=customer_form.locale_choices(auth.user.lang))
+                  locales=customer_form.locale_choices(auth.user.lang), **extra)
 
 
 @router.get("/customers/new")
@@ -137,7 +138,8 @@ def new_customer(request: Request, auth: Auth = Depends(page_user()),
 def edit_customer(request: Request, cid: str, auth: Auth = Depends(page_user()),
                   db: Session = Depends(db_session, scope="function")) -> Response:
     row = _customer(db, cid)
-    return _form_page(request, customer_form.values_of(row.data), {}, cid, deviations=row.data.get("deviations"))
+    return _form_page(request, {**customer_form.values_of(row.data), "version": row.version}, {}, cid,
+                      deviations=row.data.get("deviations"))
 
 
 @router.post("/customers/new")
@@ -148,10 +150,17 @@ async def save_customer_form(request: Request, cid: Optional[str] = None, auth: 
     values = customer_form.form_values(form)
     rows, adding = customer_form.edited_rows(form, _parties(request))
     if cid is not None:
-        _customer(db, cid)
+        row = _customer(db, cid)
         values["id"] = cid  # the id names the customer's folder and register: it does not change
-    if adding:
+    if adding:  # one more row: nothing is saved yet
         return _form_page(request, values, {}, cid, rows=rows)
+    if cid is not None:
+        conflict = conflict_of(row, {**values, "deviations": customer_form.rows_text(rows)},
+                               {**customer_form.values_of(row.data),
+                                "deviations": customer_form.deviations_text(row.data.get("deviations") or [])})
+        if conflict is not None:  # saved by someone else since this form was opened
+            return _form_page(request, {**values, "version": row.version}, {}, cid, 409, rows=rows,
+                              conflict=conflict, saved_by=row.updated_by)
     return await run_in_threadpool(_save_customer, request, auth, db, values, rows, cid)
 
 
@@ -165,7 +174,15 @@ def _save_customer(request: Request, auth: Auth, db: Session, values: dict, rows
         return _form_page(request, values, checked.errors, cid, 400, rows=checked.rows)
     if cid is None and db.get(CustomerRow, checked.customer.id) is not None:
         return _form_page(request, values, {"id": [t("err_id_taken")]}, None, 400, rows=checked.rows)
+    twin = case_twin(db, checked.customer.id) if cid is None else None
+    if twin is not None:
+        return _form_page(request, values, {"id": [t("err_id_case_twin", other=twin)]}, None, 400, rows=checked.rows)
     save_customer(db, checked.customer, auth.user.name)
+    try:
+        db.flush()  # the UPDATE checks the version too: a save that raced this one wins, this one is told
+    except StaleDataError:
+        db.rollback()
+        return _form_page(request, values, {}, cid, 409, rows=checked.rows, conflict=[], saved_by="")
     return RedirectResponse(f"/customers/{checked.customer.id}?saved=1", status_code=303)
 
 
@@ -250,7 +267,7 @@ async def issue(request: Request, cid: str, auth: Auth = Depends(form_user()),
 
 
 @router.get("/annexes/{aid}/{fmt}")
-def annex_file(request: Request, aid: int, fmt: str, auth: Auth = Depends(page_user()),
+def annex_file(request: Request, aid: RowId, fmt: str, auth: Auth = Depends(page_user()),
                db: Session = Depends(db_session, scope="function")) -> Response:
     return issued_file(request, db, auth, aid, fmt)
 

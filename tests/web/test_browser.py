@@ -42,7 +42,7 @@ def ca(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, ca):
-    srv = Server(tmp_path_factory.mktemp("serve"), DATA, USERS, PASSWORD, args=("--trust", str(ca["root"]))).start()
+    srv = Server(tmp_path_factory.mktemp("serve"), DATA, USERS, PASSWORD, extra=("--trust", str(ca["root"]))).start()
     yield srv
     srv.stop()
 

@@ -129,9 +129,10 @@ def test_the_status_migration_keeps_signed_annexes_signed(db_url):
     cfg.set_main_option("script_location", str(Path(webdb.__file__).parent / "migrations"))
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "0001")
+        command.upgrade(cfg, "0002")
         now = dt.datetime(2026, 1, 1)
-        conn.execute(sa.text("INSERT INTO customers VALUES ('acme', 'ACME', NULL, 'acme', '{}', :t, 'x')"), {"t": now})
+        conn.execute(sa.text("INSERT INTO customers (id, name, contract, search, data, updated_at, updated_by) "
+                                 "VALUES ('acme', 'ACME', NULL, 'acme', '{}', :t, 'x')"), {"t": now})
         for aid, signed in ((1, True), (2, False)):
             conn.execute(sa.text("INSERT INTO annexes (id, customer_id, matrix_id, lang, version, fingerprint, files, "
                                  "created_at, created_by, signed) VALUES (:i, 'acme', 'm', 'fr', '1', 'f', '{}', :t, "

@@ -8,7 +8,7 @@ import zipfile
 
 import pytest
 
-from generator.web.legal_checks import Verdict
+from generator.web.legal_checks import Review, Verdict
 
 from .conftest import create_customer, login
 
@@ -40,7 +40,7 @@ class FakeChecks:
 
     def __init__(self):
         self.calls: list = []
-        self.review = lambda data, customer: []
+        self.review = lambda data, customer: Review()
         self.verdict = False
         self.signed = ("customer", "provider")  # the fields a passing verdict says are signed
 
@@ -90,7 +90,7 @@ def test_zip_bomb_and_non_docx_are_refused_before_any_check(legal_client, fake):
 
 
 def test_the_review_check_gets_the_bytes_and_the_customer(legal_client, fake):
-    fake.review = lambda data, customer: ["assurer-sauvegarde-donnees: customer A, provider R"]
+    fake.review = lambda data, customer: Review(findings=["assurer-sauvegarde-donnees: customer A, provider R"])
     r = _review(legal_client, _docx())
     assert r.status_code == 200 and "assurer-sauvegarde-donnees: customer A" in r.text
     assert fake.calls[0][0] == "review" and fake.calls[0][1] > 0 and fake.calls[0][2] == "acme"

@@ -10,8 +10,7 @@ from ..conftest import DATA, load_customer, make_annex
 def test_the_review_hook_reads_a_review_docx_back_into_deviations():
     customer = load_customer("banque-horizon")
     data = renderer("review")(make_annex("fr", customer))
-    proposed = review_import(data, customer.model_dump(mode="json"), DATA)
-    deviations = [p for p in proposed if isinstance(p, dict)]
+    deviations = review_import(data, customer.model_dump(mode="json"), DATA).proposed
     assert {d["activity"] for d in deviations} == {d.activity for d in customer.deviations}
     assert all(d["matrix"] == "s3-object-storage" and d["reason"] for d in deviations)
 
@@ -22,8 +21,9 @@ def test_the_review_hook_reports_a_docx_not_made_by_annex():
     from docx import Document
     out = BytesIO()
     Document().save(out)
-    lines = review_import(out.getvalue(), load_customer("banque-horizon").model_dump(mode="json"), DATA)
-    assert len(lines) == 1 and "annex" in lines[0]
+    review = review_import(out.getvalue(), load_customer("banque-horizon").model_dump(mode="json"), DATA)
+    assert len(review.refused) == 1 and "annex" in review.refused[0] and not review.proposed
+    assert review.refused[0].startswith("the upload:"), review.refused
 
 
 def test_the_verify_check_refuses_an_unsigned_annex_saying_so():

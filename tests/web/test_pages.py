@@ -94,8 +94,9 @@ def test_edit_keeps_the_id_and_shows_deviations_back(client):
                                      "dev-0-customer": "A", "dev-0-provider": "R", "dev-0-reason": "Option."})
     page = client.get("/customers/acme/edit").text
     assert 'value="s3-object-storage:assurer-sauvegarde-donnees" selected' in page and 'name="id"' not in page
-    r = client.post("/customers/acme/edit", data={"csrf": csrf, **SAMPLE, "id": "other", "name": "ACME Group"},
-                    follow_redirects=False)
+    version = re.search(r'name="version" value="(\d+)"', page).group(1)
+    r = client.post("/customers/acme/edit", data={"csrf": csrf, **SAMPLE, "id": "other", "name": "ACME Group",
+                                                  "version": version}, follow_redirects=False)
     assert r.headers["location"] == "/customers/acme?saved=1"
     assert "ACME Group" in client.get("/customers/acme").text
 

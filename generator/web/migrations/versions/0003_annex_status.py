@@ -2,14 +2,14 @@
 who moved it last and when, and the signed PDF legal uploaded; a user's name and title as the
 provider's signatory (filled in on new customers).
 
-Revision ID: 0002
-Revises: 0001
+Revision ID: 0003
+Revises: 0002
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0002"
-down_revision = "0001"
+revision = "0003"
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 
