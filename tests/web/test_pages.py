@@ -75,7 +75,9 @@ def test_the_locale_is_a_field_of_the_form(app, client):
     page = client.get("/customers/acme/edit").text
     assert '<option value="fr_CH" selected>' in page and "français (Suisse)" not in page  # named in English
     assert "French (Switzerland)" in page
-    r = client.post("/customers/acme/edit", data={"csrf": csrf, **SAMPLE, "lang": "fr", "locale": "de_AT"})
+    version = re.search(r'name="version" value="(\d+)"', page).group(1)
+    r = client.post("/customers/acme/edit", data={"csrf": csrf, **SAMPLE, "lang": "fr", "locale": "de_AT",
+                                                  "version": version})
     assert r.status_code == 400
     assert problems(r.text)["locale"] == ["Choose a date format of the annex language, or the standard one."]
 
