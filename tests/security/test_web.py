@@ -418,7 +418,8 @@ def test_a_later_form_on_an_older_version_is_refused_showing_both_values(tmp_pat
         r = second.post("/customers/acme/edit", data={"csrf": second.csrf, **SAMPLE, "contract": "CT-9",
                                                         "version": versions[1]}, follow_redirects=False)
         assert r.status_code == 409
-        rows = re.findall(r"<tr><th scope=\"row\"[^>]*>(\w+)</th><td[^>]*>([^<]*)</td><td[^>]*>([^<]*)</td></tr>", r.text)
+        rows = re.findall(r"<tr><th scope=\"row\"[^>]*>(\w+)</th><td[^>]*>([^<]*)</td><td[^>]*>([^<]*)</td></tr>",
+                          r.text)
         assert ("name", "ACME Group", "ACME SA") in rows and ("contract", "CT-1", "CT-9") in rows, rows
         assert "ACME Group" in first.get("/customers/acme").text  # the earlier save stands
         again = re.search(r'name="version" value="(\d+)"', r.text).group(1)  # the 409 form offers the new version
