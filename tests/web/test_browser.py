@@ -338,6 +338,19 @@ def test_every_page_fits_360_px_and_is_looked_at(server, browser):
         browser.get(server.url + path)
         _wait(browser, _visible("main h1"))
         _look(browser, path.strip("/").replace("/", "-") or "home")
+    from selenium.webdriver.support.ui import Select
+    for lang, words in (("fr", "Dérogations à la matrice standard"), ("de", "Abweichungen von der Standardmatrix"),
+                        ("es", "Excepciones a la matriz estándar"), ("it", "Deroghe alla matrice standard")):
+        browser.get(server.url + "/account")
+        Select(_wait(browser, _visible("#ui-lang"))).select_by_value(lang)
+        browser.find_element(*_by("form[action='/account'] button")).click()
+        _wait(browser, lambda d, lg=lang: d.find_element(*_by("html")).get_attribute("lang") == lg)
+        browser.get(server.url + "/customers/acme/edit")
+        assert words in _wait(browser, _visible("#deviations")).text
+        _look(browser, f"customer-form-{lang}")
+        browser.get(server.url + "/dashboard")
+        _wait(browser, _visible("main h1"))
+        _look(browser, f"dashboard-{lang}")
     browser.delete_all_cookies()
     browser.get(server.url + "/login")
     _wait(browser, _visible("main h1"))
