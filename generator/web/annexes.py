@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .db import CustomerRow, IssuedAnnex
-from .deps import Auth, db_session, form_user, page_user
+from .deps import Auth, RowId, db_session, form_user, page_user
 from .errors import Refused
 from .matrices import current_versions, offered, title_of
 from .registry import Filters, annexes, move, waiting
@@ -71,14 +71,14 @@ def annex_list(request: Request, status: str = "", customer: str = "", matrix: s
 
 
 def annex_of(db: Session, aid: int) -> IssuedAnnex:
-    annex = db.get(IssuedAnnex, aid) if 0 < aid < 2 ** 63 else None
-    if annex is None:
+    found = db.get(IssuedAnnex, aid)
+    if found is None:
         raise Refused(404, "not_found")
-    return annex
+    return found
 
 
 @router.get("/annexes/{aid}")
-def annex_page(request: Request, aid: int, done: str = "", auth: Auth = Depends(page_user()),
+def annex_page(request: Request, aid: RowId, done: str = "", auth: Auth = Depends(page_user()),
                db: Session = Depends(db_session, scope="function")) -> Response:
     annex = annex_of(db, aid)
     data_dir = request.app.state.settings.data_dir
@@ -89,7 +89,7 @@ def annex_page(request: Request, aid: int, done: str = "", auth: Auth = Depends(
 
 
 @router.post("/annexes/{aid}/sent")
-def mark_sent(request: Request, aid: int, auth: Auth = Depends(form_user()),
+def mark_sent(request: Request, aid: RowId, auth: Auth = Depends(form_user()),
               db: Session = Depends(db_session, scope="function")) -> Response:
     annex = annex_of(db, aid)
     if annex.status == "preview":

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from ..manifest import csv_cell
 from .db import AuditEvent
+from .registry import on_days
 
 PAGE_SIZE = 100
 MAX_EXPORT = 100_000
@@ -40,11 +41,7 @@ def query(f: AuditFilters) -> Select:
         q = q.where(AuditEvent.action == f.action)
     if f.subject:
         q = q.where(AuditEvent.subject.like(f"%{_escaped(f.subject)}%", escape="\\"))
-    if f.since:
-        q = q.where(AuditEvent.at >= dt.datetime.combine(f.since, dt.time()))
-    if f.until:
-        q = q.where(AuditEvent.at < dt.datetime.combine(f.until + dt.timedelta(days=1), dt.time()))
-    return q
+    return q.where(*on_days(AuditEvent.at, f.since, f.until))
 
 
 def page_of(db: Session, f: AuditFilters, page: int) -> tuple[list[AuditEvent], int, int]:

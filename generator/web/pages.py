@@ -275,7 +275,7 @@ def annex_file(request: Request, aid: RowId, fmt: str, auth: Auth = Depends(page
 def issued_file(request: Request, db: Session, auth: Auth, aid: int, fmt: str) -> Response:
     """The bytes of an annex, named as `annex build` names them (a preview's with `_preview`,
     the signed PDF legal uploaded with `_signed`); audited."""
-    annex = db.get(IssuedAnnex, aid) if 0 < aid < 2 ** 63 else None
+    annex = db.get(IssuedAnnex, aid)
     files = dict(annex.files) if annex is not None else {}
     if annex is not None and annex.signed_file:
         files["signed"] = annex.signed_file

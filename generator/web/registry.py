@@ -126,6 +126,16 @@ def history(db: Session, customer_id: Optional[str]) -> list[IssuedAnnex]:
     return list(db.scalars(query.limit(500)))
 
 
+def on_days(column, since: Optional[dt.date], until: Optional[dt.date]) -> list:
+    """Conditions: `column` (a UTC time) on a day from `since` to `until`, both included."""
+    out = []
+    if since:
+        out.append(column >= dt.datetime.combine(since, dt.time()))
+    if until:
+        out.append(column < dt.datetime.combine(until + dt.timedelta(days=1), dt.time()))
+    return out
+
+
 @dataclass(frozen=True)
 class Filters:
     """What the annex list is narrowed to (each empty means any)."""
@@ -144,11 +154,7 @@ def annexes(db: Session, filters: Filters, versions: dict[tuple[str, str], str],
         query = query.where(IssuedAnnex.customer_id == filters.customer)
     if filters.matrix:
         query = query.where(IssuedAnnex.matrix_id == filters.matrix)
-    if filters.since:
-        query = query.where(IssuedAnnex.created_at >= dt.datetime.combine(filters.since, dt.time()))
-    if filters.until:
-        after = dt.datetime.combine(filters.until + dt.timedelta(days=1), dt.time())
-        query = query.where(IssuedAnnex.created_at < after)
+    query = query.where(*on_days(IssuedAnnex.created_at, filters.since, filters.until))
     out = [(a, shown_status(a.status, a.version, versions.get((a.matrix_id, a.lang)))) for a in db.scalars(query)]
     return [(a, s) for a, s in out if not filters.status or s == filters.status]
 

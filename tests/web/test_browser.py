@@ -151,9 +151,12 @@ def test_sign_in_create_preview_issue_download(server, browser, downloads):
     assert "ACME SA" in reader.pages[0].extract_text()
 
 
-def _forget(folder: Path, name: str) -> None:
-    """Remove an earlier download of that name (Chrome would save the next one as `name (1)`)."""
+def _download(driver, folder: Path, css: str, name: str) -> bytes:
+    """Click the link at `css` and read the file it downloads (an earlier download of that name
+    is removed first: Chrome would save the next one as `name (1)`)."""
     (folder / name).unlink(missing_ok=True)
+    driver.find_element(*_by(css)).click()
+    return _downloaded(folder, name)
 
 
 def _downloaded(folder: Path, name: str) -> bytes:
@@ -265,9 +268,7 @@ def test_legal_reviews_the_docx_from_the_annex(server, browser, downloads):
     d = browser
     _sign_in(d, server, "leo")
     aid = _issue_en(d, server)
-    _forget(downloads, "acme_s3-object-storage_en_v1.0.0_review.docx")
-    d.find_element(*_by("#download-review")).click()
-    docx = _downloaded(downloads, "acme_s3-object-storage_en_v1.0.0_review.docx")
+    docx = _download(d, downloads, "#download-review", "acme_s3-object-storage_en_v1.0.0_review.docx")
     reviewed = downloads / "reviewed.docx"
 
     def negotiate(doc):
@@ -306,9 +307,7 @@ def test_issue_send_sign_upload_countersign(server, browser, downloads, ca):
     d = browser
     _sign_in(d, server, "sam")
     aid = _issue_en(d, server)
-    _forget(downloads, "acme_s3-object-storage_en_v1.0.0.pdf")
-    d.find_element(*_by("#download-pdf")).click()
-    pdf = _downloaded(downloads, "acme_s3-object-storage_en_v1.0.0.pdf")
+    pdf = _download(d, downloads, "#download-pdf", "acme_s3-object-storage_en_v1.0.0.pdf")
     d.find_element(*_by("#mark-sent")).click()
     _wait(d, _says("#status", "Sent to the customer"))
     _sign_in(d, server, "leo")
