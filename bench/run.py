@@ -121,7 +121,8 @@ def scenario(name: str, repeat: int) -> dict:
 
 # ---- batch: a whole `annex batch` process, with the RSS of its process tree sampled ----
 
-def make_customers(n: int, path: Path) -> None:
+def make_customers(n: int, path: Path, deviations: bool = True) -> None:
+    """`n` customers like the samples; every fifth keeps its deviations unless `deviations` is off."""
     import yaml
     base = yaml.safe_load(CUSTOMER.read_text(encoding="utf-8"))["customers"]
     customers = []
@@ -130,7 +131,7 @@ def make_customers(n: int, path: Path) -> None:
         c["id"] = f"{c['id']}-{i:05d}"
         c["name"] = f"{c['name']} #{i}"
         c["contract"] = f"{c['contract']}-{i:05d}"
-        if i % 5:
+        if i % 5 or not deviations:
             c.pop("deviations", None)
         customers.append(c)
     path.write_text(yaml.safe_dump({"customers": customers}, allow_unicode=True, sort_keys=False), encoding="utf-8")
@@ -188,6 +189,31 @@ def batch(n: int, jobs: int) -> dict:
             "rate": annexes / wall if wall else 0, "peak_mb": peak, "peak_pss_mb": peak_pss}
 
 
+def batch_marginal(small: int, large: int) -> dict:
+    """What one more annex PDF costs inside `annex batch -j 1` (new customers of a kept matrix, no
+    deviations, like `pdf-other-customers`): (large batch - small batch) / (large - small), in
+    wall seconds and in CPU seconds of the whole process tree (the CPU figure holds on a busy
+    machine)."""
+    runs = {}
+    for n in (small, large):
+        tmp = Path(tempfile.mkdtemp(prefix="annex-bench-"))
+        customers = tmp / "customers.yaml"
+        make_customers(n, customers, deviations=False)
+        cmd = [sys.executable, "-m", "generator", "batch", str(customers), "-j", "1", "--format", "pdf",
+               "-o", str(tmp / "out")]
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        start = time.perf_counter()
+        code = subprocess.run(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode
+        wall = time.perf_counter() - start
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+        shutil.rmtree(tmp, ignore_errors=True)
+        runs[n] = (wall, cpu, code)
+    span = large - small
+    return {"name": "batch-marginal", "wall": (runs[large][0] - runs[small][0]) / span,
+            "cpu": (runs[large][1] - runs[small][1]) / span, "exit": max(r[2] for r in runs.values())}
+
+
 # ---- the report ----
 
 def run_child(name: str, repeat: int) -> dict:
@@ -217,11 +243,15 @@ def main() -> None:
     ap.add_argument("-j", "--jobs", type=int, default=2)
     ap.add_argument("--batch-only", action="store_true", help="only the batches")
     ap.add_argument("--json", type=Path, help="also write the figures to this file")
+    ap.add_argument("--marginal", default="", help="batch marginal PDF cost only: SMALL,LARGE customers, e.g. 10,40")
     args = ap.parse_args()
     if args.scenario:
         print(json.dumps(scenario(args.scenario, args.repeat or 10)))
         return
     repeat = args.repeat or (5 if args.quick else 20)
+    if args.marginal:
+        marginal_report(*(int(n) for n in args.marginal.split(",")), repeat)
+        return
     sizes = [int(s) for s in (args.sizes or ("20,100" if args.quick else "100,1000")).split(",")]
     results = {}
     print(f"annex benchmark: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}", flush=True)
@@ -248,8 +278,25 @@ def main() -> None:
         print(f"{r['name']:<20} wall {r['wall']:7.1f} s   {r['annexes']} annexes   {r['rate']:6.1f} annexes/s   "
               f"peak {r['peak_mb']:4.0f} MB RSS, {r['peak_pss_mb']:4.0f} MB PSS (process tree)   exit {r['exit']}",
               flush=True)
+    if not args.batch_only:
+        results["batch-marginal"] = marginal_report(10 if args.quick else 20, 40 if args.quick else 100, repeat,
+                                                    results.get("pdf-other-customers"))
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))
+
+
+def marginal_report(small: int, large: int, repeat: int, in_process: dict | None = None) -> dict:
+    """The batch's marginal PDF beside the same render in one process (`pdf-other-customers`)."""
+    in_process = in_process or run_child("pdf-other-customers", repeat)
+    r = batch_marginal(small, large)
+    if "times" in in_process:
+        wall, cpu = statistics.median(in_process["times"]), statistics.median(in_process["cpu"])
+        r["ratio_wall"], r["ratio_cpu"] = r["wall"] / wall, r["cpu"] / cpu
+        print(f"batch-marginal       {r['wall'] * 1000:6.1f} ms wall, {r['cpu'] * 1000:6.1f} ms CPU per PDF "
+              f"(batch -j 1, {small} vs {large} customers); in one process {wall * 1000:.1f} ms wall, "
+              f"{cpu * 1000:.1f} ms CPU: ratio {r['ratio_wall']:.2f}x wall, {r['ratio_cpu']:.2f}x CPU "
+              f"(goal <= 1.15x)   exit {r['exit']}", flush=True)
+    return r
 
 
 if __name__ == "__main__":

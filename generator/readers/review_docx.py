@@ -26,13 +26,12 @@ from lxml.etree import _Element as Element
 
 from ..i18n import labels
 from ..infra.diagnostics import Diagnostic, InputError, error, warning
+from ..infra.yamlsource import read_bytes
 from ..infra.zipcheck import zip_problem
-from ..model import Activity, Matrix, RoleCell, format_roles, parse_roles, plain
+from ..model import Activity, Matrix, RoleCell, format_roles, limits, parse_roles, plain
 from ..writers.docx import row_bookmark
+from .docx_budget import budget_hint, docx_over_budget
 
-MAX_DOCX = 32 * 1024 * 1024
-MAX_EXPANDED = 256 * 1024 * 1024
-MAX_ENTRIES = 2000
 REQUIRED = ("AnnexMatrixId", "AnnexMatrixVersion", "AnnexLanguage")
 INSERTED = {qn("w:ins"), qn("w:moveTo")}
 DELETED = {qn("w:del"), qn("w:moveFrom")}
@@ -67,15 +66,19 @@ def refuse(path: Path, message: str, hint: str, *, unreadable: bool = True) -> I
 
 
 def open_docx(path: Path) -> tuple[DocxDocument, bytes]:
-    """python-docx's Document (and the file's bytes), after checking it is a DOCX-sized zip (no zip bombs)."""
+    """python-docx's Document (and the file's bytes), after checking that it is a regular file,
+    a DOCX-sized zip (no zip bombs) and that its XML holds no more than an annex's review copy
+    can (readers/docx_budget.py: elements, paragraphs, rows, tracked changes, comments)."""
     from docx import Document
-    if not path.is_file():
-        raise refuse(path, "no such file", "check the path")
-    data = path.read_bytes()
+    data = read_bytes(path, max_bytes=limits.MAX_DOCX_BYTES, what="DOCX file")
     hint = "give the DOCX annex built (annex build ... --format docx --review), saved as .docx"
-    problem = zip_problem(data, max_bytes=MAX_DOCX, max_expanded=MAX_EXPANDED, max_entries=MAX_ENTRIES)
+    problem = zip_problem(data, max_bytes=limits.MAX_DOCX_BYTES, max_expanded=limits.MAX_DOCX_EXPANDED,
+                          max_entries=limits.MAX_DOCX_ENTRIES)
     if problem:
         raise refuse(path, problem, hint)
+    problem = docx_over_budget(zipfile.ZipFile(io.BytesIO(data)))
+    if problem:
+        raise refuse(path, problem, budget_hint(path))
     try:
         return Document(io.BytesIO(data)), data
     except Exception as exc:  # python-docx raises many kinds for a broken package

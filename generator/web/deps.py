@@ -3,7 +3,7 @@ a request, who asks and with which role, and an upload's bytes. Routers import t
 `app.py` only assembles the application.
 
 Every route depends on `page_user(role)`, `form_user(role)` or `api_user(role)`, which check
-the role on the server; the only routes without one are listed in `app.PUBLIC`, and
+the role on the server; the only routes without one are listed in `PUBLIC`, and
 tests/web/test_app.py checks every other route.
 """
 from __future__ import annotations
@@ -24,6 +24,7 @@ from .config import Settings
 from .db import User, WebSession
 from .errors import ApiError, NeedLogin, Refused
 
+PUBLIC = {"/login", "/static", "/api/openapi.json", "/healthz"}  # the only routes anyone may ask
 MAX_ID = 2**63 - 1  # the databases' integer keys: a larger id names nothing (and overflows SQLite)
 RowId = Annotated[int, Path(ge=1, le=MAX_ID, description="a row id")]
 SinceId = Annotated[int, Query(ge=0, le=MAX_ID, description="an event id")]

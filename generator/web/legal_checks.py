@@ -147,11 +147,11 @@ def signed_verify(job: SignedJob) -> Verdict:
 def _covers(upload: bytes, issued: bytes) -> Optional[str]:
     """Why the upload's signatures do not sign the issued file byte for byte, or None: the issued
     PDF must be the upload's first bytes, and every signature's signed range must hold them."""
-    from ..signing.reader import open_reader
+    from ..readers.pdf_file import open_pdf
     if not issued or upload[: len(issued)] != issued:
         return "the upload does not begin with the PDF issued for this annex (a signature adds to it, never changes it)"
     try:
-        ranges = [list(map(int, sig.byte_range)) for sig in open_reader(upload).embedded_regular_signatures]
+        ranges = [list(map(int, sig.byte_range)) for sig in open_pdf(upload, "the upload").embedded_regular_signatures]
     except Exception as exc:  # unreadable structure: the verify report says more
         return f"cannot read the signatures' byte ranges: {type(exc).__name__}"
     for r in ranges:

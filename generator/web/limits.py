@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .config import Settings
+from .deps import PUBLIC
 
 KIB = 1024
 UPLOADS = ("/legal/review", "/legal/signed", "/admin/customers/import")
@@ -30,7 +31,6 @@ def body_limit(path: str, settings: Settings) -> int:
 
 
 def _public(path: str) -> bool:
-    from .app import PUBLIC
     return any(path == p or path.startswith(p + "/") for p in PUBLIC)
 
 
