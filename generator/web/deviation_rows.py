@@ -16,6 +16,7 @@ from ..model.inline import plain
 from ..model.roles import STANDARD_LETTERS, parse_roles
 from ..rules import activities_with_paths, legend_letters
 from .matrices import in_lang, loaded
+from .messages import row_message
 
 EMPTY_ROWS = 1  # blank rows offered under the customer's deviations
 MAX_ROWS = 200  # the customer model's own limit is lower; this only bounds the form's loop
@@ -111,13 +112,12 @@ def deviations_of(rows: list[Row], several: bool) -> tuple[list[dict], list[Row]
 
 def file_problems(diagnostics: list[Diagnostic], kept: list[Row], word) -> list[Diagnostic]:
     """Put each deviation problem on its row (as the user's words); return those of no row."""
-    from .messages import row_message
     left = []
     for d in diagnostics:
         found = _ROW_OF.search(d.field or "")
         if found and int(found.group(1)) < len(kept):
             row = kept[int(found.group(1))]
-            text = row_message(d, row, word)
+            text = row_message(d, row.roles, word)
             if text not in row.problems:
                 row.problems.append(text)
         else:

@@ -14,7 +14,6 @@ from ..infra.diagnostics import Diagnostic
 from ..model.roles import parse_roles
 
 if TYPE_CHECKING:
-    from .deviation_rows import Row
     from .i18n import Words
 
 # diagnostic codes of rules.check_deviations, each with its own wording
@@ -23,11 +22,11 @@ ROW_CODES = ("unknown-party", "bad-role", "one-accountable", "responsible-requir
 FIELDS = ("id", "name", "contract", "annex", "lang", "locale", "matrices", "effective_date")
 
 
-def row_message(d: Diagnostic, row: Row, t: Words) -> str:
-    """A deviation problem as the row editor shows it."""
+def row_message(d: Diagnostic, roles: dict[str, str], t: Words) -> str:
+    """A deviation problem as the row editor shows it (`roles`: the row's letters per party)."""
     tail = (d.field or "").rsplit("].", 1)[-1]
     if d.code == "one-accountable":
-        count = sum("A" in parse_roles(v).letters for v in row.roles.values())
+        count = sum("A" in parse_roles(v).letters for v in roles.values())
         return t("row_one_accountable", n=count)
     if d.code == "unknown-party":
         return t("row_unknown_party", party=tail.rsplit(".", 1)[-1])
