@@ -40,9 +40,9 @@ def _users_page(request: Request, db: Session, status: int = 200, **extra) -> Re
 
 
 @router.get("/users")
-def users(request: Request, auth: Auth = Depends(page_user("admin")),
+def users(request: Request, saved: str = "", auth: Auth = Depends(page_user("admin")),
           db: Session = Depends(db_session, scope="function")) -> Response:
-    return _users_page(request, db)
+    return _users_page(request, db, saved=bool(saved))
 
 
 @router.post("/users")
@@ -54,7 +54,7 @@ async def create_user(request: Request, auth: Auth = Depends(form_user("admin"))
                                 str(form.get("role") or ""), lang=str(form.get("lang") or "en"), actor=auth.user.name)
     except AccountError as exc:
         return _users_page(request, db, 400, problem=str(exc))
-    return RedirectResponse("/admin/users", status_code=303)
+    return RedirectResponse("/admin/users?saved=1", status_code=303)
 
 
 @router.post("/users/{uid}")
@@ -77,7 +77,7 @@ async def change_user(request: Request, uid: RowId, auth: Auth = Depends(form_us
     if not user.active:
         db.query(WebSession).filter(WebSession.user_id == user.id).delete()
     audit(db, auth.user.name, "user-change", user.name, f"role={role} active={user.active}")
-    return RedirectResponse("/admin/users", status_code=303)
+    return RedirectResponse("/admin/users?saved=1", status_code=303)
 
 
 @router.get("/customers")

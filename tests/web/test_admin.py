@@ -12,7 +12,7 @@ def test_admin_adds_a_user_who_can_then_sign_in(app, client):
     r = client.post("/admin/users", data={"csrf": csrf, "name": "nina", "password": "another long pass",
                                           "role": "legal",
                                           "lang": "de"}, follow_redirects=False)
-    assert r.status_code == 303
+    assert r.status_code == 303 and 'id="saved">Saved.<' in client.get(r.headers["location"]).text
     from fastapi.testclient import TestClient
     with TestClient(app) as other:
         login(other, "nina", "another long pass")
