@@ -187,3 +187,23 @@ def test_a_customer_named_like_markup_is_printed_as_text(client):
     create_customer(client, csrf, name="<script>alert(1)</script>")
     html = client.get("/customers/acme").text
     assert "<script>alert(1)" not in html and "&lt;script&gt;alert(1)" in html
+
+
+def test_matrices_are_offered_by_title_and_drafts_only_to_legal(client):
+    csrf = login(client, "sam")
+    page = client.get("/customers/new").text
+    assert 'value="s3-object-storage"> IaaS Responsibility Matrix - S3 Object Storage</label>' in page
+    assert 'value="iaas"' not in page  # a draft in every language: not for sales
+    client.post("/logout", data={"csrf": csrf})
+    login(client, "leo")
+    assert 'value="iaas"' in client.get("/customers/new").text
+
+
+def test_the_user_is_the_providers_signatory_of_a_new_customer(client):
+    csrf = login(client, "sam")
+    r = client.post("/account/signatory", data={"csrf": csrf, "name": "Julien  Moreau", "title": "Directeur"},
+                    follow_redirects=False)
+    assert "Saved." in client.get(r.headers["location"]).text
+    page = client.get("/customers/new").text
+    assert 'name="sig_provider_name" type="text" value="Julien Moreau"' in page
+    assert 'name="sig_provider_title" type="text" value="Directeur"' in page
