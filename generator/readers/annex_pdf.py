@@ -24,10 +24,10 @@ from typing import Any, Optional
 from pyhanko.pdf_utils import generic
 
 from ..infra.diagnostics import InputError, error
+from ..model.annex_data import ATTACHMENT_NAME as ATTACHMENT  # the name the writers attach it under
 from ..model.limits import MAX_EMBEDDED_BYTES, MAX_JSON_NESTING
-from .pdf_file import Reader, open_pdf, read_pdf
+from .pdf_file import Reader, open_pdf, read_pdf, unreadable
 
-ATTACHMENT = "annex-data.json"  # writers/pdf.py ATTACHMENT_NAME (not imported: that loads WeasyPrint)
 HINT = "give an annex PDF made by `annex build` (or signed with `annex sign`), as it was sent"
 # the top level annex writes (annex.py, payload); `matrix` names the matrix it was made from
 SHAPE: dict[str, tuple[type, ...]] = {"matrix": (dict,), "customer": (dict, type(None)), "deviations": (list,),
@@ -60,6 +60,15 @@ def embedded_data(data: bytes, where: str) -> AnnexData:
 def annex_data(reader: Reader, where: str | Path) -> AnnexData:
     """The data of the first revision; InputError, unreadable when the file holds none or it is
     not annex data, not unreadable (a broken rule) when a later revision replaced it."""
+    try:
+        return _annex_data(reader, where)
+    except InputError:
+        raise
+    except Exception as exc:  # objects are parsed as they are walked: a hostile one fails here
+        raise unreadable(where, exc, f"`{ATTACHMENT}` cannot be found") from None
+
+
+def _annex_data(reader: Reader, where: str | Path) -> AnnexData:
     first = reader.get_historical_resolver(0)
     found = _attachment(first.root, where)
     if found is None:

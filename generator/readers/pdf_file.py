@@ -85,22 +85,29 @@ def _count_revisions(data: bytes) -> None:
     builder.read_xrefs()
 
 
+def unreadable(where: str | Path, exc: BaseException, doing: str = "is not a readable PDF") -> InputError:
+    """What any failure of pyHanko or pypdf on a file from outside becomes: one located message
+    (objects nested past Python's recursion limit are named as such). Objects are parsed when
+    first used, so this holds for every walk through the file, not only its opening."""
+    if isinstance(exc, RecursionError):
+        return InputError([error(where, "holds PDF objects nested too deeply to read", hint=HINT)], unreadable=True)
+    return InputError([error(where, f"{doing}: {type(exc).__name__}: {str(exc)[:200]}", hint=HINT)],
+                      unreadable=True)
+
+
 def open_pdf(data: bytes, where: str | Path) -> Reader:
     """pyHanko's reader on a PDF from outside; InputError (unreadable) when it is not one, has
     more than MAX_PDF_REVISIONS revisions or is nested too deeply to parse."""
-    def refuse(message: str, hint: str = HINT) -> InputError:
-        return InputError([error(where, message, hint=hint)], unreadable=True)
     try:
         _count_revisions(data)
         return Reader(io.BytesIO(data), strict=True)
     except _TooManyRevisions:
-        raise refuse(f"has more than {MAX_PDF_REVISIONS} revisions (incremental updates)",
-                     hint="an annex has one revision as built and a few per signature; this file was updated "
-                          "many more times after it was made: ask for the signed file as it was sent") from None
-    except RecursionError:
-        raise refuse("holds PDF objects nested too deeply to read") from None
+        hint = ("an annex has one revision as built and a few per signature; this file was updated many more "
+                "times after it was made: ask for the signed file as it was sent")
+        raise InputError([error(where, f"has more than {MAX_PDF_REVISIONS} revisions (incremental updates)",
+                                hint=hint)], unreadable=True) from None
     except Exception as exc:  # a hostile file can make the parser raise anything: one message
-        raise refuse(f"is not a readable PDF: {type(exc).__name__}: {str(exc)[:200]}") from None
+        raise unreadable(where, exc) from None
 
 
 def read_pdf(path: Path) -> tuple[bytes, Reader]:

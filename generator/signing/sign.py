@@ -21,7 +21,7 @@ from ..infra.atomic import write_atomic
 from ..infra.diagnostics import InputError, error
 from ..infra.yamlsource import read_bytes
 from ..model.limits import MAX_KEY_BYTES, MAX_PASSPHRASE_BYTES, MAX_PDF_BYTES
-from ..readers.pdf_file import open_pdf
+from ..readers.pdf_file import open_pdf, unreadable
 
 PASSPHRASE_ENV = "ANNEX_P12_PASSPHRASE"
 SYSTEM_ROOTS = Path("/etc/ssl/certs/ca-certificates.crt")
@@ -172,24 +172,30 @@ def _keep_pdfa_metadata_consistent(writer) -> None:
     writer.update_container(info)
 
 
+def _open_for_signing(data: bytes, where: str):
+    """The incremental writer over the annex, its empty fields, and whether none is signed yet;
+    pyHanko parses objects as it walks them, so a hostile file fails here, as one message."""
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import fields
+    reader = open_pdf(data, where)
+    try:
+        writer = IncrementalPdfFileWriter(io.BytesIO(data), prev=reader)
+        _keep_pdfa_metadata_consistent(writer)
+        empty = _empty_fields(writer.prev)
+        first = not any(True for _ in fields.enumerate_sig_fields(writer.prev, filled_status=True))
+        return writer, empty, first, _lang(writer.prev)
+    except Exception as exc:  # a hostile file can make the parser raise anything
+        raise unreadable(where, exc) from None
+
+
 def sign_bytes(data: bytes, signer, options: SignOptions, *, where: str = "annex") -> bytes:
     """The annex signed in one of its empty signature fields, as an incremental update."""
-    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-    from pyhanko.pdf_utils.misc import PdfError
     from pyhanko.sign import fields, signers
-
-    try:
-        writer = IncrementalPdfFileWriter(io.BytesIO(data), prev=open_pdf(data, where))
-    except (PdfError, ValueError) as exc:
-        raise InputError([error(where, f"not a readable PDF: {exc}", hint="sign an annex PDF built by annex")],
-                         unreadable=True) from None
-    _keep_pdfa_metadata_consistent(writer)
-    empty = _empty_fields(writer.prev)
+    writer, empty, first, lang = _open_for_signing(data, where)
     field = options.field or (empty[-1] if empty else None)
     if field is None or field not in empty:
         raise InputError([error(where, f"no empty signature field `{field}`" if field else "no empty signature field",
                                 field="--field", hint=f"empty fields: {', '.join(empty) or 'none (already signed)'}")])
-    first = not any(True for _ in fields.enumerate_sig_fields(writer.prev, filled_status=True))
     meta = signers.PdfSignatureMetadata(
         field_name=field, md_algorithm="sha256", subfilter=fields.SigSeedSubFilter.PADES,
         reason=options.reason, location=options.location,
@@ -197,7 +203,7 @@ def sign_bytes(data: bytes, signer, options: SignOptions, *, where: str = "annex
         embed_validation_info=options.ltv, validation_context=_validation_context(signer) if options.ltv else None,
         signer_key_usage={"non_repudiation"} if options.ltv else set())
     pdf_signer = signers.PdfSigner(meta, signer, timestamper=_timestamper(options),
-                                   stamp_style=_stamp_style(_lang(writer.prev), signer.subject_name or ""))
+                                   stamp_style=_stamp_style(lang, signer.subject_name or ""))
     out = io.BytesIO()
     try:
         pdf_signer.sign_pdf(writer, existing_fields_only=True, output=out)

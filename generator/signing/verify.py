@@ -25,7 +25,7 @@ from ..infra.diagnostics import InputError, error
 from ..infra.yamlsource import read_bytes
 from ..model.limits import MAX_KEY_BYTES
 from ..readers.annex_pdf import NO_DATA, AnnexData, annex_data
-from ..readers.pdf_file import read_pdf
+from ..readers.pdf_file import read_pdf, unreadable
 
 if TYPE_CHECKING:
     from ..model import Customer
@@ -180,8 +180,7 @@ def verify(path: Path, *, trust: list[Path], data_dir: Optional[Path] = None,
     except InputError:
         raise
     except Exception as exc:  # a file too broken for the validator is unreadable, not a traceback
-        raise InputError([error(path, f"cannot be checked: {type(exc).__name__}: {str(exc)[:200]}",
-                                hint="give the path of a signed annex PDF")], unreadable=True) from None
+        raise unreadable(path, exc, "cannot be checked") from None
     if embedded is not None and data_dir is not None:
         from .current import check_current
         check_current(annex, embedded.payload, data_dir, customers)

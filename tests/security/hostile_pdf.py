@@ -64,3 +64,22 @@ def swap_attachment(data: bytes, replacement: bytes) -> bytes:
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
+
+
+def nested_catalog(data: bytes, depth: int) -> bytes:
+    """One update that rewrites the catalog with an array nested `depth` levels deep in it:
+    the file opens, and the first reader that walks the catalog of the last revision meets it."""
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    reader = PdfFileReader(io.BytesIO(data))
+    ref = reader.root_ref
+    body = io.BytesIO()
+    reader.root.write_to_stream(body)
+    catalog = body.getvalue().rstrip()
+    assert catalog.endswith(b">>")
+    prev, size, keep = _trailer(data)
+    offset = len(data)
+    obj = b"%d %d obj\n" % (ref.idnum, ref.generation) + catalog[:-2] + b" /Junk " + b"[" * depth + b"]" * depth \
+        + b" >>\nendobj\n"
+    xref = len(data) + len(obj)
+    return data + obj + (b"xref\n0 1\n0000000000 65535 f\r\n%d 1\n%010d %05d n\r\ntrailer\n<< /Size %d %s /Prev %d >>\n"
+                         b"startxref\n%d\n%%%%EOF\n" % (ref.idnum, offset, ref.generation, size, keep, prev, xref))

@@ -148,7 +148,8 @@ def _with_data(pdf: bytes, data: bytes) -> bytes:
     ("list", "`annex-data.json` is an array, not an object"),
     ("matrix-string", "annex-data.json: matrix: `matrix` is a string, expected an object"),
     ("version-number", "annex-data.json: matrix.version: `matrix.version` is a number, expected a string"),
-    ("deep-trailer", "holds PDF objects nested too deeply to read"),
+    ("deep-trailer", "holds PDF objects nested too deeply to read"),  # met when the file is opened
+    ("deep-catalog", "holds PDF objects nested too deeply to read"),  # met when the catalog is walked
 ])
 def test_hostile_structure_is_a_located_refusal(files, tmp_path, case, message):
     annex_pdf = files["annex"].read_bytes()
@@ -158,9 +159,15 @@ def test_hostile_structure_is_a_located_refusal(files, tmp_path, case, message):
             "list": b"[]",
             "matrix-string": json.dumps({**good, "matrix": "s3"}).encode(),
             "version-number": json.dumps({**good, "matrix": {**good["matrix"], "version": 1}}).encode()}
-    hostile = write(tmp_path, f"{case}.pdf", hostile_pdf.nested_trailer(files["signed"].read_bytes(), 100_000)
-                    if case == "deep-trailer" else _with_data(annex_pdf, data[case]))
-    for command in (["verify", hostile, "--data", DATA], ["diff", hostile, S3, "--data", DATA]):
+    structure = {"deep-trailer": hostile_pdf.nested_trailer, "deep-catalog": hostile_pdf.nested_catalog}
+    hostile = tmp_path / f"{case}.pdf"
+    commands = [["verify", hostile, "--data", DATA], ["diff", hostile, S3, "--data", DATA]]
+    if case in structure:
+        write(tmp_path, hostile.name, structure[case](files["signed"].read_bytes(), 100_000))
+        commands.append(["sign", hostile, "--p12", files["p12"], "--field", "customer", "-o", tmp_path / "out.pdf"])
+    else:
+        write(tmp_path, hostile.name, _with_data(annex_pdf, data[case]))
+    for command in commands:
         result = annex(*command)
         assert result.returncode == 2, (command, result.stdout, result.stderr)
         assert f"{hostile}: error: " in result.stderr and message in result.stderr

@@ -15,13 +15,13 @@ def test_service_hashes_with_argon2id_at_the_library_defaults():
     assert params == f"m={default.memory_cost},t={default.time_cost},p={default.parallelism}"
 
 
-def test_sign_in_limit_counts_per_account_and_address_and_forgets_after_the_window(tmp_path):
+def test_sign_in_limit_counts_per_account_and_address_and_forgets_after_the_window(db_url):
     import datetime as dt
 
     from generator.web.db import open_database
     from generator.web.signin_limit import SignInLimit
     now = [dt.datetime(2025, 1, 1)]
-    limit = SignInLimit(open_database(f"sqlite:///{tmp_path / 'a.sqlite3'}"), 3, 300, clock=lambda: now[0])
+    limit = SignInLimit(open_database(db_url), 3, 300, clock=lambda: now[0])  # SQLite and PostgreSQL
     assert all(limit.attempt("sam", "10.0.0.1") for _ in range(3))
     assert not limit.attempt("Sam", "10.0.0.1")  # the fourth, whatever the case of the name
     assert limit.attempt("leo", "10.0.0.1") and limit.attempt("sam", "10.0.0.2")  # colleague; other address
