@@ -109,10 +109,13 @@ def import_(
     reference: Optional[Path] = typer.Option(None, "--reference",
                                              help="matrix YAML of the reference language, to share its activity ids"),
     matrix_id: Optional[str] = typer.Option(None, "--id", help="matrix id (default: from the existing output or page)"),
+    lenient: bool = typer.Option(False, "--lenient",
+                                 help="leave out, with a warning, what the matrix cannot hold (else an error)"),
 ) -> None:
     """Turn a published Markdown page into a matrix YAML file."""
     from .commands.importer import import_command
-    exit_with(lambda: import_command(page, output=output, lang=lang, reference=reference, matrix_id=matrix_id))
+    exit_with(lambda: import_command(page, output=output, lang=lang, reference=reference, matrix_id=matrix_id,
+                                     lenient=lenient))
 
 
 @app.command()

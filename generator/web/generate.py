@@ -91,9 +91,10 @@ def prepare(req: Request) -> Task | Result:
     except Exception as exc:  # the web validated the customer already: this is a bug, told as one
         return Result(req.matrix_id, req.lang, errors=[bug(exc)])
     spec = f"store:{req.store_dir}"  # the web's content-addressed store: a folder, or a bucket (s3://)
-    # a preview of a draft matrix gets the watermark; an approved one previews as it will be issued
+    # a preview carries the draft watermark (a draft matrix's, or an approved one's), so that it
+    # can never be sent in place of the issued annex
     return Task(customer, MatrixRef(req.matrix_id, req.lang), req.formats, spec, req.data_dir,
-                BrandRef(req.templates, brand.version), draft=False if req.issue else None, preview=req.preview)
+                BrandRef(req.templates, brand.version), draft=not req.issue, preview=req.preview)
 
 
 def as_result(req: Request, outcome: Outcome) -> Result:
