@@ -9,6 +9,7 @@ tell an unchanged annex with a HEAD request instead of downloading it.
 """
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -64,12 +65,22 @@ def usage(text: str, option: str, message: str, hint: str) -> InputError:
     return InputError([error(option, f"{printable(text, 200)}: {message}", hint=hint)], unreadable=True)
 
 
-@lru_cache(maxsize=1)
 def client() -> Any:
-    """One S3 client per process (boto3 clients are thread-safe), configured by the AWS variables."""
+    """One S3 client per process (boto3 clients are thread-safe, not fork-safe: a forked worker
+    must not share its parent's connections), configured by the AWS variables."""
+    return _client(os.getpid())
+
+
+@lru_cache(maxsize=4)
+def _client(pid: int) -> Any:
     import boto3
     from botocore.config import Config
     return boto3.session.Session().client("s3", config=Config(retries=RETRIES, **TIMEOUTS))
+
+
+def reset_clients() -> None:
+    """Forget the clients: the next one reads the AWS variables again (tests change them)."""
+    _client.cache_clear()
 
 
 def endpoint() -> str:

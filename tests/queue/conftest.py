@@ -41,6 +41,6 @@ def s3_env(moto, monkeypatch) -> dict[str, str]:
         if key.startswith("AWS_"):
             monkeypatch.setenv(key, value)
     from generator.infra import objectstore
-    objectstore.client.cache_clear()
+    objectstore.reset_clients()
     yield env
-    objectstore.client.cache_clear()
+    objectstore.reset_clients()

@@ -45,7 +45,7 @@ def test_objects_carry_their_metadata_and_are_read_back(s3_env, moto):
 
 
 def failure(target_text: str) -> str:
-    objectstore.client.cache_clear()
+    objectstore.reset_clients()
     with pytest.raises(InputError) as caught:
         objectstore.check_target(objectstore.parse_target(target_text))
     assert caught.value.unreadable and len(caught.value.diagnostics) == 1
@@ -78,14 +78,14 @@ def test_wrong_credentials_are_said_before_any_work(tmp_path, monkeypatch):
         for key, value in server.env().items():
             if key.startswith("AWS_"):
                 monkeypatch.setenv(key, value)
-        objectstore.client.cache_clear()
+        objectstore.reset_clients()
         objectstore.check_target(objectstore.parse_target("s3://locked"))
         monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "wrong")
         assert "access denied" in failure("s3://locked")
         monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAUNKNOWN000000000")
         assert "access denied" in failure("s3://locked")
     finally:
-        objectstore.client.cache_clear()
+        objectstore.reset_clients()
         server.stop()
 
 
