@@ -35,9 +35,10 @@ CUSTOMER_ID = "banque-horizon"
 
 # ---- scenarios run in a child process: `python bench/run.py --scenario NAME --repeat N` ----
 
-def _annex(variant: int | None = None):
+def _annex(variant: int | None = None, engine: str = "weasyprint"):
     """The sample customer's French S3 annex; with `variant`, a customer like it but with a name,
-    contract and signatory of its own and no deviations (another customer of the same matrix)."""
+    contract and signatory of its own and no deviations (another customer of the same matrix);
+    `engine` lays it out with WeasyPrint (the default brand) or Typst (the same brand, engine typst)."""
     from generator.annex import build_annex
     from generator.brand import load_brand
     from generator.readers.customers import pick_customer
@@ -47,7 +48,22 @@ def _annex(variant: int | None = None):
         customer = customer.model_copy(update={"id": f"{customer.id}-{variant}", "name": f"{customer.name} {variant}",
                                                "contract": f"{customer.contract}-{variant}", "deviations": []})
     matrix, _ = read_matrix(ROOT / "data" / "matrices" / "s3-object-storage" / "fr.yaml")
-    return build_annex(matrix, customer, load_brand())
+    brand = load_brand()
+    return build_annex(matrix, customer, brand if engine == "weasyprint" else brand.with_engine(engine))
+
+
+def typst_scenario(name: str, repeat: int) -> tuple[list[float], list[float]]:
+    """The Typst engine (brand.yaml `engine: typst`): `typst-other-customers`, a new customer of
+    the matrix each run, warm; `typst-first`, the first annex of a fresh process (the engine's
+    set-up: fonts indexed, template read, first compile), once per process."""
+    from generator.writers.pdf import render
+    if name == "typst-first":
+        annex = _annex(0, "typst")
+        start, start_cpu = time.perf_counter(), time.process_time()
+        render(annex)
+        return [time.perf_counter() - start], [time.process_time() - start_cpu]
+    others = iter([_annex(i, "typst") for i in range(repeat + 2)])
+    return _time(lambda: render(next(others)), repeat)
 
 
 def plain_html(annex) -> str:
@@ -92,6 +108,8 @@ def scenario(name: str, repeat: int) -> dict:
     elif name == "pdf-whole":  # the unoptimised path: the whole annex laid out as one document
         from generator.writers.pdf import render
         times, cpu = _time(lambda: render(annex, reuse=False), repeat)
+    elif name in ("typst-other-customers", "typst-first"):
+        times, cpu = typst_scenario(name, repeat)
     elif name == "docx":
         from generator.writers.docx import render
         times, cpu = _time(lambda: render(annex), repeat)
@@ -159,13 +177,21 @@ def tree_memory_mb(pid: int) -> tuple[float, float]:
     return rss / 1024, pss / 1024
 
 
-def batch(n: int, jobs: int) -> dict:
+def typst_brand(folder: Path) -> Path:
+    """A brand folder that is the default brand with `engine: typst` (other files from the default)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    default = (ROOT / "templates" / "default" / "brand.yaml").read_text(encoding="utf-8")
+    (folder / "brand.yaml").write_text("engine: typst\n" + default, encoding="utf-8")
+    return folder
+
+
+def batch(n: int, jobs: int, engine: str = "weasyprint") -> dict:
     tmp = Path(tempfile.mkdtemp(prefix="annex-bench-"))
     customers = tmp / "customers.yaml"
     make_customers(n, customers)
     out = tmp / "out"
     cmd = [sys.executable, "-m", "generator", "batch", str(customers), "-j", str(jobs), "--format", "all",
-           "-o", str(out)]
+           "-o", str(out)] + (["--templates", str(typst_brand(tmp / "brand"))] if engine == "typst" else [])
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     peak = peak_pss = 0.0
@@ -184,7 +210,7 @@ def batch(n: int, jobs: int) -> dict:
     manifest = json.loads((out / "manifest.json").read_text()) if (out / "manifest.json").exists() else {}
     annexes = manifest.get("summary", {}).get("written", 0)
     shutil.rmtree(tmp, ignore_errors=True)
-    return {"name": f"batch-{n}", "customers": n, "exit": code, "wall": wall, "annexes": annexes,
+    return {"name": f"batch-{n}" + ("-typst" if engine == "typst" else ""), "customers": n, "exit": code, "wall": wall, "annexes": annexes,
             "rate": annexes / wall if wall else 0, "peak_mb": peak, "peak_pss_mb": peak_pss}
 
 
@@ -226,7 +252,7 @@ def main() -> None:
     results = {}
     print(f"annex benchmark: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}", flush=True)
     single = () if args.batch_only else ("pdf", "pdf-other-customers", "pdf-new-matrix-pages", "pdf-whole", "docx",
-                                         "weasyprint-plain")
+                                         "weasyprint-plain", "typst-other-customers", "typst-first")
     for name in single:
         results[name] = run_child(name, repeat)
         print(line(results[name]), flush=True)
@@ -238,12 +264,15 @@ def main() -> None:
     else:
         print("libreoffice          not installed: skipped")
     med = {k: statistics.median(v["times"]) for k, v in results.items() if "times" in v}
-    for ours in ("pdf", "pdf-other-customers", "pdf-new-matrix-pages", "pdf-whole"):
+    for ours in ("pdf", "pdf-other-customers", "pdf-new-matrix-pages", "pdf-whole", "typst-other-customers"):
         for peer in ("weasyprint-plain", "libreoffice"):
             if ours in med and peer in med:
                 print(f"ratio {peer} / {ours}: {med[peer] / med[ours]:.1f}x")
-    for n in sizes:
-        r = batch(n, args.jobs)
+    if "typst-other-customers" in med and "weasyprint-plain" in med:
+        print(f"ratio typst-other-customers / weasyprint-plain: "
+              f"{med['typst-other-customers'] / med['weasyprint-plain']:.3f}x (goal <= 0.07x)")
+    for n, engine in [(n, e) for n in sizes for e in ("weasyprint", "typst")]:
+        r = batch(n, args.jobs, engine)
         results[r["name"]] = r
         print(f"{r['name']:<20} wall {r['wall']:7.1f} s   {r['annexes']} annexes   {r['rate']:6.1f} annexes/s   "
               f"peak {r['peak_mb']:4.0f} MB RSS, {r['peak_pss_mb']:4.0f} MB PSS (process tree)   exit {r['exit']}",

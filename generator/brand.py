@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import stat
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
 from typing import Any, Literal, Optional
@@ -194,6 +194,12 @@ class Brand:
     def engine(self) -> str:
         """`weasyprint` (the reference) or `typst`: which PDF writer lays out this brand's annexes."""
         return self.config.engine if self.config else "weasyprint"
+
+    def with_engine(self, engine: str) -> Brand:
+        """The same brand (same files, same version, so the same fingerprint) laid out by another
+        PDF engine: what the engines' parity tests and the benchmark compare."""
+        assert self.config is not None
+        return replace(self, config=self.config.model_copy(update={"engine": engine}))
 
     def get(self, key: str, default: Any = None) -> Any:
         return self.data.get(key, default)

@@ -19,7 +19,7 @@ from generator.writers import pdf
 
 from ..conftest import ROOT, load_customer, load_matrix
 from ..pdftext import page_texts, squash, table_rows
-from .typst_parity import attachment, differences, fields, with_engine
+from .typst_parity import attachment, differences, fields
 
 SAMPLES = ["banque-horizon", "mutuelle-atlantique", "northwind-logistics", "stadtwerke-rheinau",
            "hospital-levante", "tessuti-lombardi"]
@@ -28,7 +28,7 @@ SAMPLES = ["banque-horizon", "mutuelle-atlantique", "northwind-logistics", "stad
 @pytest.fixture(scope="module")
 def brands():
     reference = load_brand()
-    return reference, with_engine(reference, "typst")
+    return reference, reference.with_engine("typst")
 
 
 def both(brands, matrix, customer, **options) -> tuple[bytes, ...]:

@@ -2,21 +2,12 @@
 Typst, read back line by line (pdfplumber), with their signature fields and attachments."""
 from __future__ import annotations
 
-import dataclasses
 import io
 import re
 from typing import NamedTuple
 
 import pdfplumber
 import pikepdf
-
-from generator.brand import Brand
-
-
-def with_engine(brand: Brand, engine: str) -> Brand:
-    """The same brand (same files, same version, so the same fingerprint) on another engine."""
-    assert brand.config is not None
-    return dataclasses.replace(brand, config=brand.config.model_copy(update={"engine": engine}))
 
 
 class Line(NamedTuple):
