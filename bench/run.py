@@ -210,7 +210,8 @@ def batch(n: int, jobs: int, engine: str = "weasyprint") -> dict:
     manifest = json.loads((out / "manifest.json").read_text()) if (out / "manifest.json").exists() else {}
     annexes = manifest.get("summary", {}).get("written", 0)
     shutil.rmtree(tmp, ignore_errors=True)
-    return {"name": f"batch-{n}" + ("-typst" if engine == "typst" else ""), "customers": n, "exit": code, "wall": wall, "annexes": annexes,
+    name = f"batch-{n}" + ("-typst" if engine == "typst" else "")
+    return {"name": name, "customers": n, "exit": code, "wall": wall, "annexes": annexes,
             "rate": annexes / wall if wall else 0, "peak_mb": peak, "peak_pss_mb": peak_pss}
 
 

@@ -38,10 +38,10 @@ def rectangles(boxes: list[dict], heights: list[float]) -> list[tuple[str, int, 
     return list(out.values())
 
 
-def _cells_of_last_table(root: Dictionary) -> list[Dictionary]:
+def _cells_of_last_table(root: Any) -> list[Any]:
     """The cells of the last row of the document's last table: the sign-off boxes."""
     last_table = None
-    stack = [root]
+    stack: list[Any] = [root]
     while stack:
         element = stack.pop()
         if not isinstance(element, Dictionary):
@@ -53,7 +53,7 @@ def _cells_of_last_table(root: Dictionary) -> list[Dictionary]:
         stack.extend(reversed(children))
     if last_table is None:
         return []
-    rows: list[Dictionary] = []
+    rows: list[Any] = []
     stack = [last_table]
     while stack:
         element = stack.pop()
@@ -69,7 +69,7 @@ def _cells_of_last_table(root: Dictionary) -> list[Dictionary]:
     return [c for c in (cells if isinstance(cells, Array) else []) if isinstance(c, Dictionary)]
 
 
-def _tag(pdf: pikepdf.Pdf, widget: Dictionary, page: pikepdf.Page, parent: Dictionary) -> None:
+def _tag(pdf: pikepdf.Pdf, widget: Any, page: pikepdf.Page, parent: Any) -> None:
     """A `Form` structure element holding the widget, under `parent` (the sign-off cell)."""
     tree = pdf.Root.StructTreeRoot
     key = int(tree.get("/ParentTreeNextKey", 0))
@@ -82,7 +82,7 @@ def _tag(pdf: pikepdf.Pdf, widget: Dictionary, page: pikepdf.Page, parent: Dicti
         parent.K = Array([kids]) if kids is not None else Array()
     parent.K.append(form)
     widget.StructParent = key
-    tree.ParentTree.Nums.extend([key, form])
+    tree.ParentTree.Nums.extend([pikepdf.Object.parse(str(key).encode()), form])
     tree.ParentTreeNextKey = key + 1
 
 

@@ -24,6 +24,7 @@ import tempfile
 import threading
 from functools import lru_cache
 from pathlib import Path
+from typing import Final
 
 import typst
 
@@ -34,7 +35,7 @@ from ..signing import typst_fields
 from . import typst_data
 
 TEMPLATE = "annex.typ"
-PDF_STANDARD = "a-3a"
+PDF_STANDARD: Final = "a-3a"
 ATTACHMENT_NAME = "annex-data.json"  # as writers/pdf.py: what `annex diff` and `verify` read back
 FIELD_LABEL = "<signature-field>"
 # imports and includes must name a file of the brand, as a literal: a package (`@preview/...`) is
@@ -63,7 +64,12 @@ def template_source(brand: Brand, name: str) -> tuple[Path, bytes]:
 
 
 _font_dirs: list[str] = []
-atexit.register(lambda: [shutil.rmtree(d, ignore_errors=True) for d in _font_dirs])
+
+
+@atexit.register
+def _remove_private_folders() -> None:
+    for folder in _font_dirs:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _private_folder(what: str) -> str:
