@@ -20,6 +20,7 @@ from ..infra.fingerprint import canonical_json
 from .render import Notice
 
 TEMPLATE = "notice.html.j2"
+TYPST_TEMPLATE = "notice.typ"
 ATTACHMENT_NAME = "annex-notice.json"
 
 
@@ -48,10 +49,18 @@ def render_html(notice: Notice, annex: Annex) -> str:
 
 
 def render_pdf(notice: Notice, brand: Brand) -> bytes:
+    """The notice as PDF/A-3a, by the brand's engine: notice.html.j2 through WeasyPrint, or
+    notice.typ through Typst (`engine: typst`)."""
+    annex = notice_annex(notice, brand)
+    if brand.engine == "typst":
+        from ..writers import pdf_typst
+        return pdf_typst.render_template(
+            annex, TYPST_TEMPLATE, (ATTACHMENT_NAME, canonical_json(notice.payload()),
+                                    f"Canonical JSON of the change notice (SHA-256 {notice.fingerprint})"),
+            fields=False, notice=_view(notice))
     from weasyprint import HTML, Attachment
 
     from ..writers import pdf
-    annex = notice_annex(notice, brand)
     fetcher = pdf.BrandFetcher(brand)
     day = dt.datetime.combine(notice.effective_date, dt.time(), tzinfo=dt.UTC)
     attachment = Attachment(string=canonical_json(notice.payload()), name=ATTACHMENT_NAME, relationship="Data",

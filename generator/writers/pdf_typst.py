@@ -148,12 +148,21 @@ def compile_template(brand: Brand, name: str, inputs: dict[str, str], day: dt.da
                                 hint=hints or f"fix the template; see templates/default/{name}")]) from None
 
 
-def render(annex: Annex) -> bytes:
-    """The annex as PDF/A-3a bytes, laid out by Typst."""
-    inputs = {"annex": typst_data.annex_data(annex), "data": annex.embedded_json().decode("utf-8"),
-              "attachment": ATTACHMENT_NAME,
-              "attachment_description": "Canonical JSON of the matrix, customer context and deviations "
-                                        f"(SHA-256 {annex.stamp.fingerprint})"}
-    pdf, boxes = compile_template(annex.brand, TEMPLATE, inputs, annex.stamp.effective_date)
+def render_template(annex: Annex, name: str, attachment: tuple[str, bytes, str], fields: bool = True,
+                    **extra: object) -> bytes:
+    """A brand Typst template compiled with the annex (and `extra`) as data, `attachment` (name,
+    bytes, description) attached; with `fields`, the empty signature fields at its boxes."""
+    inputs = {"annex": typst_data.annex_data(annex, **extra), "data": attachment[1].decode("utf-8"),
+              "attachment": attachment[0], "attachment_description": attachment[2]}
+    pdf, boxes = compile_template(annex.brand, name, inputs, annex.stamp.effective_date)
+    if not fields:
+        return pdf
     from ..signing.fields import field_labels
     return typst_fields.add_fields(pdf, boxes, field_labels(annex))
+
+
+def render(annex: Annex) -> bytes:
+    """The annex as PDF/A-3a bytes, laid out by Typst."""
+    return render_template(annex, TEMPLATE, (ATTACHMENT_NAME, annex.embedded_json(),
+                                             "Canonical JSON of the matrix, customer context and deviations "
+                                             f"(SHA-256 {annex.stamp.fingerprint})"))

@@ -59,7 +59,8 @@ def inline_spans(data: Any) -> dict[str, list]:
 
 
 def annex_data(annex: Annex, **extra: Any) -> str:
-    """The JSON a brand's annex.typ reads from `sys.inputs.annex`."""
+    """The JSON a brand's Typst template reads from `sys.inputs.annex`: the annex, and `extra`
+    (plain data: the change notice gives its changes)."""
     brand = annex.brand
     palette = brand.config.colors if brand.config else Colors()
     fonts = brand.config.fonts if brand.config else None
@@ -71,5 +72,5 @@ def annex_data(annex: Annex, **extra: Any) -> str:
         "logo": brand.get("logo"),
         **{key: jsonable(plain(value)) for key, value in extra.items()},
     }
-    data["inline"] = inline_spans(data["annex"])
+    data["inline"] = inline_spans([data["annex"], *(data[key] for key in extra)])
     return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
