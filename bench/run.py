@@ -181,7 +181,7 @@ def typst_brand(folder: Path) -> Path:
     """A brand folder that is the default brand with `engine: typst` (other files from the default)."""
     folder.mkdir(parents=True, exist_ok=True)
     default = (ROOT / "templates" / "default" / "brand.yaml").read_text(encoding="utf-8")
-    (folder / "brand.yaml").write_text("engine: typst\n" + default, encoding="utf-8")
+    (folder / "brand.yaml").write_text(default.replace("engine: weasyprint", "engine: typst"), encoding="utf-8")
     return folder
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import atexit
 import datetime as dt
 import json
+import os
 import re
 import shutil
 import tempfile
@@ -63,18 +64,20 @@ def template_source(brand: Brand, name: str) -> tuple[Path, bytes]:
     return path, path.read_bytes()
 
 
-_font_dirs: list[str] = []
+_private: list[tuple[int, str]] = []  # (pid that made it, folder)
 
 
 @atexit.register
 def _remove_private_folders() -> None:
-    for folder in _font_dirs:
-        shutil.rmtree(folder, ignore_errors=True)
+    """At exit, the folders this process made (a forked worker leaves its parent's alone)."""
+    for pid, folder in _private:
+        if pid == os.getpid():
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def _private_folder(what: str) -> str:
     folder = tempfile.mkdtemp(prefix=f"annex-typst-{what}-")
-    _font_dirs.append(folder)
+    _private.append((os.getpid(), folder))
     return folder
 
 

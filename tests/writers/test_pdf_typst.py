@@ -103,7 +103,8 @@ def _typst_brand(tmp_path, template: str):
     folder = tmp_path / "brand"
     folder.mkdir()
     folder.joinpath("brand.yaml").write_text(
-        "engine: typst\n" + (ROOT / "templates" / "default" / "brand.yaml").read_text(encoding="utf-8"),
+        (ROOT / "templates" / "default" / "brand.yaml").read_text(encoding="utf-8").replace(
+            "engine: weasyprint", "engine: typst"),
         encoding="utf-8")
     folder.joinpath("annex.typ").write_text(template, encoding="utf-8")
     return load_brand(folder)
@@ -167,3 +168,14 @@ def test_annex_diff_reads_a_typst_annex_back(typst_annex, tmp_path):
     path.write_bytes(typst_annex)
     side = read_annex_pdf(path)
     assert side.customer is not None and side.customer.id == "banque-horizon" and side.matrix.id == "s3-object-storage"
+
+
+def test_an_unknown_engine_is_refused_with_its_line(tmp_path):
+    folder = tmp_path / "brand"
+    folder.mkdir()
+    text = (ROOT / "templates" / "default" / "brand.yaml").read_text(encoding="utf-8")
+    folder.joinpath("brand.yaml").write_text(text.replace("engine: weasyprint", "engine: latex"), encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        load_brand(folder)
+    line = next(i for i, ln in enumerate(text.splitlines(), 1) if ln.startswith("engine:"))
+    assert f"brand.yaml:{line}:" in str(caught.value) and "typst" in str(caught.value)
