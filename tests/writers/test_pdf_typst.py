@@ -179,3 +179,20 @@ def test_an_unknown_engine_is_refused_with_its_line(tmp_path):
         load_brand(folder)
     line = next(i for i, ln in enumerate(text.splitlines(), 1) if ln.startswith("engine:"))
     assert f"brand.yaml:{line}:" in str(caught.value) and "typst" in str(caught.value)
+
+
+def test_annex_build_on_a_typst_brand_gives_the_same_bytes_in_every_process(tmp_path):
+    from ..helpers import annex
+    folder = tmp_path / "brand"
+    folder.mkdir()
+    folder.joinpath("brand.yaml").write_text((ROOT / "templates" / "default" / "brand.yaml").read_text(
+        encoding="utf-8").replace("engine: weasyprint", "engine: typst"), encoding="utf-8")
+    built = []
+    for run in ("one", "two"):
+        customer = f"{ROOT}/data/customers/example.yaml#stadtwerke-rheinau"
+        result = annex("build", "s3-object-storage", "--customer", customer, "--templates", str(folder), "--format", "pdf", "-o", str(tmp_path / run))
+        assert result.returncode == 0, result.stderr
+        built.append((tmp_path / run / "stadtwerke-rheinau" / "s3-object-storage_de_v1.0.0.pdf").read_bytes())
+    assert built[0] == built[1] and b"annex-typst" not in built[0]
+    with pikepdf.open(io.BytesIO(built[0])) as doc:
+        assert "Typst" in str(doc.docinfo.get("/Creator", ""))
