@@ -190,7 +190,8 @@ def test_annex_build_on_a_typst_brand_gives_the_same_bytes_in_every_process(tmp_
     built = []
     for run in ("one", "two"):
         customer = f"{ROOT}/data/customers/example.yaml#stadtwerke-rheinau"
-        result = annex("build", "s3-object-storage", "--customer", customer, "--templates", str(folder), "--format", "pdf", "-o", str(tmp_path / run))
+        result = annex("build", "s3-object-storage", "--customer", customer, "--templates", folder,
+                       "--format", "pdf", "-o", tmp_path / run)
         assert result.returncode == 0, result.stderr
         built.append((tmp_path / run / "stadtwerke-rheinau" / "s3-object-storage_de_v1.0.0.pdf").read_bytes())
     assert built[0] == built[1] and b"annex-typst" not in built[0]
