@@ -18,7 +18,11 @@ import typer
 
 from .infra.diagnostics import Diagnostic, InputError, printable
 
+# Plain (click) help: typer's rich help panel prints a value type after every option, flags
+# included (`--draft <bool>`), as if a flag took a value; the plain one leaves flags bare.
+PLAIN_HELP = None
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  rich_markup_mode=PLAIN_HELP,
                   help="Contract annexes (PDF, DOCX) from RACI responsibility matrices.")
 DB_HELP = "SQLAlchemy URL (default: ANNEX_DB, else SQLite in the data folder)"
 
@@ -117,21 +121,8 @@ def export(
     output: Optional[Path] = typer.Option(None, "-o", "--output", help="Markdown file to write (default: stdout)"),
 ) -> None:
     """Write a matrix back as a published Markdown page."""
-    from .readers.matrix_yaml import read_matrix
-    from .writers.markdown_page import render as render_page
-    try:
-        m, _ = read_matrix(matrix)
-    except InputError as exc:
-        fail(exc)
-    text = render_page(m)
-    if output:
-        from .infra.atomic import write_atomic
-        try:
-            write_atomic(output, text.encode("utf-8"))
-        except InputError as exc:
-            fail(exc)
-    else:
-        sys.stdout.write(text)
+    from .commands.export import export_command
+    exit_with(lambda: export_command(matrix, output=output))
 
 
 @app.command()
@@ -154,21 +145,21 @@ def build(
 ) -> None:
     """Build one annex as PDF and/or DOCX."""
     from .brand import load_brand
+    from .catalog import load_checked_matrix, resolve_matrix
     from .commands.build import build as build_files
-    from .commands.build import load_checked_matrix, resolve_matrix
     from .readers.customers import pick_customer
     try:
         signer = _signer(sign_p12, passphrase_file)
         cust = pick_customer(customer)[0] if customer else None
         path = resolve_matrix(matrix, lang=lang or (cust.lang if cust else None), data_dir=data, allow_path=True)
         m = load_checked_matrix(path)
-        written = build_files(m, cust, load_brand(templates), formats_of(fmt), out, draft=draft, review=review)
+        written = build_files(m, cust, load_brand(templates), formats_of(fmt), out, draft=draft, review=review,
+                              signer=signer)
         for w in written:
-            typer.echo(f"wrote {printable(w.path)} ({w.size:,} bytes, fingerprint {w.annex.stamp.short})")
-            if signer is not None and w.fmt == "pdf":
-                from .signing.batch import ensure_signed
-                signed, made = ensure_signed(w.path, signer)
-                typer.echo(f"{'signed' if made else 'kept (already signs these bytes)'} {printable(signed)}")
+            if w.what == "wrote":
+                typer.echo(f"wrote {printable(w.path)} ({w.size:,} bytes, fingerprint {w.fingerprint[:12]})")
+            else:
+                typer.echo(f"{w.what} {printable(w.path)}")
     except InputError as exc:
         fail(exc)
 
@@ -223,7 +214,7 @@ def diff(
     data: Path = typer.Option(Path("data"), "--data", help="data folder for matrix ids"),
 ) -> None:
     """What changed between two versions of a matrix, or a change notice to sign."""
-    from .versions.command import diff_command
+    from .commands.diff import diff_command
     exit_with(lambda: diff_command(old, new, lang=lang, customer_ref=customer, fmt=fmt, output=output, data_dir=data,
                                    templates=templates))
 
@@ -260,17 +251,14 @@ def sign(
                                                    help="file holding the .p12 passphrase (else ANNEX_P12_PASSPHRASE)"),
 ) -> None:
     """Sign an annex (PAdES) in one of its signature fields, as an incremental update."""
-    from .signing.sign import SignOptions, read_passphrase, sign_file
+    from .commands.sign import sign_command
+    from .signing.sign import SignOptions
     if ltv and not timestamp:
         typer.echo("error: --ltv needs --timestamp URL (PAdES B-LT builds on a time-stamped B-T signature)", err=True)
         raise typer.Exit(2)
     options = SignOptions(field=field, reason=reason, location=location, timestamp_url=timestamp, ltv=ltv)
-    try:
-        target = sign_file(pdf, p12, read_passphrase(passphrase_file), options, output=output, force=force)
-    except InputError as exc:
-        fail(exc)
-    level = "B-LT" if ltv else "B-T" if timestamp else "B-B"
-    typer.echo(f"signed {target} (PAdES {level})")
+    exit_with(lambda: sign_command(pdf, p12=p12, passphrase_file=passphrase_file, options=options, output=output,
+                                   force=force))
 
 
 @app.command()
@@ -281,14 +269,8 @@ def verify(
     as_json: bool = typer.Option(False, "--json", help="print the report as JSON"),
 ) -> None:
     """Check an annex's signatures and that it is what its embedded data says."""
-    from .signing.verify import render_text
-    from .signing.verify import verify as verify_file
-    try:
-        report = verify_file(pdf, trust=list(trust), data_dir=data)
-    except InputError as exc:
-        fail(exc)
-    sys.stdout.write(report.to_json() if as_json else render_text(report))
-    raise typer.Exit(0 if report.ok else 1)
+    from .commands.verify import verify_command
+    exit_with(lambda: verify_command(pdf, trust=list(trust), data_dir=data, as_json=as_json))
 
 
 # --- the web service (generator/web/): serve, user, token ---------------------------------------
@@ -344,7 +326,7 @@ def serve(
                 log_level=os.environ.get("ANNEX_LOG_LEVEL", "warning"))
 
 
-user_app = typer.Typer(help="Users of the web service.", no_args_is_help=True)
+user_app = typer.Typer(help="Users of the web service.", no_args_is_help=True, rich_markup_mode=PLAIN_HELP)
 app.add_typer(user_app, name="user")
 
 
@@ -372,7 +354,7 @@ def user_add(
     typer.echo(f"user {name} added with role {role}", err=True)
 
 
-token_app = typer.Typer(help="API tokens of the web service.", no_args_is_help=True)
+token_app = typer.Typer(help="API tokens of the web service.", no_args_is_help=True, rich_markup_mode=PLAIN_HELP)
 app.add_typer(token_app, name="token")
 
 

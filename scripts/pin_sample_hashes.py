@@ -24,7 +24,7 @@ def sample_hashes() -> dict[str, str]:
     """`<customer>/<file name>` -> SHA-256 of the bytes `annex batch` writes for it."""
     from generator.annex import build_annex, output_name
     from generator.brand import load_brand
-    from generator.commands.build import load_checked_matrix, resolve_matrix
+    from generator.catalog import load_checked_matrix, resolve_matrix
     from generator.readers.customers import read_customers
     from generator.writers import renderer
     brand = load_brand()

@@ -4,7 +4,7 @@ import shutil
 
 import pytest
 
-from generator.commands.build import resolve_matrix
+from generator.catalog import resolve_matrix
 from generator.infra.diagnostics import InputError
 
 from .conftest import DATA, S3

@@ -28,3 +28,35 @@ def test_a_dead_worker_costs_its_job_one_retry_and_the_others_nothing(tmp_path):
     assert isinstance(results["suicide"], Lost) and "SIGKILL" in results["suicide"].how
     assert results["bug"] == Crashed("ValueError: boom")
     assert sorted(r[0] for r in retries) == ["once", "suicide"] and all("SIGKILL" in r[1] for r in retries)
+
+
+def _service_job(job):
+    name, marker = job
+    if name == "hang":
+        signal.pause()
+    return _job(job)
+
+
+def test_the_service_pool_kills_a_job_past_its_time_and_goes_on_with_a_fresh_worker(tmp_path):
+    from generator.infra.workers import TimedOut, WorkerPool
+    pool = WorkerPool(_service_job, 1, start="fork")
+    try:
+        first_pid = pool._all[0].proc.pid
+        assert pool.run(("hang", str(tmp_path / "h")), timeout=1.0) == TimedOut(1.0)
+        assert not _alive(first_pid)  # killed, not left running beside its replacement
+        assert pool.run(("a", str(tmp_path / "a")), timeout=60) == "A"
+        assert pool.run(("once", str(tmp_path / "once")), timeout=60) == "ONCE"  # its worker died: once more
+        lost = pool.run(("suicide", str(tmp_path / "s")), timeout=60)
+        assert isinstance(lost, Lost) and "SIGKILL" in lost.how
+        assert pool.run(("bug", str(tmp_path / "b")), timeout=60) == Crashed("ValueError: boom")
+        assert pool.run(("b", str(tmp_path / "b2")), timeout=60) == "B"
+    finally:
+        pool.close()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True

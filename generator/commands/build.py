@@ -1,124 +1,46 @@
-"""`annex build`: one matrix (and optionally one customer) into annex files."""
+"""`annex build`: one matrix (and optionally one customer) into annex files, through the pipeline
+(pipeline.run_task into a folder): the same code, and so the same bytes, as a batch."""
 from __future__ import annotations
 
-import os
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
-from ..annex import Annex, build_annex, output_name
 from ..brand import Brand
-from ..infra.atomic import write_atomic
-from ..infra.diagnostics import InputError, error
-from ..model import LANGUAGES, Customer, Matrix
-from ..model.limits import MAX_ID
-from ..model.matrix import ID_PATTERN
-from ..model.text import printable, reserved_name_problem
-from ..readers.matrix_yaml import read_matrix
-from ..rules import Loaded, check_matrix, check_translations
-from ..writers import check_brand, renderer
-
-
-def resolve_matrix(ref: str, *, lang: Optional[str], data_dir: Path, allow_path: bool = False) -> Path:
-    """The matrix file for `ref`: a matrix id looked up as <data>/matrices/<id>/<lang>.yaml.
-
-    Only the command line's own argument may also be a file path (`allow_path`): an id that
-    comes from a customer file is never taken as a path, so customer data cannot make annex
-    read a file of its choosing."""
-    p = Path(ref)
-    if allow_path and (p.suffix in (".yaml", ".yml") or p.exists()):
-        return p
-    return matrix_file(ref, lang=lang, data_dir=data_dir)
-
-
-def matrix_file(matrix_id: str, *, lang: Optional[str], data_dir: Path) -> Path:
-    """<data>/matrices/<id>/<lang>.yaml, refused unless its real path (symbolic links resolved)
-    stays inside <data>/matrices."""
-    root = data_dir / "matrices"
-    lang = lang or "fr"
-    problem = _id_problem(matrix_id)
-    if problem:
-        raise InputError([error(printable(matrix_id), problem, hint="a matrix id is the name of a folder under "
-                                f"{root}, never a path")], unreadable=True)
-    folder = root / matrix_id
-    if not folder.is_dir():
-        known = sorted(d.name for d in root.glob("*") if d.is_dir()) if root.is_dir() else []
-        raise InputError([error(matrix_id, f"is neither a matrix file nor a matrix id under {root}",
-                                hint=f"known ids: {', '.join(known) or 'none'}")], unreadable=True)
-    path = folder / f"{lang}.yaml"
-    if lang not in LANGUAGES or not path.exists():  # a language is a known code, never a path
-        have = sorted(f.stem for f in folder.glob("*.yaml"))
-        raise InputError([error(folder, f"matrix `{matrix_id}` has no `{printable(lang)}` version",
-                                hint=f"languages available: {', '.join(have)}")], unreadable=True)
-    try:
-        real = path.resolve(strict=True)
-        inside = real.is_relative_to(root.resolve(strict=True))
-    except (OSError, RuntimeError) as exc:
-        raise InputError([error(path, f"cannot be resolved: {exc}")], unreadable=True) from None
-    if not inside:
-        raise InputError([error(path, f"leaves {root} through a symbolic link (it is {real})",
-                                hint="matrices are read only from inside the data folder; copy the file there")],
-                         unreadable=True)
-    return path if real == Path(os.path.abspath(path)) else real
-
-
-def _id_problem(matrix_id: str) -> Optional[str]:
-    if len(matrix_id) > MAX_ID or not re.fullmatch(ID_PATTERN, matrix_id):
-        return (f"`{printable(matrix_id)}` is not a matrix id (lower-case letters, digits, '.', '_' and '-', "
-                f"at most {MAX_ID} characters)")
-    return reserved_name_problem(matrix_id)
-
-
-def load_checked_matrix(path: Path) -> Matrix:
-    """Read a matrix and refuse it if it breaks a rule, with the checks `validate` runs: its own
-    rules, and its agreement with the other languages of the matrix kept beside it
-    (`<lang>.yaml` in the same folder). An annex is never built from a bad matrix, nor from a
-    translation that says other roles than the reference language."""
-    matrix, doc = read_matrix(path)
-    loaded = Loaded(matrix, doc)
-    problems = check_matrix(loaded)
-    group = [loaded] + [sibling for sibling in _translations(path, matrix) if sibling.matrix.id == matrix.id]
-    problems += [d for d in check_translations(group) if d.location.path == doc.path]
-    errors = [d for d in problems if d.is_error]
-    if errors:
-        raise InputError(errors)
-    return matrix
-
-
-def _translations(path: Path, matrix: Matrix) -> list[Loaded]:
-    """The other languages of the matrix in `path`'s folder, as `validate data/` reads them."""
-    out = []
-    for lang in LANGUAGES:
-        other = path.parent / f"{lang}.yaml"
-        if lang != matrix.lang and other.is_file():
-            try:
-                out.append(Loaded(*read_matrix(other)))
-            except InputError:
-                continue  # its own build and `validate` report it; it says nothing about this one
-    return out
+from ..infra.diagnostics import InputError
+from ..model import Customer, Matrix
+from ..pipeline import BrandRef, FolderSink, Held, MatrixRef, Task, run_task
+from ..pipeline.signed import ensure_signed
+from ..writers import check_brand
 
 
 @dataclass(frozen=True)
 class Written:
     path: Path
     fmt: str
-    annex: Annex
     size: int
-
-
-def write_annex(annex: Annex, fmt: str, out_dir: Path) -> Written:
-    data = renderer(fmt)(annex)
-    folder = out_dir / annex.customer.id if annex.customer else out_dir
-    path = folder / output_name(annex, fmt)
-    write_atomic(path, data)
-    return Written(path, fmt, annex, len(data))
+    fingerprint: str
+    what: str = "wrote"  # or, for a signed copy: "signed", "kept (already signs these bytes)"
 
 
 def build(matrix: Matrix, customer: Optional[Customer], brand: Brand, formats: list[str], out_dir: Path, *,
-          draft: bool = False, review: bool = False) -> list[Written]:
-    """The annex in each format; `review` adds the review DOCX (`_review.docx`) to them."""
+          draft: bool = False, review: bool = False, signer=None) -> list[Written]:
+    """The annex in each format; `review` adds the review DOCX (`_review.docx`) to them, a
+    `signer` a signed copy of the PDF. Raises InputError for what the inputs cannot make."""
     formats = formats + ["review"] if review and "review" not in formats else formats
     check_brand(formats, brand)
-    annex = build_annex(matrix, customer, brand, draft=draft)
-    return [write_annex(annex, fmt, out_dir) for fmt in formats]
+    sink = FolderSink(out_dir)
+    task = Task(customer, MatrixRef(matrix.id, matrix.lang), tuple(formats), sink.spec,
+                brand=BrandRef(str(brand.folder), brand.version), draft=draft)
+    outcome = run_task(task, sink, held=Held(matrix, "", Path()), brand=brand)
+    if outcome.problems:
+        raise InputError(outcome.problems, unreadable=outcome.unreadable)
+    written = [Written(sink.path(e.path), e.format, e.size, e.fingerprint) for e in outcome.entries]
+    if signer is not None:
+        for w in [w for w in written if w.fmt == "pdf"]:
+            rel = w.path.relative_to(out_dir).as_posix()
+            name, signed, made = ensure_signed(sink, rel, signer)
+            written.append(Written(sink.path(name), "pdf", len(signed), w.fingerprint,
+                                   "signed" if made else "kept (already signs these bytes)"))
+    sink.flush()  # on disk before the command says so
+    return written

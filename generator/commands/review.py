@@ -17,13 +17,15 @@ import yaml
 
 from ..annex import build_annex, deviations_for
 from ..brand import load_brand
+from ..catalog import load_checked_matrix, resolve_matrix
 from ..infra.atomic import write_atomic
 from ..infra.diagnostics import Diagnostic, InputError, Location, error, warning
 from ..model import Customer, Matrix, parse_roles
 from ..readers.customers import pick_customer
-from ..readers.review_docx import Identity, RowRead, identity, open_docx, read_review
+from ..readers.review_docx import RowRead, open_docx, read_review
 from ..rules import check_roles, legend_letters
-from .build import load_checked_matrix, resolve_matrix
+from ..writers.docx_properties import Identity
+from ..writers.docx_properties import read as identity
 
 
 @dataclass

@@ -83,7 +83,7 @@ def validate_paths(paths: list[str | Path], *, relax: frozenset[str] = frozenset
 def load_known_matrices(data_dir: Path, known: dict) -> None:
     """The matrices customer files may name: found by id, as a batch finds them (a file that
     is not regular or leaves the data folder is not a known matrix)."""
-    from .build import matrix_file
+    from ..catalog import matrix_file
     root = data_dir / "matrices"
     if not root.is_dir():
         return

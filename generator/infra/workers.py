@@ -6,7 +6,10 @@ job at a time over its own pipe, so the parent always knows which job a dead wor
 it: that job is retried once in a fresh worker, and given up (`Lost`) only if it kills a
 worker twice; the other jobs go on.
 
-Workers are forked (Linux): they inherit the parent's imported modules and warm caches.
+`run_jobs` runs a batch; `WorkerPool` keeps workers for a service that gets one job at a time
+from many threads, with the same guarantees (a time limit that kills, a death retried once).
+
+Batch workers are forked (Linux): they inherit the parent's imported modules and warm caches.
 They ignore SIGINT (the parent decides what an interrupt means), die on SIGTERM, and die with
 the parent: `PR_SET_PDEATHSIG` on Linux, and a watchdog thread that sees the parent gone
 elsewhere or if the signal was missed.
@@ -15,6 +18,7 @@ from __future__ import annotations
 
 import ctypes
 import os
+import queue
 import signal
 import sys
 import threading
@@ -80,10 +84,13 @@ def _die_with_parent(parent: int) -> None:
     threading.Thread(target=watch, name="parent-watchdog", daemon=True).start()
 
 
-def _serve(conn, fn: Callable[[Any], Any], parent: int) -> None:
+def _serve(conn, fn: Callable[[Any], Any], parent: int, init: Optional[Callable[..., None]] = None,
+           initargs: tuple = ()) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _die_with_parent(parent)
+    if init is not None:
+        init(*initargs)
     while True:
         try:
             item = conn.recv()
@@ -100,9 +107,10 @@ def _serve(conn, fn: Callable[[Any], Any], parent: int) -> None:
 
 
 class _Worker:
-    def __init__(self, ctx, fn: Callable[[Any], Any]):
+    def __init__(self, ctx, fn: Callable[[Any], Any], init: Optional[Callable[..., None]] = None,
+                 initargs: tuple = ()):
         self.conn, child = ctx.Pipe()
-        self.proc = ctx.Process(target=_serve, args=(child, fn, os.getpid()), daemon=True)
+        self.proc = ctx.Process(target=_serve, args=(child, fn, os.getpid(), init, initargs), daemon=True)
         self.proc.start()
         child.close()
         self.job: Optional[int] = None
@@ -204,3 +212,59 @@ def _collect(pool: list[_Worker], table: dict, deaths: dict[int, int], todo: deq
             else:
                 on_retry(table[index], how)
                 todo.appendleft((index, table[index]))
+
+
+class WorkerPool:
+    """Long-lived workers for a service (the web): `run(job, timeout)` from any thread takes a free
+    worker (waiting for one), and gets fn's result, a `Crashed`, a `Lost` (the worker died under
+    the job `ATTEMPTS` times; it is tried again in a fresh worker in between) or a `TimedOut`
+    (the worker is killed: a stuck render never holds a worker for ever). A killed or dead worker
+    is replaced at once. `init(*initargs)` runs in each worker before its first job (warm-up)."""
+
+    def __init__(self, fn: Callable[[Any], Any], workers: int, *, init: Optional[Callable[..., None]] = None,
+                 initargs: tuple = (), start: str = "spawn"):
+        self._ctx = get_context(start)
+        self._make = lambda: _Worker(self._ctx, fn, init, initargs)
+        self._free: queue.Queue[_Worker] = queue.Queue()
+        self._all: list[_Worker] = []
+        self._lock = threading.Lock()
+        for _ in range(workers):
+            self._free.put(self._replace(None))
+
+    def _replace(self, old: Optional[_Worker], kill: bool = True) -> _Worker:
+        if old is not None:
+            old.stop(kill=kill)
+        new = self._make()
+        with self._lock:
+            if old in self._all:
+                self._all.remove(old)
+            self._all.append(new)
+        return new
+
+    def run(self, job: Any, timeout: float) -> Any:
+        w = self._free.get()
+        how = ""
+        try:
+            for _ in range(ATTEMPTS):
+                if not w.proc.is_alive():
+                    w = self._replace(w)
+                try:
+                    w.conn.send((0, job))
+                    if not w.conn.poll(timeout):
+                        w = self._replace(w)
+                        return TimedOut(timeout)
+                    return w.conn.recv()[1]
+                except (EOFError, OSError):  # it died under the job: once more in a fresh one
+                    w.proc.join(5)
+                    how = died_how(w.proc.exitcode)
+                    w = self._replace(w)
+            return Lost(how)
+        finally:
+            self._free.put(w)
+
+    def close(self) -> None:
+        """Stop every worker (a job still running is cut short)."""
+        with self._lock:
+            workers, self._all = self._all, []
+        for w in workers:
+            w.stop(kill=True)

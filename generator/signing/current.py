@@ -7,7 +7,6 @@ says what differs, and which newer matrix version exists.
 """
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Optional
 
@@ -33,12 +32,12 @@ def _version_key(v: str):
     return tuple(int(p) if p.isdigit() else 0 for p in v.split("-")[0].split("."))
 
 
-def check_current(report, embedded: bytes, data_dir: Path) -> None:
-    """Fill `report.current` / `report.newer_version`, and add a problem when it is not current."""
+def check_current(report, payload: dict, data_dir: Path) -> None:
+    """Fill `report.current` / `report.newer_version`, and add a problem when it is not current.
+    `payload` is the embedded data as readers/annex_pdf.py checked it (`matrix` names it)."""
     from ..annex import build_annex
     from ..brand import load_brand
-    from ..commands.build import load_checked_matrix, resolve_matrix
-    payload = json.loads(embedded)
+    from ..catalog import load_checked_matrix, resolve_matrix
     m = payload["matrix"]
     problem: Optional[str] = None
     try:
@@ -52,7 +51,7 @@ def check_current(report, embedded: bytes, data_dir: Path) -> None:
             report.newer_version = matrix.version
         problem = f"the data holds matrix `{matrix.id}` version {matrix.version}, the annex version {m['version']}"
     else:
-        cid = (payload.get("customer") or {}).get("id")
+        cid = str((payload.get("customer") or {}).get("id") or "")
         customer = _customer(data_dir, cid) if cid else None
         options = payload.get("options") or {}
         if cid and customer is None:

@@ -1,27 +1,38 @@
-"""Annexes generated for the service by the CLI's own pipeline, in warm worker processes.
+"""Annexes generated for the service by the pipeline every front end uses (pipeline.run_task into
+the content-addressed store), in warm worker processes of the batch's kind (infra.workers
+WorkerPool: a worker past its time is killed and replaced).
 
-A worker reads matrices once (batch.load_matrix_cached), the brand once (load_brand is
-cached) and keeps WeasyPrint's matrix pages between annexes (writers/pdf_pages.py), so an annex
-costs what the warm benchmark says, not a cold start. Workers are started with `spawn` (the
-server has threads, which `fork` does not mix with) and warmed up before the first request.
-Results cross the process boundary as plain data: file digests, never file bytes.
+A worker reads matrices once (the catalog's cache), the brand once (load_brand is cached) and
+keeps WeasyPrint's matrix pages between annexes (writers/pdf_pages.py), so an annex costs what
+the warm benchmark says, not a cold start. Workers are started with `spawn` (the server has
+threads, which `fork` does not mix with) and warmed up before their first request. Results
+cross the process boundary as plain data: file digests, never file bytes.
 """
 from __future__ import annotations
 
-import io
-import multiprocessing
 import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
 
+from ..brand import load_brand
+from ..catalog import load_matrix_cached, resolve_matrix
 from ..infra.diagnostics import Diagnostic, InputError, error
+from ..infra.workers import Crashed, Lost, TimedOut, WorkerPool
+from ..model import Customer
 from ..model.matrix import LANGUAGES
+from ..pipeline import BrandRef, MatrixRef, Outcome, Task, run_task
+from ..pipeline.failures import bug
+from ..pipeline.pool import lost_message
+from ..pipeline.preview import page_images
+from ..pipeline.sinks import StoreSink
+from ..writers import check_brand
+
+__all__ = ["Generator", "Request", "Result", "cpu_workers", "known_matrices", "matrix_status", "page_images", "run"]
 
 MATRIX_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 TIMEOUT = 180  # seconds for one annex; a stuck worker must not hang a request for ever
-MAX_PREVIEW_PAGES = 40
 
 
 @dataclass(frozen=True)
@@ -51,8 +62,6 @@ class Result:
 
 def matrix_status(data_dir: Path, matrix_id: str, lang: str) -> Optional[str]:
     """`approved`/`draft` for a matrix id and language, None when it cannot be read."""
-    from ..commands.batch import load_matrix_cached
-    from ..commands.build import resolve_matrix
     try:
         return load_matrix_cached(resolve_matrix(matrix_id, lang=lang, data_dir=data_dir)).status
     except InputError:
@@ -61,66 +70,34 @@ def matrix_status(data_dir: Path, matrix_id: str, lang: str) -> Optional[str]:
 
 def run(req: Request) -> Result:
     """Build one annex in this process; bad input comes back as diagnostics, never raised."""
+    if not MATRIX_ID.match(req.matrix_id) or req.lang not in LANGUAGES:
+        # an id, never a path, and a language of the catalog
+        return Result(req.matrix_id, req.lang, errors=[
+            error("request", f"`{req.matrix_id}` ({req.lang}) is not a matrix id and language",
+                  hint="use a matrix id under data/matrices and one of fr, en, de, es, it")])
     try:
-        return _run(req)
+        customer = Customer.model_validate(req.customer) if req.customer else None
+        check_brand(list(req.formats), load_brand(req.templates))
     except InputError as exc:
         return Result(req.matrix_id, req.lang, errors=exc.diagnostics)
-    except Exception as exc:  # a bug fails this request with a message, not the worker
-        return Result(req.matrix_id, req.lang,
-                      errors=[error("annex", f"internal error: {type(exc).__name__}: {exc}")])
-
-
-def _run(req: Request) -> Result:
-    from ..annex import build_annex, output_name
-    from ..brand import load_brand
-    from ..commands.batch import load_matrix_cached
-    from ..commands.build import resolve_matrix
-    from ..model import Customer
-    from ..writers import check_brand, renderer
-    from .store import Store
-    if not MATRIX_ID.match(req.matrix_id) or req.lang not in LANGUAGES:
-        # an id, never a path: resolve_matrix would also take a file name relative to the server
-        raise InputError([error("request", f"`{req.matrix_id}` ({req.lang}) is not a matrix id and language",
-                                hint="use a matrix id under data/matrices and one of fr, en, de, es, it")])
-    path = resolve_matrix(req.matrix_id, lang=req.lang, data_dir=Path(req.data_dir))
-    matrix = load_matrix_cached(path)
-    if matrix.id != req.matrix_id:
-        raise InputError([error(path, f"holds matrix `{matrix.id}`, not `{req.matrix_id}`")])
-    customer = Customer.model_validate(req.customer) if req.customer else None
-    brand = load_brand(req.templates)
-    formats = list(req.formats)
-    check_brand(formats, brand)
+    except Exception as exc:  # the web validated the customer already: this is a bug, told as one
+        return Result(req.matrix_id, req.lang, errors=[bug(exc)])
+    sink = StoreSink(Path(req.store_dir))
     # a preview of a draft matrix gets the watermark; an approved one previews as it will be issued
-    annex = build_annex(matrix, customer, brand, draft=not req.issue and matrix.status != "approved")
-    store = Store(Path(req.store_dir))
-    result = Result(matrix.id, annex.lang, matrix.version, annex.stamp.fingerprint, annex.draft)
-    for fmt in formats:
-        data = renderer(fmt)(annex)
-        result.files[fmt] = {"sha256": store.put(data), "size": len(data), "name": output_name(annex, fmt)}
-        if fmt == "pdf" and req.preview:
-            result.pages = [store.put(png) for png in page_images(data)]
-    if "pdf" in formats and multiprocessing.parent_process() is not None:
-        from ..commands.batch import freeze_long_lived
-        freeze_long_lived()  # as a batch worker does: kept matrix pages leave the garbage collector's scans
+    task = Task(customer, MatrixRef(req.matrix_id, req.lang), req.formats, sink.spec, req.data_dir,
+                BrandRef(req.templates), draft=False if req.issue else None, preview=req.preview)
+    return as_result(req, run_task(task, sink))
+
+
+def as_result(req: Request, outcome: Outcome) -> Result:
+    """The web's view of a task's outcome: every file by digest, or the diagnostics."""
+    if outcome.problems:
+        return Result(req.matrix_id, req.lang, errors=outcome.problems)
+    first = outcome.entries[0]
+    result = Result(first.matrix, first.lang, first.version, first.fingerprint, outcome.draft, pages=outcome.pages)
+    for e in outcome.entries:
+        result.files[e.format] = {"sha256": e.sha256, "size": e.size, "name": e.path.rsplit("/", 1)[-1]}
     return result
-
-
-def page_images(pdf: bytes, scale: float = 1.0) -> list[bytes]:
-    """Each page of a PDF as PNG bytes (PDFium, from the pypdfium2 wheel: no system package)."""
-    import pypdfium2 as pdfium
-    doc = pdfium.PdfDocument(pdf)
-    try:
-        out = []
-        for i in range(min(len(doc), MAX_PREVIEW_PAGES)):
-            page = doc[i]
-            image = page.render(scale=scale).to_pil()
-            buf = io.BytesIO()
-            image.save(buf, format="PNG", optimize=False)
-            out.append(buf.getvalue())
-            page.close()
-        return out
-    finally:
-        doc.close()
 
 
 def _warm(data_dir: str, store_dir: str, templates: Optional[str], warm: tuple[tuple[str, str], ...]) -> None:
@@ -143,11 +120,10 @@ class Generator:
                  warm: tuple[tuple[str, str], ...] = ()):
         self.data_dir, self.store_dir = str(data_dir), str(store_dir)
         self.templates = str(templates) if templates else None
-        self.pool = None
+        self.pool: Optional[WorkerPool] = None
         if workers > 0:
-            ctx = multiprocessing.get_context("spawn")
-            self.pool = ctx.Pool(workers, initializer=_warm,
-                                 initargs=(self.data_dir, self.store_dir, self.templates, tuple(warm)))
+            self.pool = WorkerPool(run, workers, init=_warm,
+                                   initargs=(self.data_dir, self.store_dir, self.templates, tuple(warm)))
 
     def request(self, matrix_id: str, lang: str, customer: Optional[dict], formats: tuple[str, ...], *,
                 preview: bool = False, issue: bool = False) -> Request:
@@ -157,17 +133,15 @@ class Generator:
     def run(self, req: Request) -> Result:
         if self.pool is None:
             return run(req)
-        try:
-            return self.pool.apply_async(run, (req,)).get(TIMEOUT)
-        except multiprocessing.TimeoutError:
-            return Result(req.matrix_id, req.lang,
-                          errors=[error("annex", f"generation took over {TIMEOUT} s and was abandoned",
-                                        hint="try again; if it persists, tell the administrator")])
+        result = self.pool.run(req, TIMEOUT)
+        if isinstance(result, (Lost, TimedOut, Crashed)):
+            hint = "try again; if it persists, tell the administrator"
+            return Result(req.matrix_id, req.lang, errors=[error("annex", lost_message(result), hint=hint)])
+        return result
 
     def close(self) -> None:
         if self.pool is not None:
-            self.pool.terminate()
-            self.pool.join()
+            self.pool.close()
             self.pool = None
 
 

@@ -32,12 +32,13 @@ import typst
 from ..annex import Annex
 from ..brand import Brand
 from ..infra.diagnostics import InputError, error
+from ..model.annex_data import ATTACHMENT_NAME
 from ..signing import typst_fields
 from . import typst_data
 
 TEMPLATE = "annex.typ"
 PDF_STANDARD: Final = "a-3a"
-ATTACHMENT_NAME = "annex-data.json"  # as writers/pdf.py: what `annex diff` and `verify` read back
+
 FIELD_LABEL = "<signature-field>"
 # imports and includes must name a file of the brand, as a literal: a package (`@preview/...`) is
 # fetched from the network, and a computed path could hide one; `eval` could build either

@@ -406,14 +406,14 @@ def test_control_characters_from_the_data_are_escaped_in_log_lines(tmp_path):
 
 
 def test_a_bug_hit_by_one_customer_names_it_and_fails_it_alone(tmp_path, monkeypatch, capsys):
-    import generator.commands.batch as batch
-    real = batch.build_annex
+    import generator.pipeline.job as job
+    real = job.build_annex
 
     def build_annex(matrix, customer, brand, **kw):
         if customer.id == "mutuelle-atlantique":
             raise RuntimeError("unexpected state")
         return real(matrix, customer, brand, **kw)
-    monkeypatch.setattr(batch, "build_annex", build_annex)  # the forked workers inherit it
+    monkeypatch.setattr(job, "build_annex", build_annex)  # the forked workers inherit it
     out = tmp_path / "out"
     assert _batch(out, jobs=2) == 1
     err = capsys.readouterr().err

@@ -117,7 +117,8 @@ def test_preview_of_a_missing_language_says_which_exist(client):
 
 
 def test_issue_registers_and_downloads_the_same_bytes_as_annex_build(app, client, tmp_path, brand):
-    from generator.commands.build import build, load_checked_matrix
+    from generator.catalog import load_checked_matrix
+    from generator.commands.build import build
     from generator.model import Customer
     from tests.conftest import S3
     csrf = login(client, "sam")
