@@ -197,3 +197,12 @@ def test_annex_build_on_a_typst_brand_gives_the_same_bytes_in_every_process(tmp_
     assert built[0] == built[1] and b"annex-typst" not in built[0]
     with pikepdf.open(io.BytesIO(built[0])) as doc:
         assert "Typst" in str(doc.docinfo.get("/Creator", ""))
+
+
+def test_lists_callouts_quotes_and_notes_print_as_with_weasyprint(brands, monkeypatch):
+    """The blocks fixture (tests/fixtures/raci_fidelity.fr.md): every callout kind, quotes, notes,
+    bulleted, numbered and nested lists, at their places."""
+    from .test_blocks import fixture_matrix
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1735689600")
+    reference, typst = both(brands, fixture_matrix(), None, draft=True)
+    assert differences(reference, typst) == []
