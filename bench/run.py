@@ -189,29 +189,33 @@ def batch(n: int, jobs: int) -> dict:
             "rate": annexes / wall if wall else 0, "peak_mb": peak, "peak_pss_mb": peak_pss}
 
 
-def batch_marginal(small: int, large: int) -> dict:
+def batch_marginal(small: int, large: int, rounds: int = 3) -> dict:
     """What one more annex PDF costs inside `annex batch -j 1` (new customers of a kept matrix, no
     deviations, like `pdf-other-customers`): (large batch - small batch) / (large - small), in
-    wall seconds and in CPU seconds of the whole process tree (the CPU figure holds on a busy
-    machine)."""
-    runs = {}
-    for n in (small, large):
-        tmp = Path(tempfile.mkdtemp(prefix="annex-bench-"))
-        customers = tmp / "customers.yaml"
-        make_customers(n, customers, deviations=False)
-        cmd = [sys.executable, "-m", "generator", "batch", str(customers), "-j", "1", "--format", "pdf",
-               "-o", str(tmp / "out")]
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        start = time.perf_counter()
-        code = subprocess.run(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode
-        wall = time.perf_counter() - start
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-        shutil.rmtree(tmp, ignore_errors=True)
-        runs[n] = (wall, cpu, code)
+    wall seconds and in CPU seconds of the whole process tree. Each size runs `rounds` times,
+    alternating, and the fastest run counts: on a shared machine the others measure the
+    neighbours."""
+    best: dict[int, list[float]] = {small: [float("inf")] * 2, large: [float("inf")] * 2}
+    code = 0
+    for _ in range(rounds):
+        for n in (small, large):
+            tmp = Path(tempfile.mkdtemp(prefix="annex-bench-"))
+            customers = tmp / "customers.yaml"
+            make_customers(n, customers, deviations=False)
+            cmd = [sys.executable, "-m", "generator", "batch", str(customers), "-j", "1", "--format", "pdf",
+                   "-o", str(tmp / "out")]
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            start = time.perf_counter()
+            run = subprocess.run(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            wall = time.perf_counter() - start
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+            shutil.rmtree(tmp, ignore_errors=True)
+            best[n] = [min(best[n][0], wall), min(best[n][1], cpu)]
+            code = max(code, run.returncode)
     span = large - small
-    return {"name": "batch-marginal", "wall": (runs[large][0] - runs[small][0]) / span,
-            "cpu": (runs[large][1] - runs[small][1]) / span, "exit": max(r[2] for r in runs.values())}
+    return {"name": "batch-marginal", "wall": (best[large][0] - best[small][0]) / span,
+            "cpu": (best[large][1] - best[small][1]) / span, "exit": code}
 
 
 # ---- the report ----
@@ -289,13 +293,14 @@ def marginal_report(small: int, large: int, repeat: int, in_process: dict | None
     """The batch's marginal PDF beside the same render in one process (`pdf-other-customers`)."""
     in_process = in_process or run_child("pdf-other-customers", repeat)
     r = batch_marginal(small, large)
-    if "times" in in_process:
-        wall, cpu = statistics.median(in_process["times"]), statistics.median(in_process["cpu"])
+    if "times" in in_process:  # the fastest on both sides (see batch_marginal)
+        wall, cpu = min(in_process["times"]), min(in_process["cpu"])
         r["ratio_wall"], r["ratio_cpu"] = r["wall"] / wall, r["cpu"] / cpu
         print(f"batch-marginal       {r['wall'] * 1000:6.1f} ms wall, {r['cpu'] * 1000:6.1f} ms CPU per PDF "
-              f"(batch -j 1, {small} vs {large} customers); in one process {wall * 1000:.1f} ms wall, "
-              f"{cpu * 1000:.1f} ms CPU: ratio {r['ratio_wall']:.2f}x wall, {r['ratio_cpu']:.2f}x CPU "
-              f"(goal <= 1.15x)   exit {r['exit']}", flush=True)
+              f"(batch -j 1, {small} vs {large} customers, fastest of 3); in one process (fastest) "
+              f"{wall * 1000:.1f} ms wall, {cpu * 1000:.1f} ms CPU: "
+              f"ratio {r['ratio_wall']:.2f}x wall, {r['ratio_cpu']:.2f}x CPU (goal <= 1.15x)   exit {r['exit']}",
+              flush=True)
     return r
 
 
