@@ -193,8 +193,8 @@ def batch(n: int, jobs: int) -> dict:
 
 def batch_marginal(small: int, large: int, repeat: int, rounds: int = 3) -> tuple[dict, dict]:
     """What one more annex PDF costs inside `annex batch -j 1` (new customers of a kept matrix, no
-    deviations: variants of the sample customer, the French S3 annex, as `pdf-other-customers`): (large batch - small batch) / (large - small), in
-    wall seconds and in CPU seconds of the whole process tree; and `pdf-other-customers` itself.
+    deviations: variants of the sample customer, the French S3 annex, as `pdf-other-customers`):
+    (large batch - small batch) / (large - small), in wall seconds and in CPU seconds of the whole process tree; and `pdf-other-customers` itself.
     The three run `rounds` times, interleaved, and the quietest round of each counts (a batch's
     total, the render's median): on a shared machine the others measure the neighbours, and
     both sides see the same quiet moments."""
