@@ -18,7 +18,11 @@ import typer
 
 from .infra.diagnostics import Diagnostic, InputError, printable
 
+# Plain (click) help: typer's rich help panel prints a value type after every option, flags
+# included (`--draft <bool>`), as if a flag took a value; the plain one leaves flags bare.
+PLAIN_HELP = None
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  rich_markup_mode=PLAIN_HELP,
                   help="Contract annexes (PDF, DOCX) from RACI responsibility matrices.")
 DB_HELP = "SQLAlchemy URL (default: ANNEX_DB, else SQLite in the data folder)"
 
@@ -117,21 +121,8 @@ def export(
     output: Optional[Path] = typer.Option(None, "-o", "--output", help="Markdown file to write (default: stdout)"),
 ) -> None:
     """Write a matrix back as a published Markdown page."""
-    from .readers.matrix_yaml import read_matrix
-    from .writers.markdown_page import render as render_page
-    try:
-        m, _ = read_matrix(matrix)
-    except InputError as exc:
-        fail(exc)
-    text = render_page(m)
-    if output:
-        from .infra.atomic import write_atomic
-        try:
-            write_atomic(output, text.encode("utf-8"))
-        except InputError as exc:
-            fail(exc)
-    else:
-        sys.stdout.write(text)
+    from .commands.export import export_command
+    exit_with(lambda: export_command(matrix, output=output))
 
 
 @app.command()
@@ -223,7 +214,7 @@ def diff(
     data: Path = typer.Option(Path("data"), "--data", help="data folder for matrix ids"),
 ) -> None:
     """What changed between two versions of a matrix, or a change notice to sign."""
-    from .versions.command import diff_command
+    from .commands.diff import diff_command
     exit_with(lambda: diff_command(old, new, lang=lang, customer_ref=customer, fmt=fmt, output=output, data_dir=data,
                                    templates=templates))
 
@@ -260,17 +251,14 @@ def sign(
                                                    help="file holding the .p12 passphrase (else ANNEX_P12_PASSPHRASE)"),
 ) -> None:
     """Sign an annex (PAdES) in one of its signature fields, as an incremental update."""
-    from .signing.sign import SignOptions, read_passphrase, sign_file
+    from .commands.sign import sign_command
+    from .signing.sign import SignOptions
     if ltv and not timestamp:
         typer.echo("error: --ltv needs --timestamp URL (PAdES B-LT builds on a time-stamped B-T signature)", err=True)
         raise typer.Exit(2)
     options = SignOptions(field=field, reason=reason, location=location, timestamp_url=timestamp, ltv=ltv)
-    try:
-        target = sign_file(pdf, p12, read_passphrase(passphrase_file), options, output=output, force=force)
-    except InputError as exc:
-        fail(exc)
-    level = "B-LT" if ltv else "B-T" if timestamp else "B-B"
-    typer.echo(f"signed {target} (PAdES {level})")
+    exit_with(lambda: sign_command(pdf, p12=p12, passphrase_file=passphrase_file, options=options, output=output,
+                                   force=force))
 
 
 @app.command()
@@ -281,14 +269,8 @@ def verify(
     as_json: bool = typer.Option(False, "--json", help="print the report as JSON"),
 ) -> None:
     """Check an annex's signatures and that it is what its embedded data says."""
-    from .signing.verify import render_text
-    from .signing.verify import verify as verify_file
-    try:
-        report = verify_file(pdf, trust=list(trust), data_dir=data)
-    except InputError as exc:
-        fail(exc)
-    sys.stdout.write(report.to_json() if as_json else render_text(report))
-    raise typer.Exit(0 if report.ok else 1)
+    from .commands.verify import verify_command
+    exit_with(lambda: verify_command(pdf, trust=list(trust), data_dir=data, as_json=as_json))
 
 
 # --- the web service (generator/web/): serve, user, token ---------------------------------------
@@ -309,6 +291,15 @@ def _open_db(db: Optional[str], data: Path):
         raise typer.Exit(2) from None
 
 
+def _check_trust(paths: list[Path]) -> None:
+    """Refuse to start with a trust root that cannot be read (exit 2, located)."""
+    from .signing.verify import load_roots
+    try:
+        load_roots(paths)
+    except InputError as exc:
+        fail(exc)
+
+
 @app.command()
 def serve(
     host: str = typer.Option("127.0.0.1", "--host", help="address to listen on"),
@@ -324,6 +315,15 @@ def serve(
     trusted_user_header: Optional[str] = typer.Option(None, "--trusted-user-header", metavar="HEADER",
                                                       help="sign users in from this header set by an SSO reverse "
                                                            "proxy (off by default)"),
+    trust: list[Path] = typer.Option([], "--trust", metavar="ROOT.pem",
+                                     help="root certificate a signed upload's signers must chain to (repeatable)"),
+    provider_cert: list[Path] = typer.Option([], "--provider-cert", metavar="CERT.pem",
+                                             help="the provider's own signing certificate, trusted as it is "
+                                                  "(repeatable)"),
+    check_seconds: float = typer.Option(60.0, "--check-seconds", min=1,
+                                        help="time limit of one upload check (review-import, verify)"),
+    check_memory: int = typer.Option(768, "--check-memory", min=64, metavar="MIB",
+                                     help="memory limit of one upload check, in MiB"),
 ) -> None:
     """Run the web service for sales and legal, and the API."""
     import uvicorn
@@ -331,20 +331,21 @@ def serve(
     from .web import Settings, create_app
     from .web.generate import cpu_workers
     _open_db(db, data)  # fail early, with a message, on a bad URL
+    _check_trust([*trust, *provider_cert])
     settings = Settings(data_dir=data, db_url=_db_url(db, data), store_dir=store, templates=templates,
                         workers=cpu_workers() if workers is None else workers,
                         secure_cookies=not insecure_cookies, trusted_user_header=trusted_user_header,
                         warm=((("s3-object-storage", "fr"),) if (data / "matrices" / "s3-object-storage").is_dir()
-                              else ()))
+                              else ()),
+                        trust=tuple(trust), provider_certs=tuple(provider_cert), check_seconds=check_seconds,
+                        check_memory=check_memory * 1024 * 1024)
     typer.echo(f"annex serving on http://{host}:{port} (database {(settings.db_url or '').split('@')[-1]})", err=True)
-    from .web.legal_hooks import install
-    install(settings.data_dir)  # legal's uploads: review-import and verify, as on the command line
     uvicorn.run(create_app(settings), host=host, port=port, proxy_headers=True, forwarded_allow_ips="127.0.0.1",
                 timeout_graceful_shutdown=10,
                 log_level=os.environ.get("ANNEX_LOG_LEVEL", "warning"))
 
 
-user_app = typer.Typer(help="Users of the web service.", no_args_is_help=True)
+user_app = typer.Typer(help="Users of the web service.", no_args_is_help=True, rich_markup_mode=PLAIN_HELP)
 app.add_typer(user_app, name="user")
 
 
@@ -372,7 +373,7 @@ def user_add(
     typer.echo(f"user {name} added with role {role}", err=True)
 
 
-token_app = typer.Typer(help="API tokens of the web service.", no_args_is_help=True)
+token_app = typer.Typer(help="API tokens of the web service.", no_args_is_help=True, rich_markup_mode=PLAIN_HELP)
 app.add_typer(token_app, name="token")
 
 

@@ -26,8 +26,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from generator.model import CALLOUT_KINDS  # noqa: E402
+from generator.writers import docx_package  # noqa: E402
 from generator.writers.docx import REQUIRED_STYLES  # noqa: E402  (the styles this document must define)
-from generator.writers.docx_xml import deterministic_zip  # noqa: E402
 
 # The sizes below are annex.css's, so that LibreOffice and Word break pages where WeasyPrint does
 # (tests/writers/test_docx_clients.py compares the page where each part starts): body text 9.5 pt
@@ -263,9 +263,7 @@ def build(brand_dir: Path) -> bytes:
     for key, rel in list(doc.part.rels.items()):
         if rel.reltype.endswith("/stylesWithEffects"):
             del doc.part.rels[key]
-    out = io.BytesIO()
-    doc.save(out)
-    return deterministic_zip(out.getvalue())
+    return docx_package.save(doc)
 
 
 def main() -> None:

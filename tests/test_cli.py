@@ -67,3 +67,32 @@ def test_batch_review_lists_the_review_docx_in_the_manifest(tmp_path):
     assert review and len(review) == len(plain)
     assert all(e["path"].endswith("_review.docx") and (tmp_path / e["path"]).is_file() for e in review)
     assert {e["path"] for e in review}.isdisjoint({e["path"] for e in plain})
+
+
+def _commands(group, prefix=()):
+    for name, command in group.commands.items():
+        if hasattr(command, "commands"):
+            yield from _commands(command, prefix + (name,))
+        else:
+            yield prefix + (name,), command
+
+
+def test_help_shows_flags_without_a_value_type():
+    """`--draft` takes no value: the help must not show one after it (typer's rich help printed
+    `--draft <bool>`), for every command."""
+    import typer.main
+    from click.testing import CliRunner
+
+    from generator.cli import app
+    group = typer.main.get_command(app)
+    checked = 0
+    for words, command in _commands(group):
+        out = CliRunner().invoke(group, [*words, "--help"]).output
+        flags = [p for p in command.params if getattr(p, "is_flag", False)]
+        for flag in flags:
+            line = next(line for line in out.splitlines() if flag.opts[-1] in line)
+            after = line.split(flag.opts[-1], 1)[1]
+            assert not after.startswith(" <"), f"annex {' '.join(words)} --help: {line.strip()}"
+            checked += 1
+        assert "<bool>" not in out, f"annex {' '.join(words)} --help"
+    assert checked >= 8  # --draft, --review, --force, --ltv, --json, --rejected...

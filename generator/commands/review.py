@@ -22,8 +22,10 @@ from ..infra.atomic import write_atomic
 from ..infra.diagnostics import Diagnostic, InputError, Location, error, warning
 from ..model import Customer, Matrix, parse_roles
 from ..readers.customers import pick_customer
-from ..readers.review_docx import Identity, RowRead, identity, open_docx, read_review
+from ..readers.review_docx import RowRead, open_docx, read_review
 from ..rules import check_roles, legend_letters
+from ..writers.docx_properties import Identity
+from ..writers.docx_properties import read as identity
 
 
 @dataclass

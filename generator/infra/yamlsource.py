@@ -54,7 +54,7 @@ def read_text(path: str | Path, *, max_bytes: int = MAX_BYTES, what: str = "file
     Only regular files are read (a FIFO, a device such as /dev/zero, a socket or a folder is
     refused at once, never waited on), and the size limit holds on the bytes actually read."""
     p = Path(path)
-    raw = _read_regular(p, max_bytes, what)
+    raw = read_bytes(p, max_bytes=max_bytes, what=what)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -79,9 +79,12 @@ def _not_regular(p: Path, mode: int, what: str) -> InputError:
     return InputError([error(p, f"is {kind}, expected a {what}", hint=hint)], unreadable=True)
 
 
-def _read_regular(p: Path, max_bytes: int, what: str) -> bytes:
-    """At most `max_bytes` bytes of a regular file; the file is checked before and after opening
-    (O_NONBLOCK: opening a FIFO must not wait for a writer)."""
+def read_bytes(path: str | Path, *, max_bytes: int, what: str = "file") -> bytes:
+    """The bytes of a regular file of at most `max_bytes`: every input annex reads (YAML, CSV,
+    PDF, DOCX, keys, passphrases) comes through here. The file is checked before and after
+    opening (O_NONBLOCK: opening a FIFO must not wait for a writer); a device, a FIFO, a socket
+    or a folder is refused at once, and the limit holds on the bytes actually read."""
+    p = Path(path)
     try:
         mode = os.stat(p).st_mode
         if not stat.S_ISREG(mode):
@@ -110,7 +113,8 @@ def _read_regular(p: Path, max_bytes: int, what: str) -> bytes:
         os.close(fd)
     if size > max_bytes:
         raise InputError([error(p, f"is {max(size, info.st_size):,} bytes, over the limit of {max_bytes:,}",
-                                hint=f"a {what} is normally a few kilobytes; split it or check it is the right file")],
+                                hint=f"check that it is the right file (a {what}); the limits are in README.md, "
+                                     "Limits")],
                          unreadable=True)
     return b"".join(chunks)
 

@@ -16,8 +16,7 @@ from ..brand import Brand
 from ..infra.diagnostics import InputError, error
 from ..manifest import Entry
 from ..model import Customer, Matrix
-from ..versions.command import notice_name
-from ..versions.compare import compare
+from ..versions.compare import compare, notice_name
 from ..versions.render import make_notice
 from ..versions.sources import Side, load_side
 from .failures import bug_line, one_line

@@ -1,7 +1,7 @@
 """Legal's reviewed DOCX read back into a customer's `deviations:` list (`annex review-import`).
 
-The DOCX says which annex it is in its custom properties (writers/docx.py: matrix id, version,
-language, customer, fingerprint); each matrix row carries a bookmark named after its activity
+The DOCX says which annex it is in its custom properties (writers/docx_properties.py: matrix id,
+version, language, customer, fingerprint); each matrix row carries a bookmark named after its activity
 id (`writers.docx.row_bookmark`), which Word and LibreOffice keep through editing, saving and
 table reflow, where row positions would not survive an added or deleted row. Role cells are
 read with pending tracked changes applied (or rejected), compared with the standard matrix and
@@ -21,36 +21,21 @@ from typing import Optional
 
 from docx.document import Document as DocxDocument
 from docx.oxml.ns import qn
-from lxml import etree
 from lxml.etree import _Element as Element
 
 from ..i18n import labels
 from ..infra.diagnostics import Diagnostic, InputError, error, warning
+from ..infra.yamlsource import read_bytes
 from ..infra.zipcheck import zip_problem
-from ..model import Activity, Matrix, RoleCell, format_roles, parse_roles, plain
+from ..model import Activity, Matrix, RoleCell, format_roles, limits, parse_roles, plain
 from ..writers.docx import row_bookmark
+from .docx_budget import budget_hint, docx_over_budget
 
-MAX_DOCX = 32 * 1024 * 1024
-MAX_EXPANDED = 256 * 1024 * 1024
-MAX_ENTRIES = 2000
-REQUIRED = ("AnnexMatrixId", "AnnexMatrixVersion", "AnnexLanguage")
 INSERTED = {qn("w:ins"), qn("w:moveTo")}
 DELETED = {qn("w:del"), qn("w:moveFrom")}
 TEXT = (qn("w:t"), qn("w:delText"))
 # what the writer puts in a role cell beside the letters: non-breaking spaces and a dash for none
 _ROLE_NOISE = re.compile(r"[\u00a0\u2002\u2009\u202f–—-]+")
-
-
-@dataclass(frozen=True)
-class Identity:
-    """What the DOCX says it is (its custom properties)."""
-
-    matrix_id: str
-    version: str
-    lang: str
-    customer: str
-    fingerprint: str
-    document: str = ""  # "change-notice" for a change notice, empty for an annex
 
 
 @dataclass
@@ -67,41 +52,23 @@ def refuse(path: Path, message: str, hint: str, *, unreadable: bool = True) -> I
 
 
 def open_docx(path: Path) -> tuple[DocxDocument, bytes]:
-    """python-docx's Document (and the file's bytes), after checking it is a DOCX-sized zip (no zip bombs)."""
+    """python-docx's Document (and the file's bytes), after checking that it is a regular file,
+    a DOCX-sized zip (no zip bombs) and that its XML holds no more than an annex's review copy
+    can (readers/docx_budget.py: elements, paragraphs, rows, tracked changes, comments)."""
     from docx import Document
-    if not path.is_file():
-        raise refuse(path, "no such file", "check the path")
-    data = path.read_bytes()
+    data = read_bytes(path, max_bytes=limits.MAX_DOCX_BYTES, what="DOCX file")
     hint = "give the DOCX annex built (annex build ... --format docx --review), saved as .docx"
-    problem = zip_problem(data, max_bytes=MAX_DOCX, max_expanded=MAX_EXPANDED, max_entries=MAX_ENTRIES)
+    problem = zip_problem(data, max_bytes=limits.MAX_DOCX_BYTES, max_expanded=limits.MAX_DOCX_EXPANDED,
+                          max_entries=limits.MAX_DOCX_ENTRIES)
     if problem:
         raise refuse(path, problem, hint)
+    problem = docx_over_budget(zipfile.ZipFile(io.BytesIO(data)))
+    if problem:
+        raise refuse(path, problem, budget_hint(path))
     try:
         return Document(io.BytesIO(data)), data
     except Exception as exc:  # python-docx raises many kinds for a broken package
         raise refuse(path, f"cannot be opened as a DOCX: {type(exc).__name__}: {exc}", hint) from None
-
-
-def identity(path: Path, data: bytes) -> Identity:
-    """The annex properties of docProps/custom.xml; a DOCX without them was not made by annex."""
-    hint = "review-import reads DOCX files made by `annex build` (their File > Properties > Custom)"
-    try:
-        raw = zipfile.ZipFile(io.BytesIO(data)).read("docProps/custom.xml")
-        root = etree.fromstring(raw, etree.XMLParser(resolve_entities=False, no_network=True))
-    except KeyError:
-        raise refuse(path, "has no custom properties: it was not made by annex", hint) from None
-    except etree.XMLSyntaxError as exc:
-        raise refuse(path, f"docProps/custom.xml is not valid XML: {exc}", hint) from None
-    props = {}
-    for prop in root:
-        name = prop.get("name")
-        if name and name.startswith("Annex"):
-            props[name] = "".join(prop.itertext()).strip()
-    missing = [k for k in REQUIRED if not props.get(k)]
-    if missing:
-        raise refuse(path, f"lacks the annex properties {', '.join(missing)}: it was not made by annex", hint)
-    return Identity(props["AnnexMatrixId"], props["AnnexMatrixVersion"], props["AnnexLanguage"],
-                    props.get("AnnexCustomer", ""), props.get("AnnexFingerprint", ""), props.get("AnnexDocument", ""))
 
 
 # ---- text with tracked changes applied or rejected ----

@@ -7,7 +7,7 @@ says what differs, and which newer matrix version exists.
 """
 from __future__ import annotations
 
-import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Optional
 
@@ -33,12 +33,13 @@ def _version_key(v: str):
     return tuple(int(p) if p.isdigit() else 0 for p in v.split("-")[0].split("."))
 
 
-def check_current(report, embedded: bytes, data_dir: Path) -> None:
-    """Fill `report.current` / `report.newer_version`, and add a problem when it is not current."""
+def check_current(report, payload: dict, data_dir: Path, customers: Optional[Callable] = None) -> None:
+    """Fill `report.current` / `report.newer_version`, and add a problem when it is not current.
+    `payload` is the embedded data as readers/annex_pdf.py checked it (`matrix` names it);
+    `customers(id)` finds the customer (the web's register), by default the data folder's files."""
     from ..annex import build_annex
     from ..brand import load_brand
     from ..catalog import load_checked_matrix, resolve_matrix
-    payload = json.loads(embedded)
     m = payload["matrix"]
     problem: Optional[str] = None
     try:
@@ -52,11 +53,11 @@ def check_current(report, embedded: bytes, data_dir: Path) -> None:
             report.newer_version = matrix.version
         problem = f"the data holds matrix `{matrix.id}` version {matrix.version}, the annex version {m['version']}"
     else:
-        cid = (payload.get("customer") or {}).get("id")
-        customer = _customer(data_dir, cid) if cid else None
+        cid = str((payload.get("customer") or {}).get("id") or "")
+        customer = (customers(cid) if customers else _customer(data_dir, cid)) if cid else None
         options = payload.get("options") or {}
         if cid and customer is None:
-            problem = f"customer `{cid}` is not in {data_dir / 'customers'}"
+            problem = f"customer `{cid}` is not in {'the register' if customers else data_dir / 'customers'}"
         else:
             try:
                 today = build_annex(matrix, customer, load_brand(None), draft=bool(options.get("draft")),

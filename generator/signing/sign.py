@@ -19,6 +19,9 @@ from typing import Optional
 
 from ..infra.atomic import write_atomic
 from ..infra.diagnostics import InputError, error
+from ..infra.yamlsource import read_bytes
+from ..model.limits import MAX_KEY_BYTES, MAX_PASSPHRASE_BYTES, MAX_PDF_BYTES
+from ..readers.pdf_file import open_pdf, unreadable
 
 PASSPHRASE_ENV = "ANNEX_P12_PASSPHRASE"
 SYSTEM_ROOTS = Path("/etc/ssl/certs/ca-certificates.crt")
@@ -39,12 +42,7 @@ class SignOptions:
 def read_passphrase(passphrase_file: Optional[Path]) -> Optional[bytes]:
     """The PKCS#12 passphrase from --passphrase-file (first line) or ANNEX_P12_PASSPHRASE."""
     if passphrase_file is not None:
-        try:
-            text = passphrase_file.read_bytes()
-        except OSError as exc:
-            raise InputError([error(passphrase_file, f"cannot read the passphrase file: {exc.strerror}",
-                                    hint="give a readable file holding the passphrase on its first line")],
-                             unreadable=True) from None
+        text = read_bytes(passphrase_file, max_bytes=MAX_PASSPHRASE_BYTES, what="passphrase file")
         return text.splitlines()[0] if text else b""
     value = os.environ.get(PASSPHRASE_ENV)
     return value.encode("utf-8") if value is not None else None
@@ -53,11 +51,7 @@ def read_passphrase(passphrase_file: Optional[Path]) -> Optional[bytes]:
 def load_signer(p12: Path, passphrase: Optional[bytes]):
     """A pyHanko signer from a PKCS#12 file; a located message when it cannot be opened."""
     from pyhanko.sign import signers
-    try:
-        data = p12.read_bytes()
-    except OSError as exc:
-        raise InputError([error(p12, f"cannot read the PKCS#12 file: {exc.strerror}",
-                                hint="give the path of the signer's .p12/.pfx file")], unreadable=True) from None
+    data = read_bytes(p12, max_bytes=MAX_KEY_BYTES, what="PKCS#12 file")
     try:
         return signers.SimpleSigner.load_pkcs12_data(data, other_certs=(), passphrase=passphrase)
     except (ValueError, TypeError):
@@ -178,25 +172,30 @@ def _keep_pdfa_metadata_consistent(writer) -> None:
     writer.update_container(info)
 
 
+def _open_for_signing(data: bytes, where: str):
+    """The incremental writer over the annex, its empty fields, and whether none is signed yet;
+    pyHanko parses objects as it walks them, so a hostile file fails here, as one message."""
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import fields
+    reader = open_pdf(data, where)
+    try:
+        writer = IncrementalPdfFileWriter(io.BytesIO(data), prev=reader)
+        _keep_pdfa_metadata_consistent(writer)
+        empty = _empty_fields(writer.prev)
+        first = not any(True for _ in fields.enumerate_sig_fields(writer.prev, filled_status=True))
+        return writer, empty, first, _lang(writer.prev)
+    except Exception as exc:  # a hostile file can make the parser raise anything
+        raise unreadable(where, exc) from None
+
+
 def sign_bytes(data: bytes, signer, options: SignOptions, *, where: str = "annex") -> bytes:
     """The annex signed in one of its empty signature fields, as an incremental update."""
-    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-    from pyhanko.pdf_utils.misc import PdfError
     from pyhanko.sign import fields, signers
-
-    from .reader import open_reader
-    try:
-        writer = IncrementalPdfFileWriter(io.BytesIO(data), prev=open_reader(data))
-    except (PdfError, ValueError) as exc:
-        raise InputError([error(where, f"not a readable PDF: {exc}", hint="sign an annex PDF built by annex")],
-                         unreadable=True) from None
-    _keep_pdfa_metadata_consistent(writer)
-    empty = _empty_fields(writer.prev)
+    writer, empty, first, lang = _open_for_signing(data, where)
     field = options.field or (empty[-1] if empty else None)
     if field is None or field not in empty:
         raise InputError([error(where, f"no empty signature field `{field}`" if field else "no empty signature field",
                                 field="--field", hint=f"empty fields: {', '.join(empty) or 'none (already signed)'}")])
-    first = not any(True for _ in fields.enumerate_sig_fields(writer.prev, filled_status=True))
     meta = signers.PdfSignatureMetadata(
         field_name=field, md_algorithm="sha256", subfilter=fields.SigSeedSubFilter.PADES,
         reason=options.reason, location=options.location,
@@ -204,7 +203,7 @@ def sign_bytes(data: bytes, signer, options: SignOptions, *, where: str = "annex
         embed_validation_info=options.ltv, validation_context=_validation_context(signer) if options.ltv else None,
         signer_key_usage={"non_repudiation"} if options.ltv else set())
     pdf_signer = signers.PdfSigner(meta, signer, timestamper=_timestamper(options),
-                                   stamp_style=_stamp_style(_lang(writer.prev), signer.subject_name or ""))
+                                   stamp_style=_stamp_style(lang, signer.subject_name or ""))
     out = io.BytesIO()
     try:
         pdf_signer.sign_pdf(writer, existing_fields_only=True, output=out)
@@ -223,11 +222,7 @@ def sign_file(src: Path, p12: Path, passphrase: Optional[bytes], options: SignOp
     if target.exists() and not force:
         raise InputError([error(target, "already exists: not overwritten",
                                 hint="pass -o OTHER.pdf, or --force to replace it")], unreadable=True)
-    try:
-        data = src.read_bytes()
-    except OSError as exc:
-        raise InputError([error(src, f"cannot read: {exc.strerror}", hint="give the path of an annex PDF")],
-                         unreadable=True) from None
+    data = read_bytes(src, max_bytes=MAX_PDF_BYTES, what="PDF file")
     signed = sign_bytes(data, load_signer(p12, passphrase), options, where=str(src))
     write_atomic(target, signed)
     return target

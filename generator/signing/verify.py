@@ -13,17 +13,22 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import hashlib
 import io
 import json
 import re
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 from ..infra.diagnostics import InputError, error
+from ..infra.yamlsource import read_bytes
+from ..model.limits import MAX_KEY_BYTES
+from ..readers.annex_pdf import NO_DATA, AnnexData, annex_data
+from ..readers.pdf_file import read_pdf, unreadable
 
-ATTACHMENT = "annex-data.json"
+if TYPE_CHECKING:
+    from ..model import Customer
 
 
 @dataclass
@@ -75,18 +80,18 @@ class Report:
 
 
 def load_roots(paths: list[Path]):
-    """Trust roots from PEM or DER files (one or more certificates each)."""
+    """Trust roots from PEM or DER files (one or more certificates each), read as every input is."""
     from asn1crypto import pem, x509
     roots: list = []
     for path in paths:
+        data = read_bytes(path, max_bytes=MAX_KEY_BYTES, what="certificate file")
         try:
-            data = path.read_bytes()
             blobs = [der for _t, _h, der in pem.unarmor(data, multiple=True)] if pem.detect(data) else [data]
             roots.extend(x509.Certificate.load(b) for b in blobs)
             for r in roots:
                 r.native  # parse now, so that a bad file is reported here  # noqa: B018
-        except (OSError, ValueError) as exc:
-            raise InputError([error(path, f"cannot read a certificate: {exc}",
+        except (ValueError, TypeError) as exc:
+            raise InputError([error(path, f"cannot read a certificate: {str(exc)[:200]}",
                                     hint="give the trust root as a PEM or DER certificate file")],
                              unreadable=True) from None
     return roots
@@ -137,83 +142,48 @@ def _problems(report: SignatureReport, status) -> None:
     report.problems = [message for ok, message in checks if not ok]
 
 
-def _attachment(reader) -> Optional[bytes]:
-    """The `annex-data.json` embedded file of the original revision, or None."""
-    try:
-        names = reader.root["/Names"]["/EmbeddedFiles"]["/Names"]
-    except KeyError:
-        return None
-    for i in range(0, len(names), 2):
-        if str(names[i]) == ATTACHMENT:
-            return names[i + 1].get_object()["/EF"]["/F"].get_object().data
-    return None
-
-
 def _page_texts(data: bytes) -> list[str]:
     from pypdf import PdfReader
     return [page.extract_text() or "" for page in PdfReader(io.BytesIO(data)).pages]
 
 
-def check_annex(reader, data: bytes) -> AnnexReport:
-    """The embedded data's SHA-256 against the metadata and every page's stamp."""
-    blob = _attachment(reader)
-    if blob is None:
-        return AnnexReport(None, False, False, problems=[f"no embedded {ATTACHMENT}: not an annex, or it was removed"])
-    digest = hashlib.sha256(blob).hexdigest()
-    info = reader.trailer_view.get("/Info")
-    keywords = str(info.get_object().get("/Keywords", "")) if info is not None else ""
-    spec = _filespec(reader) or ""
-    in_metadata = digest[:12] in keywords and digest in spec
+def check_annex(reader, data: bytes, where: Path) -> tuple[AnnexReport, Optional[AnnexData]]:
+    """The embedded data (the first revision's, readers/annex_pdf.py) against the metadata
+    and every page's stamp. Data replaced by a later revision is a failed check."""
+    try:
+        embedded = annex_data(reader, where)
+    except InputError as exc:
+        if exc.unreadable and exc.diagnostics[0].code != NO_DATA:
+            raise
+        return AnnexReport(None, False, False, problems=[d.message for d in exc.diagnostics]), None
     texts = _page_texts(data)
-    on_pages = bool(texts) and all(digest[:12] in re.sub(r"\s+", "", t) for t in texts)
-    report = AnnexReport(digest, in_metadata, on_pages)
-    if not in_metadata:
+    on_pages = bool(texts) and all(embedded.fingerprint[:12] in re.sub(r"\s+", "", t) for t in texts)
+    report = AnnexReport(embedded.fingerprint, embedded.in_metadata, on_pages)
+    if not embedded.in_metadata:
         report.problems.append("the embedded data's SHA-256 is not the fingerprint in the metadata")
     if not on_pages:
         report.problems.append("the embedded data's SHA-256 is not the fingerprint on every page")
-    return report
+    return report, embedded
 
 
-def _filespec(reader) -> Optional[str]:
-    names = reader.root["/Names"]["/EmbeddedFiles"]["/Names"]
-    for i in range(0, len(names), 2):
-        if str(names[i]) == ATTACHMENT:
-            return str(names[i + 1].get_object().get("/Desc", ""))
-    return None
-
-
-def read_pdf(path: Path):
-    from pyhanko.pdf_utils.misc import PdfError
-
-    from .reader import open_reader
-    try:
-        data = path.read_bytes()
-        return data, open_reader(data)
-    except OSError as exc:
-        raise InputError([error(path, f"cannot read: {exc.strerror}", hint="give the path of a signed annex PDF")],
-                         unreadable=True) from None
-    except (PdfError, ValueError, KeyError) as exc:
-        raise InputError([error(path, f"not a readable PDF: {exc}", hint="give the path of a signed annex PDF")],
-                         unreadable=True) from None
-
-
-def verify(path: Path, *, trust: list[Path], data_dir: Optional[Path] = None) -> Report:
+def verify(path: Path, *, trust: list[Path], data_dir: Optional[Path] = None,
+           customers: Optional[Callable[[str], Optional[Customer]]] = None) -> Report:
+    """The report on the PDF at `path`; with `data_dir`, whether the annex is current, the
+    customer found by `customers(id)` (a register) or else in the data folder's customer files."""
     from pyhanko.sign.fields import enumerate_sig_fields
     roots = load_roots(trust)
     data, reader = read_pdf(path)
     try:
         signatures = [_check_signature(sig, roots) for sig in reader.embedded_regular_signatures]
         unsigned = [name for name, _v, _r in enumerate_sig_fields(reader, filled_status=False)]
-        annex = check_annex(reader, data)
+        annex, embedded = check_annex(reader, data, path)
     except InputError:
         raise
     except Exception as exc:  # a file too broken for the validator is unreadable, not a traceback
-        raise InputError([error(path, f"cannot read its signatures: {type(exc).__name__}: {exc}",
-                                hint="give the path of a signed annex PDF")], unreadable=True) from None
-    embedded = _attachment(reader)
-    if annex.fingerprint and embedded is not None and data_dir is not None:
+        raise unreadable(path, exc, "cannot be checked") from None
+    if embedded is not None and data_dir is not None:
         from .current import check_current
-        check_current(annex, embedded, data_dir)
+        check_current(annex, embedded.payload, data_dir, customers)
     return Report(str(path), signatures, unsigned, annex)
 
 

@@ -257,3 +257,8 @@ def _deviation_changes(old: Matrix, new: Matrix, before: tuple[Deviation, ...], 
         if aid not in news and aid in where_new:  # a deviation on a removed activity went with it
             key, a = where_new[aid]
             yield Change("deviation-removed", where(key), aid, a.text, before=roles(d), after=None, reason=d.reason)
+
+
+def notice_name(diff: Diff, ext: str) -> str:
+    """`<matrix-id>_<lang>_v<old>-to-v<new>.<ext>`, beside the annexes (README.md, Matrix versions)."""
+    return f"{diff.new.id}_{diff.new.lang}_v{diff.old.version}-to-v{diff.new.version}.{ext}"

@@ -4,23 +4,22 @@ Both formats start from the annex of the new version for the same customer (sign
 provider, brand, wording), with its stamp replaced by the notice's: `<id> · v<old> → v<new> ·
 lang · date · fingerprint`, the fingerprint being the SHA-256 of the notice's canonical JSON
 (render.Notice.payload), which the PDF carries as `annex-notice.json` like an annex carries
-its data. The PDF is PDF/A-3a through the annex's own stylesheet, fonts and resource fetcher;
+its data. The PDF is laid out with the annex's own stylesheet, fonts and resource fetcher and
+finished as the annex is (writers/pdf.py);
 in the DOCX each change is a tracked change (before deleted, after inserted), so legal reviews
 it in Word's review pane.
 """
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 
 from ..annex import Annex, Stamp, build_annex
 from ..brand import Brand
-from ..infra.diagnostics import InputError, error
 from ..infra.fingerprint import canonical_json
+from ..model.annex_data import NOTICE_ATTACHMENT_NAME
 from .render import Notice
 
 TEMPLATE = "notice.html.j2"
-ATTACHMENT_NAME = "annex-notice.json"
 
 
 def notice_annex(notice: Notice, brand: Brand) -> Annex:
@@ -48,26 +47,16 @@ def render_html(notice: Notice, annex: Annex) -> str:
 
 
 def render_pdf(notice: Notice, brand: Brand) -> bytes:
-    from weasyprint import HTML, Attachment
-
+    """The notice laid out by WeasyPrint and finished as the annex is (writers/pdf.py: PDF/A-3a,
+    its payload attached and listed once, the identifier from its fingerprint); its template draws
+    no signature field boxes, so it gets no signature fields."""
     from ..writers import pdf
     annex = notice_annex(notice, brand)
-    fetcher = pdf.BrandFetcher(brand)
-    day = dt.datetime.combine(notice.effective_date, dt.time(), tzinfo=dt.UTC)
-    attachment = Attachment(string=canonical_json(notice.payload()), name=ATTACHMENT_NAME, relationship="Data",
-                            description=f"Canonical JSON of the change notice (SHA-256 {notice.fingerprint})",
-                            created=day, modified=day, url_fetcher=fetcher)
-    options = {"pdf_variant": pdf.PDF_VARIANT, "uncompressed_pdf": False}
-    try:
-        with pdf.resource_errors(brand):
-            document = HTML(string=render_html(notice, annex), base_url=pdf.base_url(brand), url_fetcher=fetcher
-                            ).render(stylesheets=[pdf.stylesheet(brand)], font_config=pdf.font_config(brand), **options)
-            with pdf.source_date(day):
-                return document.write_pdf(attachments=[attachment], pdf_identifier=notice.fingerprint[:32].encode(),
-                                          **options)
-    except pdf.RefusedResource as exc:
-        raise InputError([error(brand.folder, f"the template asked for a resource it may not load: {exc.args[0]}",
-                                hint="templates may only use files inside their brand folder")]) from None
+    day = pdf.effective_day(notice.effective_date)
+    data = pdf.embedded_data(canonical_json(notice.payload()), NOTICE_ATTACHMENT_NAME,
+                             f"Canonical JSON of the change notice (SHA-256 {notice.fingerprint})", day, brand)
+    with pdf.brand_errors(brand):
+        return pdf.write(pdf.layout(render_html(notice, annex), brand), data, identifier=notice.fingerprint, day=day)
 
 
 class NoticeDocx:
@@ -80,6 +69,7 @@ class NoticeDocx:
         self.w = Writer(notice_annex(notice, brand))
 
     def write(self) -> bytes:
+        from ..writers import docx_properties
         from ..writers import docx_xml as xml
         w, n, L = self.w, self.notice, self.notice.labels
         a = w.a
@@ -113,11 +103,10 @@ class NoticeDocx:
         core.title = n.title[:255]
         core.keywords = f"RACI, {a.matrix.id}, v{n.diff.old.version}, v{n.diff.new.version}, {a.lang}"
         core.version = n.diff.new.version
-        # AnnexDocument tells review-import this is a notice, not an annex to read roles back from
-        xml.set_custom_properties(w.doc, {"AnnexMatrixId": a.matrix.id, "AnnexMatrixVersion": n.diff.new.version,
-                                          "AnnexFromVersion": n.diff.old.version, "AnnexLanguage": a.lang,
-                                          "AnnexFingerprint": n.fingerprint, "AnnexDocument": "change-notice",
-                                          "AnnexCustomer": a.customer.id if a.customer else ""})
+        # the document kind tells review-import this is a notice, not an annex to read roles back from
+        docx_properties.write(w.doc, docx_properties.Identity(
+            a.matrix.id, n.diff.new.version, a.lang, a.customer.id if a.customer else "", n.fingerprint,
+            document=docx_properties.NOTICE, from_version=n.diff.old.version))
         w.embed_fonts()  # the brand's font travels with the notice, as with the annex
         return w.saved()
 

@@ -6,8 +6,6 @@ they signed, so it can stand for the old version without digging out the old YAM
 """
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
@@ -15,11 +13,11 @@ from typing import Optional
 from pydantic import ValidationError
 
 from ..catalog import resolve_matrix
-from ..infra.diagnostics import InputError, error
+from ..infra.diagnostics import InputError, error, printable
+from ..infra.yamlsource import read_bytes
 from ..model import Customer, Deviation, Matrix
+from ..model.limits import MAX_PDF_BYTES
 from ..readers.matrix_yaml import read_matrix
-
-MAX_PDF = 64 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -41,34 +39,29 @@ def load_side(ref: str, *, lang: Optional[str], data_dir: Path) -> Side:
 
 
 def read_annex_pdf(path: Path) -> Side:
-    """The matrix and customer an annex PDF was made from, out of its embedded data."""
-    from pypdf import PdfReader
-    from pypdf.errors import PyPdfError
+    """The matrix and customer an annex PDF file was made from (read as every input is)."""
+    return annex_pdf_side(read_bytes(path, max_bytes=MAX_PDF_BYTES, what="PDF file"), str(path))
 
-    from ..writers.pdf import ATTACHMENT_NAME
 
-    def refuse(message: str, hint: str) -> InputError:
-        return InputError([error(path, message, hint=hint)], unreadable=True)
-    if not path.is_file():
-        raise refuse("no such file", "check the path")
-    if path.stat().st_size > MAX_PDF:
-        raise refuse(f"is over {MAX_PDF:,} bytes, too large for an annex", "give the annex PDF annex wrote")
+def annex_pdf_side(data: bytes, label: str) -> Side:
+    """The side an annex PDF's bytes stand for (`label` names it in messages): its embedded
+    data as the annex was built and signed (readers/annex_pdf.py), refused when it does not
+    hash to the fingerprint the annex carries."""
+    from ..readers.annex_pdf import ATTACHMENT, embedded_data
+    embedded = embedded_data(data, label)
+    hint = "give the annex PDF as annex built or signed it, or the matrix YAML file"
+    if not embedded.in_metadata:
+        raise InputError([error(label, f"`{ATTACHMENT}` does not hash to the fingerprint in the annex's metadata "
+                                      f"(SHA-256 {embedded.fingerprint[:12]})", hint=hint)])
+    payload = embedded.payload
     try:
-        found = PdfReader(path).attachments.get(ATTACHMENT_NAME)
-    except (PyPdfError, OSError, ValueError, KeyError, TypeError) as exc:
-        raise refuse(f"cannot be read as a PDF: {exc}", "give an annex PDF made by `annex build`") from None
-    if not found:
-        raise refuse(f"has no `{ATTACHMENT_NAME}` attachment: it was not made by annex",
-                     "give an annex PDF made by `annex build`, or the matrix YAML file")
-    raw = found[0]
-    try:
-        payload = json.loads(raw.decode("utf-8"))
         matrix = Matrix.model_validate(payload["matrix"])
         customer = None
         if payload.get("customer"):
             customer = Customer.model_validate({**payload["customer"], "deviations": payload.get("deviations", [])})
         deviations = tuple(Deviation.model_validate(d) for d in payload.get("deviations", []))
-    except (ValueError, KeyError, TypeError, ValidationError) as exc:
-        raise refuse(f"`{ATTACHMENT_NAME}` is not annex data this version can read: "
-                     f"{str(exc).splitlines()[0]}", "rebuild the annex, or give the matrix YAML file") from None
-    return Side(matrix, str(path), customer, deviations, hashlib.sha256(raw).hexdigest())
+    except ValidationError as exc:
+        raise InputError([error(label, f"`{ATTACHMENT}` is not annex data this version can read: "
+                                      f"{printable(str(exc).splitlines()[0], 200)}", hint=hint)],
+                         unreadable=True) from None
+    return Side(matrix, label, customer, deviations, embedded.fingerprint)

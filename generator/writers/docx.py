@@ -11,10 +11,11 @@ import datetime as dt
 import hashlib
 import io
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from itertools import chain
 from pathlib import Path
+from types import MappingProxyType
 
 from docx import Document
 from docx.oxml.xmlchemy import BaseOxmlElement
@@ -22,6 +23,7 @@ from docx.shared import Pt
 from docx.text.paragraph import Paragraph
 from fontTools import subset
 from fontTools.ttLib import TTFont
+from lxml import etree
 
 from .. import fontcoverage
 from ..annex import Annex, BlockView, Row, SectionView
@@ -29,6 +31,7 @@ from ..brand import Brand
 from ..infra.diagnostics import InputError, error
 from ..infra.zipcheck import zip_problem
 from ..model import CALLOUT_KINDS, ListBlock, RoleCell, spans
+from . import docx_package, docx_properties
 from . import docx_xml as xml
 
 REFERENCE = "annex.docx"
@@ -131,6 +134,14 @@ def brand_fonts(brand: Brand, extra: frozenset[int] = frozenset()) -> tuple[str,
     return fonts.docx_family, faces
 
 
+@lru_cache(maxsize=16)
+def style_ids(brand: Brand) -> Mapping[str, str]:
+    """{style name: style id} of the brand's reference document, read once per brand: styles are
+    set by id on the XML (python-docx's by-name lookup scans every style on each call)."""
+    document = Document(io.BytesIO(reference_bytes(brand)))
+    return MappingProxyType({style.name: style.style_id for style in document.styles})
+
+
 def check(brand: Brand) -> None:
     """What a batch checks once, up front, before any annex: the reference document."""
     reference_bytes(brand)
@@ -175,9 +186,9 @@ class Writer:
         self.a = annex
         self.L = annex.labels
         self.doc = Document(io.BytesIO(reference_bytes(annex.brand)))
-        # styles are set by id on the XML: python-docx's by-name lookup scans every style
-        self.ids = {style.name: style.style_id for style in self.doc.styles}
+        self.ids = style_ids(annex.brand)
         self.body = self.doc.element.body
+        self.page_section = self.doc.sections[0]  # python-docx finds it by an XPath over the whole body
         self.revision = 0
         colors = annex.brand.get("colors", {}) or {}
         self.header_text = xml.hex_color(colors.get("table_header_text", "#FFFFFF"))
@@ -270,10 +281,8 @@ class Writer:
         self.table(rows, [2721, CONTENT_WIDTH - 2721], first_row=False, banded=False)
 
     def saved(self) -> bytes:
-        """The document's bytes, the same for the same content (docx_xml.deterministic_zip)."""
-        out = io.BytesIO()
-        self.doc.save(out)
-        return xml.deterministic_zip(out.getvalue())
+        """The document's bytes, the same for the same content (docx_package.save)."""
+        return docx_package.save(self.doc)
 
     # -- the annex --
     def write(self) -> bytes:
@@ -298,10 +307,12 @@ class Writer:
 
     def embed_fonts(self) -> None:
         """The brand's font inside the DOCX, so that no machine draws it in another font."""
-        printed: set[int] = set()
-        for part in (self.doc.element, self.doc.sections[0].header._element, self.doc.sections[0].footer._element):
-            for text in part.itertext():
-                printed.update(map(ord, text))
+        section = self.page_section
+        # the text of each part serialised at once (lxml's itertext would ask python-docx's `text`
+        # of each paragraph and run: an XPath search each)
+        printed = set(map(ord, "".join(etree.tostring(part, method="text", encoding=str, with_tail=False)
+                                       for part in (self.doc.element, section.header._element,
+                                                    section.footer._element))))
         extra = frozenset(p for p in printed if p not in EDITING_REPERTOIRE and p in fontcoverage.covered(self.a.brand))
         family, faces = brand_fonts(self.a.brand, extra)
         if faces:
@@ -309,7 +320,7 @@ class Writer:
 
     def header_footer(self) -> None:
         a, L = self.a, self.L
-        section = self.doc.sections[0]
+        section = self.page_section
         header = section.header.paragraphs[0]
         xml.right_tab(header, CONTENT_WIDTH)
         header.add_run(f"{a.running_header}\t{a.running_title}")  # as the PDF: who and which annex
@@ -453,9 +464,9 @@ class Writer:
         core.created = day
         core.modified = day
         core.revision = 1
-        xml.set_custom_properties(self.doc, {"AnnexMatrixId": a.matrix.id, "AnnexMatrixVersion": a.stamp.version,
-                                             "AnnexLanguage": a.lang, "AnnexFingerprint": a.stamp.fingerprint,
-                                             "AnnexCustomer": a.customer.id if a.customer else ""})
+        docx_properties.write(self.doc, docx_properties.Identity(a.matrix.id, a.stamp.version, a.lang,
+                                                                 a.customer.id if a.customer else "",
+                                                                 a.stamp.fingerprint))
 
 
 def render(annex: Annex) -> bytes:

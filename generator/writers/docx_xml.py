@@ -1,16 +1,14 @@
 """The raw WordprocessingML the DOCX writer needs beyond python-docx's API, in one place.
 
 Repeat header rows, rows that never split, shading, fields (PAGE, NUMPAGES), document
-language, tracked changes (w:ins / w:del) and their protection, custom properties, embedded
-fonts, and a deterministic zip (fixed entry dates and order) so the same inputs give the same bytes.
+language, tracked changes (w:ins / w:del) and their protection, embedded fonts. The package
+(the zip) is docx_package.py's, the custom properties docx_properties.py's.
 """
 from __future__ import annotations
 
 import hashlib
-import io
 import re
 import uuid
-import zipfile
 from dataclasses import dataclass, field
 from typing import Any
 from xml.sax.saxutils import escape
@@ -24,24 +22,6 @@ from docx.oxml.ns import nsdecls, qn
 from docx.oxml.xmlchemy import BaseOxmlElement
 from docx.text.paragraph import Paragraph
 from lxml import etree
-
-ZIP_DATE = (1980, 1, 1, 0, 0, 0)
-
-
-def deterministic_zip(data: bytes) -> bytes:
-    """Re-pack a DOCX with fixed entry dates and a fixed entry order."""
-    src = zipfile.ZipFile(io.BytesIO(data))
-    names = src.namelist()
-    first = [n for n in ("[Content_Types].xml", "_rels/.rels") if n in names]
-    order = first + sorted(n for n in names if n not in first)
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for name in order:
-            info = zipfile.ZipInfo(name, date_time=ZIP_DATE)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
-            dst.writestr(info, src.read(name))
-    return out.getvalue()
 
 
 def add_field(paragraph: Paragraph, instruction: str, placeholder: str = "1") -> None:
@@ -116,29 +96,6 @@ def protect_for_review(document: DocxDocument) -> None:
     else:
         settings.insert(0, protection)
         settings.insert(0, track)
-
-
-CUSTOM_PROPS_CT = "application/vnd.openxmlformats-officedocument.custom-properties+xml"
-
-
-def set_custom_properties(document: DocxDocument, props: dict[str, str]) -> None:
-    """docProps/custom.xml: matrix id, version, language, fingerprint, readable in Word's
-    File > Properties > Custom and by document management systems."""
-    items = "".join(
-        f'<property fmtid="{{D5CDD505-2E9C-101B-9397-08002B2CF9AE}}"{attr("pid", pid)}{attr("name", name)}>'
-        f'<vt:lpwstr>{escape(value)}</vt:lpwstr></property>'
-        for pid, (name, value) in enumerate(props.items(), start=2))
-    xml = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-           '<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/custom-properties" '
-           'xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes">'
-           f'{items}</Properties>').encode()
-    package = document.part.package
-    for rel in list(package.rels.values()):
-        if rel.reltype == RT.CUSTOM_PROPERTIES:
-            rel.target_part._blob = xml
-            return
-    part = Part(PackURI("/docProps/custom.xml"), CUSTOM_PROPS_CT, xml, package)
-    package.relate_to(part, RT.CUSTOM_PROPERTIES)
 
 
 def character_spacing(run: Any, twips: int) -> None:

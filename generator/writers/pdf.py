@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
+from types import MappingProxyType
 from urllib.parse import unquote, urlsplit
 
 import pydyf
@@ -28,13 +29,15 @@ from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherRespons
 from ..annex import Annex
 from ..brand import Brand
 from ..infra.diagnostics import InputError, error
+from ..model.annex_data import ATTACHMENT_NAME, RELATIONSHIP
 from ..signing import fields as signature_fields
 from . import html as html_writer
 from . import pdf_pages
 
 PDF_VARIANT = "pdf/a-3a"
+OPTIONS = MappingProxyType({"pdf_variant": PDF_VARIANT, "uncompressed_pdf": False})  # layout and writing alike
+Finisher = Callable[[Document, pydyf.PDF], None]  # WeasyPrint's write_pdf(finisher=...)
 STYLESHEET = "annex.css"
-ATTACHMENT_NAME = "annex-data.json"
 MIME = {".css": "text/css", ".svg": "image/svg+xml", ".png": "image/png", ".jpg": "image/jpeg",
         ".jpeg": "image/jpeg", ".ttf": "font/ttf", ".otf": "font/otf", ".woff": "font/woff",
         ".woff2": "font/woff2", ".json": "application/json"}
@@ -142,56 +145,77 @@ def resource_errors(brand: Brand) -> Iterator[None]:
                           for m in dict.fromkeys(handler.messages)])
 
 
-def render(annex: Annex, *, reuse: bool = True) -> bytes:
-    """The annex as PDF bytes, laid out as one document; with `reuse`, its matrix pages are kept
-    for later annexes of the same matrix, language and deviations in this process, and taken
-    from an earlier one when it had them (pdf_pages, when `pdf_pages.enabled()`). Same bytes
-    either way (tests/writers/test_pdf_pages.py)."""
-    reuse = reuse and pdf_pages.enabled()
-    brand = annex.brand
-    fetcher = BrandFetcher(brand)
-    day = dt.datetime.combine(annex.stamp.effective_date, dt.time(), tzinfo=dt.UTC)
-    attachment = Attachment(string=annex.embedded_json(), name=ATTACHMENT_NAME, relationship="Data",
-                            description="Canonical JSON of the matrix, customer context and deviations "
-                                        f"(SHA-256 {annex.stamp.fingerprint})", created=day, modified=day,
-                            url_fetcher=fetcher)
-    options = {"pdf_variant": PDF_VARIANT, "uncompressed_pdf": False}
+def effective_day(day: dt.date) -> dt.datetime:
+    """The effective date as the PDF's clock: its attachment dates and its font subsets' stamps."""
+    return dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
 
-    def layout(html: str) -> Document:
-        return HTML(string=html, base_url=base_url(brand), url_fetcher=fetcher).render(
-            stylesheets=[stylesheet(brand)], font_config=font_config(brand), **options)
 
+def embedded_data(content: str | bytes, name: str, description: str, day: dt.datetime, brand: Brand) -> Attachment:
+    """The document's data as a PDF/A-3 associated file (/AFRelationship /Data), dated `day`."""
+    return Attachment(string=content, name=name, relationship=RELATIONSHIP, description=description, created=day,
+                      modified=day, url_fetcher=BrandFetcher(brand))
+
+
+def layout(html: str, brand: Brand) -> Document:
+    """HTML laid out with the brand's stylesheet and fonts, loading resources from its folder only."""
+    return HTML(string=html, base_url=base_url(brand), url_fetcher=BrandFetcher(brand)).render(
+        stylesheets=[stylesheet(brand)], font_config=font_config(brand), **OPTIONS)
+
+
+def write(document: Document, data: Attachment, *, identifier: str, day: dt.datetime,
+          finish: Finisher | None = None) -> bytes:
+    """The finishing every PDF of annex gets (annex, change notice): PDF/A-3a, `data` attached and
+    listed once in /AF, the file identifier from the fingerprint `identifier`, font subsets stamped
+    with `day`; `finish` adds what is the document's own (the annex's signature fields)."""
+    def finisher(document: Document, pdf: pydyf.PDF) -> None:
+        if finish is not None:
+            finish(document, pdf)
+        unique_attachments(pdf)
+    with source_date(day):
+        return document.write_pdf(attachments=[data], pdf_identifier=identifier[:32].encode(), finisher=finisher,
+                                  **OPTIONS)
+
+
+@contextmanager
+def brand_errors(brand: Brand) -> Iterator[None]:
+    """A brand resource that cannot be used (resource_errors) or may not be loaded (the fetcher
+    refused it) as a located input error."""
     try:
         with resource_errors(brand):
-            return _render(annex, reuse, layout, day, attachment, options)
+            yield
     except RefusedResource as exc:
         raise InputError([error(brand.folder, f"the template asked for a resource it may not load: {exc.args[0]}",
                                 hint="templates may only use files inside their brand folder")]) from None
 
 
-def _render(annex: Annex, reuse: bool, layout: Callable[[str], Document], day: dt.datetime, attachment: Attachment,
-            options: dict) -> bytes:
-    """Lay out (reusing kept matrix pages when it can) and write the PDF."""
+def render(annex: Annex, *, reuse: bool = True) -> bytes:
+    """The annex as PDF bytes, laid out as one document; with `reuse`, its matrix pages are kept
+    for later annexes of the same matrix, language and deviations in this process, and taken
+    from an earlier one when it had them (pdf_pages, when `pdf_pages.enabled()`). Same bytes
+    either way (tests/writers/test_pdf_pages.py)."""
     brand = annex.brand
-    document = None
+    day = effective_day(annex.stamp.effective_date)
+    data = embedded_data(annex.embedded_json(), ATTACHMENT_NAME, "Canonical JSON of the matrix, customer context "
+                         f"and deviations (SHA-256 {annex.stamp.fingerprint})", day, brand)
+    with brand_errors(brand):
+        document = _layout(annex, reuse and pdf_pages.enabled())
+        add_fields = signature_fields.finisher(signature_fields.field_labels(annex))  # one empty field per party
+        return write(document, data, identifier=annex.stamp.fingerprint, day=day, finish=add_fields)
+
+
+def _layout(annex: Annex, reuse: bool) -> Document:
+    """The annex laid out, reusing kept matrix pages when it can."""
+    brand = annex.brand
     if reuse:
         matrix_html = html_writer.render(annex, part="matrix")
         matrix_pages = pdf_pages.cache.lookup(brand, matrix_html)
         if matrix_pages is not None:
-            frame = layout(html_writer.render(annex, part="frame", matrix_pages=len(matrix_pages)))
-            document = pdf_pages.compose(frame, matrix_pages)
-    if document is None:
-        document = layout(html_writer.render(annex))
-        if reuse:
-            pdf_pages.cache.keep(brand, matrix_html, document)
-    add_fields = signature_fields.finisher(signature_fields.field_labels(annex))  # one empty field per party
-
-    def finisher(document: Document, pdf: pydyf.PDF) -> None:
-        add_fields(document, pdf)
-        unique_attachments(pdf)
-    with source_date(day):
-        return document.write_pdf(attachments=[attachment], pdf_identifier=annex.stamp.fingerprint[:32].encode(),
-                                  finisher=finisher, **options)
+            frame = layout(html_writer.render(annex, part="frame", matrix_pages=len(matrix_pages)), brand)
+            return pdf_pages.compose(frame, matrix_pages)
+    document = layout(html_writer.render(annex), brand)
+    if reuse:
+        pdf_pages.cache.keep(brand, matrix_html, document)
+    return document
 
 
 def unique_attachments(pdf: pydyf.PDF) -> None:

@@ -105,6 +105,8 @@ def test_notice_pdf_is_pdfa_fingerprinted_and_deterministic(notices):
         meta = doc.open_metadata()
         assert meta.get("pdfaid:part") == "3" and meta.get("pdfaid:conformance") == "A"
         data = doc.attachments["annex-notice.json"].get_file().read_bytes()
+        # listed once in /AF, as the annex's (writers/pdf.py's finishing)
+        assert [str(spec.F) for spec in doc.Root.AF] == ["annex-notice.json"]
     digest = hashlib.sha256(data).hexdigest()
     payload = json.loads(data)
     assert payload["notice"]["new"]["version"] == "1.1.0" and payload["customer"]["id"] == "banque-horizon"

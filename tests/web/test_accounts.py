@@ -5,7 +5,7 @@ from __future__ import annotations
 from argon2 import PasswordHasher
 
 from generator.web import accounts
-from generator.web.accounts import RateLimit, role_at_least
+from generator.web.accounts import role_at_least
 
 
 def test_service_hashes_with_argon2id_at_the_library_defaults():
@@ -15,25 +15,20 @@ def test_service_hashes_with_argon2id_at_the_library_defaults():
     assert params == f"m={default.memory_cost},t={default.time_cost},p={default.parallelism}"
 
 
-def test_rate_limit_blocks_after_the_limit_and_forgets_after_the_window():
-    now = [0.0]
-    limit = RateLimit(3, 300, clock=lambda: now[0])
-    for _ in range(3):
-        assert not limit.blocked("name:sam", "ip:1")
-        limit.failed("name:sam", "ip:1")
-    assert limit.blocked("name:sam") and limit.blocked("ip:1") and not limit.blocked("name:leo", "ip:2")
-    now[0] = 299.0
-    assert limit.blocked("name:sam")
-    now[0] = 301.0
-    assert not limit.blocked("name:sam", "ip:1")
+def test_sign_in_limit_counts_per_account_and_address_and_forgets_after_the_window(db_url):
+    import datetime as dt
 
-
-def test_success_clears_the_name_but_not_the_address():
-    limit = RateLimit(2, 300, clock=lambda: 0.0)
-    limit.failed("name:sam", "ip:1")
-    limit.failed("name:sam", "ip:1")
-    limit.succeeded("name:sam")
-    assert not limit.blocked("name:sam") and limit.blocked("ip:1")
+    from generator.web.db import open_database
+    from generator.web.signin_limit import SignInLimit
+    now = [dt.datetime(2025, 1, 1)]
+    limit = SignInLimit(open_database(db_url), 3, 300, clock=lambda: now[0])  # SQLite and PostgreSQL
+    assert all(limit.attempt("sam", "10.0.0.1") for _ in range(3))
+    assert not limit.attempt("Sam", "10.0.0.1")  # the fourth, whatever the case of the name
+    assert limit.attempt("leo", "10.0.0.1") and limit.attempt("sam", "10.0.0.2")  # colleague; other address
+    now[0] += dt.timedelta(seconds=301)
+    assert limit.attempt("sam", "10.0.0.1")
+    limit.succeeded("sam", "10.0.0.1")
+    assert all(limit.attempt("sam", "10.0.0.1") for _ in range(3))
 
 
 def test_roles_are_ordered():

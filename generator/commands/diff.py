@@ -11,17 +11,12 @@ from ..infra.atomic import write_atomic
 from ..infra.diagnostics import InputError, error
 from ..model import Customer
 from ..readers.customers import pick_customer
-from . import notice as writers
-from . import render
-from .compare import Diff, compare
-from .sources import Side, load_side
+from ..versions import notice as writers
+from ..versions import render
+from ..versions.compare import Diff, compare, notice_name
+from ..versions.sources import Side, load_side
 
 FORMATS = ("text", "json", "md", "pdf", "docx")
-
-
-def notice_name(diff: Diff, ext: str) -> str:
-    """`<matrix-id>_<lang>_v<old>-to-v<new>.<ext>`, beside the annexes (README.md, Matrix versions)."""
-    return f"{diff.new.id}_{diff.new.lang}_v{diff.old.version}-to-v{diff.new.version}.{ext}"
 
 
 def load_pair(old_ref: str, new_ref: str, *, lang: Optional[str], data_dir: Path,
