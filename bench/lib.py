@@ -109,10 +109,12 @@ def sample_annex(variant: int | None = None, engine: str = "weasyprint"):
     return build_annex(matrix, customer, engine_brand(engine))
 
 
-def make_customers(n: int, path: Path, deviations: bool = True) -> None:
-    """`n` customers like the samples; every fifth keeps its deviations unless `deviations` is off."""
+def make_customers(n: int, path: Path, deviations: bool = True, like: str = "") -> None:
+    """`n` customers like the samples (all five languages); every fifth keeps its deviations unless
+    `deviations` is off. With `like`, every customer is a variant of that sample customer."""
     import yaml
     base = yaml.safe_load(CUSTOMER.read_text(encoding="utf-8"))["customers"]
+    base = [c for c in base if c["id"] == like] if like else base
     customers = []
     for i in range(n):
         c = copy.deepcopy(base[i % len(base)])  # no shared objects: safe_dump would write aliases
