@@ -23,6 +23,8 @@ from .model import (
     Customer,
     Deviation,
     LegendEntry,
+    ListBlock,
+    ListItem,
     Matrix,
     Party,
     Quote,
@@ -48,14 +50,41 @@ class Row:
 
 
 @dataclass(frozen=True)
-class BlockView:
-    """A paragraph, a table's note, a callout or a quote, as both writers print it."""
+class ItemView:
+    """A list item as both writers print it: its inline text, then the list under it (if any)."""
 
-    kind: str  # "paragraph", "note" (under a table), "callout" or "quote"
+    text: str  # inline Markdown
+    items: tuple[ItemView, ...] = ()  # the nested list's items (they have none of their own)
+    ordered: bool = False  # the nested list is numbered
+    start: int = 1  # the nested list's first number
+
+
+@dataclass(frozen=True)
+class BlockView:
+    """A paragraph, a table's note, a list, a callout or a quote, as both writers print it.
+
+    A list (kind "list", also inside a callout's or quote's body) has the shape of an item: its
+    `items`, `ordered` and `start`, each item with its text and the same three for its nested list."""
+
+    kind: str  # "paragraph", "note" (under a table), "list", "callout" or "quote"
     text: str = ""  # a paragraph's or note's inline Markdown
     callout: str = ""  # a callout's kind: note, tip, info, warning, danger, caution
     title: str = ""  # a callout's title as published, else its kind's name in the annex language
-    body: tuple = ()  # a callout's or quote's paragraphs (str) and lists (ListBlock)
+    body: tuple = ()  # a callout's or quote's paragraphs (str) and lists (BlockView of kind "list")
+    items: tuple[ItemView, ...] = ()  # a list's items
+    ordered: bool = False  # a numbered list
+    start: int = 1  # a numbered list's first number
+    note: bool = False  # a list under a table, printed in its notes' size
+
+
+def list_view(block: ListBlock, *, note: bool = False) -> BlockView:
+    items = tuple(ItemView(i.text, tuple(ItemView(t) for t in i.items), i.ordered, i.start)
+                  if isinstance(i, ListItem) else ItemView(i) for i in block.items)
+    return BlockView("list", items=items, ordered=block.ordered, start=block.start, note=note)
+
+
+def _body(items: list) -> tuple:
+    return tuple(list_view(i) if isinstance(i, ListBlock) else i for i in items)
 
 
 def block_views(blocks, cat: Labels, *, notes: bool = False) -> tuple[BlockView, ...]:
@@ -64,9 +93,11 @@ def block_views(blocks, cat: Labels, *, notes: bool = False) -> tuple[BlockView,
     for b in blocks:
         if isinstance(b, Callout):
             out.append(BlockView("callout", callout=b.kind, title=b.title or cat.callout_kinds[b.kind],
-                                 body=tuple(b.body)))
+                                 body=_body(b.body)))
         elif isinstance(b, Quote):
-            out.append(BlockView("quote", body=tuple(b.quote)))
+            out.append(BlockView("quote", body=_body(b.quote)))
+        elif isinstance(b, ListBlock):
+            out.append(list_view(b, note=notes))
         else:
             out.append(BlockView("note" if notes else "paragraph", text=b))
     return tuple(out)
@@ -277,57 +308,66 @@ def _signing_name(party: Party, matrix: Matrix, customer: Optional[Customer], br
     return party.label
 
 
-def build_annex(matrix: Matrix, customer: Optional[Customer], brand: Brand, *, draft: bool = False,
-                review: bool = False) -> Annex:
-    """Decide everything an annex says; raise InputError if the inputs cannot make one."""
+def _usable_deviations(matrix: Matrix, customer: Optional[Customer], draft: bool) -> list[Deviation]:
+    """The customer's deviations on this matrix, once the matrix may be printed (approved, or a
+    draft asked for) and the deviations keep the rules `validate` checks (its errors refuse the
+    annex; its warnings are the matrix's choice)."""
     if matrix.status != "approved" and not draft:
         raise InputError([error(f"matrix {matrix.id} ({matrix.lang})", f"status is `{matrix.status}`, not approved",
                                 hint="approve the matrix (status: approved, approval: ...) or build with --draft "
                                      "to get a watermarked draft")])
-    lang = matrix.lang
-    cat = labels(lang)
-    party_ids = [p.id for p in matrix.parties]
-    devs = deviations_for(customer, matrix)
-    problems = []
-    if customer:  # the checker `validate` runs: errors refuse the annex, warnings are the matrix's choice
+    if customer:
         here = Location(f"customer {customer.id}")
         problems = [d for d in check_deviations(customer, lambda mid: matrix if mid == matrix.id else None,
                                                 lambda *_a, **_k: here, path=here.path, built=matrix.id)
                     if d.is_error]
-    by_activity = {d.activity: d for d in devs}
-    if problems:
-        raise InputError(problems)
+        if problems:
+            raise InputError(problems)
+    return deviations_for(customer, matrix)
 
-    sections: list[SectionView] = []
-    deviation_views: list[DeviationView] = []
+
+@dataclass
+class _Sections:
+    """The matrix's sections as printed, numbered, with the deviations they carry and each
+    party's count of R and A (the summary)."""
+
+    views: list[SectionView] = field(default_factory=list)
+    deviations: list[DeviationView] = field(default_factory=list)
+    totals: dict[str, list[int]] = field(default_factory=dict)
+
+
+def _row(activity: Activity, section_title: str, party_ids: list[str], dev: Optional[Deviation],
+         out: _Sections) -> Row:
+    standard = tuple(activity.cell(p) for p in party_ids)
+    if dev is None:
+        return Row(activity, standard)
+    agreed = tuple(parse_roles(dev.roles.get(p)) for p in party_ids)
+    number = len(out.deviations) + 1
+    out.deviations.append(DeviationView(number, activity, section_title, standard, agreed, dev.reason))
+    return Row(activity, agreed, standard, number)
+
+
+def _section_views(matrix: Matrix, devs: list[Deviation], cat: Labels) -> _Sections:
+    party_ids = [p.id for p in matrix.parties]
+    by_activity = {d.activity: d for d in devs}
+    out = _Sections(totals={p: [0, 0] for p in party_ids})
     counters: list[int] = []
-    totals = {p: [0, 0] for p in party_ids}
     for depth, section in matrix.walk():
         counters = counters[:depth - 1] + [counters[depth - 1] + 1 if len(counters) >= depth else 1]
-        rows = []
-        for activity in section.activities:
-            standard = tuple(activity.cell(p) for p in party_ids)
-            dev = by_activity.get(activity.id)
-            if dev is not None:
-                agreed = tuple(parse_roles(dev.roles.get(p)) for p in party_ids)
-                number = len(deviation_views) + 1
-                deviation_views.append(DeviationView(number, activity, section.title, standard, agreed, dev.reason))
-                row = Row(activity, agreed, standard, number)
-            else:
-                row = Row(activity, standard)
+        rows = [_row(a, section.title, party_ids, by_activity.get(a.id), out) for a in section.activities]
+        for row in rows:
             for p, cell in zip(party_ids, row.roles, strict=True):
-                totals[p][0] += "R" in cell.letters
-                totals[p][1] += "A" in cell.letters
-            rows.append(row)
-        sections.append(SectionView(".".join(map(str, counters)), depth, section.title,
-                                    block_views(section.intro, cat), _tables(section, rows, cat)))
+                out.totals[p][0] += "R" in cell.letters
+                out.totals[p][1] += "A" in cell.letters
+        out.views.append(SectionView(".".join(map(str, counters)), depth, section.title,
+                                     block_views(section.intro, cat), _tables(section, rows, cat)))
+    return out
 
-    legend = tuple(matrix.legend) or tuple(
-        LegendEntry(code=code, label=label, description=desc) for code, (label, desc) in cat.standard_legend.items())
-    signatories = tuple(SignatoryView(p, (customer.signatories.get(p.id) if customer else None) or Signatory(),
-                                      cat.fmt("for_party", party=_signing_name(p, matrix, customer, brand)))
-                        for p in matrix.parties)
-    day = effective_date(matrix, customer)
+
+def _payload(matrix: Matrix, customer: Optional[Customer], devs: list[Deviation], brand: Brand, draft: bool,
+             day: dt.date) -> dict[str, Any]:
+    """Everything that decides the annex's content, for the fingerprint (and embedded in the PDF);
+    refused if the brand's fonts cannot print a character of it."""
     payload: dict[str, Any] = {
         "format": FORMAT_VERSION,
         "generator": __version__,
@@ -338,17 +378,34 @@ def build_annex(matrix: Matrix, customer: Optional[Customer], brand: Brand, *, d
         "customer": customer.model_dump(mode="json", exclude={"deviations"}) if customer else None,
         "deviations": [d.model_dump(mode="json") for d in devs],
     }
-    unprintable = fontcoverage.check(f"matrix {matrix.id} ({lang})", payload["matrix"], brand)
+    unprintable = fontcoverage.check(f"matrix {matrix.id} ({matrix.lang})", payload["matrix"], brand)
     if customer:
         unprintable += fontcoverage.check(f"customer {customer.id}", {**payload["customer"],
                                                                       "deviations": payload["deviations"]}, brand)
     if unprintable:
         raise InputError(unprintable)
+    return payload
+
+
+def build_annex(matrix: Matrix, customer: Optional[Customer], brand: Brand, *, draft: bool = False,
+                review: bool = False) -> Annex:
+    """Decide everything an annex says; raise InputError if the inputs cannot make one."""
+    devs = _usable_deviations(matrix, customer, draft)
+    lang = matrix.lang
+    cat = labels(lang)
+    sections = _section_views(matrix, devs, cat)
+    legend = tuple(matrix.legend) or tuple(
+        LegendEntry(code=code, label=label, description=desc) for code, (label, desc) in cat.standard_legend.items())
+    signatories = tuple(SignatoryView(p, (customer.signatories.get(p.id) if customer else None) or Signatory(),
+                                      cat.fmt("for_party", party=_signing_name(p, matrix, customer, brand)))
+                        for p in matrix.parties)
+    day = effective_date(matrix, customer)
+    payload = _payload(matrix, customer, devs, brand, draft, day)
     stamp = Stamp(matrix.id, matrix.version, lang, day, fingerprint(payload))
     locale = locale_for(lang, customer.locale if customer else None)
-    return Annex(matrix, customer, brand, cat, lang, locale, tuple(matrix.parties), legend, tuple(sections),
-                 tuple(deviation_views),
-                 tuple(PartySummary(p, *totals[p.id]) for p in matrix.parties), signatories, stamp,
+    return Annex(matrix, customer, brand, cat, lang, locale, tuple(matrix.parties), legend, tuple(sections.views),
+                 tuple(sections.deviations),
+                 tuple(PartySummary(p, *sections.totals[p.id]) for p in matrix.parties), signatories, stamp,
                  draft or matrix.status != "approved", review, payload, block_views(matrix.intro, cat),
                  block_views(matrix.legend_intro, cat))
 

@@ -109,10 +109,13 @@ def import_(
     reference: Optional[Path] = typer.Option(None, "--reference",
                                              help="matrix YAML of the reference language, to share its activity ids"),
     matrix_id: Optional[str] = typer.Option(None, "--id", help="matrix id (default: from the existing output or page)"),
+    lenient: bool = typer.Option(False, "--lenient",
+                                 help="leave out, with a warning, what the matrix cannot hold (else an error)"),
 ) -> None:
     """Turn a published Markdown page into a matrix YAML file."""
     from .commands.importer import import_command
-    exit_with(lambda: import_command(page, output=output, lang=lang, reference=reference, matrix_id=matrix_id))
+    exit_with(lambda: import_command(page, output=output, lang=lang, reference=reference, matrix_id=matrix_id,
+                                     lenient=lenient))
 
 
 @app.command()
@@ -291,6 +294,15 @@ def _open_db(db: Optional[str], data: Path):
         raise typer.Exit(2) from None
 
 
+def _check_trust(paths: list[Path]) -> None:
+    """Refuse to start with a trust root that cannot be read (exit 2, located)."""
+    from .signing.verify import load_roots
+    try:
+        load_roots(paths)
+    except InputError as exc:
+        fail(exc)
+
+
 @app.command()
 def serve(
     host: str = typer.Option("127.0.0.1", "--host", help="address to listen on"),
@@ -306,6 +318,15 @@ def serve(
     trusted_user_header: Optional[str] = typer.Option(None, "--trusted-user-header", metavar="HEADER",
                                                       help="sign users in from this header set by an SSO reverse "
                                                            "proxy (off by default)"),
+    trust: list[Path] = typer.Option([], "--trust", metavar="ROOT.pem",
+                                     help="root certificate a signed upload's signers must chain to (repeatable)"),
+    provider_cert: list[Path] = typer.Option([], "--provider-cert", metavar="CERT.pem",
+                                             help="the provider's own signing certificate, trusted as it is "
+                                                  "(repeatable)"),
+    check_seconds: float = typer.Option(60.0, "--check-seconds", min=1,
+                                        help="time limit of one upload check (review-import, verify)"),
+    check_memory: int = typer.Option(768, "--check-memory", min=64, metavar="MIB",
+                                     help="memory limit of one upload check, in MiB"),
 ) -> None:
     """Run the web service for sales and legal, and the API."""
     import uvicorn
@@ -313,14 +334,15 @@ def serve(
     from .web import Settings, create_app
     from .web.generate import cpu_workers
     _open_db(db, data)  # fail early, with a message, on a bad URL
+    _check_trust([*trust, *provider_cert])
     settings = Settings(data_dir=data, db_url=_db_url(db, data), store_dir=store, templates=templates,
                         workers=cpu_workers() if workers is None else workers,
                         secure_cookies=not insecure_cookies, trusted_user_header=trusted_user_header,
                         warm=((("s3-object-storage", "fr"),) if (data / "matrices" / "s3-object-storage").is_dir()
-                              else ()))
+                              else ()),
+                        trust=tuple(trust), provider_certs=tuple(provider_cert), check_seconds=check_seconds,
+                        check_memory=check_memory * 1024 * 1024)
     typer.echo(f"annex serving on http://{host}:{port} (database {(settings.db_url or '').split('@')[-1]})", err=True)
-    from .web.legal_hooks import install
-    install(settings.data_dir)  # legal's uploads: review-import and verify, as on the command line
     uvicorn.run(create_app(settings), host=host, port=port, proxy_headers=True, forwarded_allow_ips="127.0.0.1",
                 timeout_graceful_shutdown=10,
                 log_level=os.environ.get("ANNEX_LOG_LEVEL", "warning"))

@@ -10,12 +10,14 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from itertools import zip_longest
 from pathlib import Path
 from typing import Optional
 
 from .infra.diagnostics import Diagnostic, Location, error, warning
 from .infra.yamlsource import YamlDocument
 from .model import Activity, Customer, Matrix, Section
+from .model.blocks import block_shape, describe_shape
 from .model.matrix import semver_key
 from .model.roles import STANDARD_LETTERS, parse_roles
 
@@ -166,89 +168,97 @@ def legend_letters(matrix: Matrix) -> set[str]:
 
 def check_matrix(loaded: Loaded, *, relax: frozenset[str] = frozenset()) -> list[Diagnostic]:
     """Every rule that one matrix file must keep on its own."""
-    m, doc = loaded.matrix, loaded.doc
-    out: list[Diagnostic] = []
-    path = doc.path
+    return [*_check_parties(loaded), *_check_legend(loaded), *_check_versions(loaded),
+            *_check_sections(loaded, relax)]
 
-    def at(loc: tuple, key: bool = False) -> Location:
-        return doc.where(loc, key=key)
 
-    # parties and legend
+def _check_parties(loaded: Loaded) -> Iterator[Diagnostic]:
+    m, doc, path = loaded.matrix, loaded.doc, loaded.doc.path
     seen: dict[str, int] = {}
     for i, party in enumerate(m.parties):
         if party.id in seen:
-            loc = at(("parties", i, "id"))
-            out.append(error(path, f"party id `{party.id}` is used twice", line=loc.line, column=loc.column,
-                             field=f"parties[{i}].id", related=(at(("parties", seen[party.id], "id")),),
-                             hint="give each party its own id", code="duplicate-party"))
+            loc = doc.where(("parties", i, "id"))
+            yield error(path, f"party id `{party.id}` is used twice", line=loc.line, column=loc.column,
+                        field=f"parties[{i}].id", related=(doc.where(("parties", seen[party.id], "id")),),
+                        hint="give each party its own id", code="duplicate-party")
         seen.setdefault(party.id, i)
+
+
+def _check_legend(loaded: Loaded) -> Iterator[Diagnostic]:
+    m, doc, path = loaded.matrix, loaded.doc, loaded.doc.path
     codes: dict[str, int] = {}
     for i, entry in enumerate(m.legend):
-        loc = at(("legend", i, "code"))
+        loc = doc.where(("legend", i, "code"))
         if entry.code in codes:
-            out.append(error(path, f"legend letter `{entry.code}` is defined twice", line=loc.line,
-                             column=loc.column, field=f"legend[{i}].code", code="duplicate-legend",
-                             related=(at(("legend", codes[entry.code], "code")),), hint="keep one entry per letter"))
+            yield error(path, f"legend letter `{entry.code}` is defined twice", line=loc.line,
+                        column=loc.column, field=f"legend[{i}].code", code="duplicate-legend",
+                        related=(doc.where(("legend", codes[entry.code], "code")),), hint="keep one entry per letter")
         elif entry.code not in STANDARD_LETTERS:
-            out.append(error(path, f"legend letter `{entry.code}` is not one of R, A, C, I", line=loc.line,
-                             column=loc.column, field=f"legend[{i}].code", code="bad-legend",
-                             hint="the codes are R, A, C, I in every language; translate the label instead"))
+            yield error(path, f"legend letter `{entry.code}` is not one of R, A, C, I", line=loc.line,
+                        column=loc.column, field=f"legend[{i}].code", code="bad-legend",
+                        hint="the codes are R, A, C, I in every language; translate the label instead")
         codes.setdefault(entry.code, i)
 
-    # status and versions
+
+def _check_versions(loaded: Loaded) -> Iterator[Diagnostic]:
+    """Approval recorded when approved; revisions oldest first; the version the newest."""
+    m, doc, path = loaded.matrix, loaded.doc, loaded.doc.path
     if m.status == "approved" and m.approval is None:
-        loc = at(("status",))
-        out.append(error(path, "status is `approved` but no approval is recorded", line=loc.line, column=loc.column,
-                         field="approval", hint="add `approval: {by: NAME, date: YYYY-MM-DD}` or set `status: draft`",
-                         code="approval-missing"))
+        loc = doc.where(("status",))
+        yield error(path, "status is `approved` but no approval is recorded", line=loc.line, column=loc.column,
+                    field="approval", hint="add `approval: {by: NAME, date: YYYY-MM-DD}` or set `status: draft`",
+                    code="approval-missing")
     for i in range(1, len(m.history)):
         prev, cur = m.history[i - 1], m.history[i]
         if semver_key(cur.version) <= semver_key(prev.version) or cur.date < prev.date:
-            loc = at(("history", i))
-            out.append(error(path, f"revision {cur.version} ({cur.date}) does not come after "
-                                   f"{prev.version} ({prev.date})",
-                             line=loc.line, column=loc.column, field=f"history[{i}]",
-                             related=(at(("history", i - 1)),), code="history-order",
-                             hint="list revisions oldest first, with increasing versions and dates"))
+            loc = doc.where(("history", i))
+            yield error(path, f"revision {cur.version} ({cur.date}) does not come after {prev.version} ({prev.date})",
+                        line=loc.line, column=loc.column, field=f"history[{i}]",
+                        related=(doc.where(("history", i - 1)),), code="history-order",
+                        hint="list revisions oldest first, with increasing versions and dates")
     if m.history and semver_key(m.history[-1].version) > semver_key(m.version):
-        loc = at(("version",))
-        out.append(error(path, f"version {m.version} is older than the last revision {m.history[-1].version}",
-                         line=loc.line, column=loc.column, field="version", code="history-order",
-                         hint="set `version:` to the newest revision"))
+        loc = doc.where(("version",))
+        yield error(path, f"version {m.version} is older than the last revision {m.history[-1].version}",
+                    line=loc.line, column=loc.column, field="version", code="history-order",
+                    hint="set `version:` to the newest revision")
 
-    # sections and activities
+
+def _check_sections(loaded: Loaded, relax: frozenset[str]) -> Iterator[Diagnostic]:
+    """No empty section (text alone is content: a section of lists or paragraphs is one); unique
+    activity ids; no activity text twice in a section; the RACI rules on every row."""
+    m, doc, path = loaded.matrix, loaded.doc, loaded.doc.path
     parties = [p.id for p in m.parties]
     legend = legend_letters(m)
     ids: dict[str, tuple] = {}
     one_a, one_r = rule_levels(m, relax)
     for spath, _, section in walk_with_paths(m):
-        if not section.activities and not section.sections:
-            loc = at(spath + ("title",))
-            out.append(error(path, f"section “{section.title}” has no activity and no subsection", line=loc.line,
-                             column=loc.column, field=_f(spath), hint="add activities or remove the section",
-                             code="empty-section"))
+        if not (section.activities or section.sections or section.intro or section.notes):
+            loc = doc.where(spath + ("title",))
+            yield error(path, f"section “{section.title}” is empty: no activity, text or subsection", line=loc.line,
+                        column=loc.column, field=_f(spath), code="empty-section",
+                        hint="add activities, a paragraph or a list (`intro:`), or remove the section")
         texts: dict[str, int] = {}
         for k, activity in enumerate(section.activities):
             apath = spath + ("activities", k)
             if activity.id in ids:
-                loc = at(apath + ("id",))
-                out.append(error(path, f"activity id `{activity.id}` is used twice", line=loc.line,
-                                 column=loc.column, field=_f(apath) + ".id",
-                                 related=(at(ids[activity.id] + ("id",)),), code="duplicate-id",
-                                 hint="give each activity its own id (ids must stay the same in every language)"))
+                loc = doc.where(apath + ("id",))
+                yield error(path, f"activity id `{activity.id}` is used twice", line=loc.line,
+                            column=loc.column, field=_f(apath) + ".id",
+                            related=(doc.where(ids[activity.id] + ("id",)),), code="duplicate-id",
+                            hint="give each activity its own id (ids must stay the same in every language)")
             ids.setdefault(activity.id, apath)
             key = " ".join(activity.text.split()).casefold()
             if key in texts:
-                loc = at(apath + ("text",))
-                out.append(error(path, "the same activity text appears twice in this section", line=loc.line,
-                                 column=loc.column, field=_f(apath) + ".text", code="duplicate-text",
-                                 related=(at(spath + ("activities", texts[key], "text")),),
-                                 hint="remove the duplicate row or reword one of them"))
+                loc = doc.where(apath + ("text",))
+                yield error(path, "the same activity text appears twice in this section", line=loc.line,
+                            column=loc.column, field=_f(apath) + ".text", code="duplicate-text",
+                            related=(doc.where(spath + ("activities", texts[key], "text")),),
+                            hint="remove the duplicate row or reword one of them")
             texts.setdefault(key, k)
-            out.extend(check_roles(activity.roles, parties, legend, lambda loc, key=False, _p=apath: at(_p + loc, key),
-                                   field=_f(apath), one_accountable=one_a, responsible_required=one_r, path=path,
-                                   subject=f"activity `{activity.id}`"))
-    return out
+            yield from check_roles(activity.roles, parties, legend,
+                                   lambda loc, key=False, _p=apath: doc.where(_p + loc, key=key), field=_f(apath),
+                                   one_accountable=one_a, responsible_required=one_r, path=path,
+                                   subject=f"activity `{activity.id}`")
 
 
 def _f(loc: tuple) -> str:
@@ -287,6 +297,9 @@ def _compare(ref: Loaded, other: Loaded) -> list[Diagnostic]:
     if [p.id for p in a.parties] != [p.id for p in b.parties]:
         out.append(diag(f"parties {[p.id for p in b.parties]} differ from {a.lang} {[p.id for p in a.parties]}",
                         ("parties",), ("parties",), "use the same party ids in the same order", "translation-parties"))
+    out += _compare_blocks(a.lang, [("the introduction", ("intro",), a.intro, b.intro),
+                                    ("the legend's introduction", ("legend_intro",), a.legend_intro, b.legend_intro)],
+                           diag)
     sa, sb = list(walk_with_paths(a)), list(walk_with_paths(b))
     for (pa, _, x), (pb, _, y) in zip(sa, sb, strict=False):  # different lengths are reported below
         if pa != pb:
@@ -294,29 +307,10 @@ def _compare(ref: Loaded, other: Loaded) -> list[Diagnostic]:
                             "give every language the same sections and subsections in the same order",
                             "translation-sections"))
             return out
-        ia, ib = [act.id for act in x.activities], [act.id for act in y.activities]
-        if ia != ib:
-            for k in range(max(len(ia), len(ib))):
-                ka = ia[k] if k < len(ia) else None
-                kb = ib[k] if k < len(ib) else None
-                if ka != kb:
-                    loc_b = pb + ("activities", min(k, len(ib) - 1)) if ib else pb
-                    loc_a = pa + ("activities", min(k, len(ia) - 1)) if ia else pa
-                    out.append(diag(f"in section “{y.title}”, activity {k + 1} is `{kb}` where {a.lang} has `{ka}`",
-                                    loc_b, loc_a, "same activity ids in the same order in every language",
-                                    "translation-activities"))
-                    break
-            continue
-        for k, (act_a, act_b) in enumerate(zip(x.activities, y.activities, strict=True)):  # same ids checked
-            for party in a.parties:
-                la, lb = act_a.letters(party.id), act_b.letters(party.id)
-                if la != lb:
-                    out.append(diag(f"activity `{act_b.id}`: {party.id} holds {''.join(lb) or 'no role'} where "
-                                    f"{a.lang} says {''.join(la) or 'no role'}",
-                                    pb + ("activities", k, "roles", party.id),
-                                    pa + ("activities", k, "roles", party.id),
-                                    "roles must be the same in every language; fix the translation",
-                                    "translation-roles"))
+        out += _compare_blocks(a.lang, [(f"the intro of section “{y.title}”", pa + ("intro",), x.intro, y.intro),
+                                        (f"the notes of section “{y.title}”", pa + ("notes",), x.notes, y.notes)],
+                               diag)
+        out += _compare_rows(a.lang, a.parties, (pa, x), (pb, y), diag)
     if len(sa) != len(sb):
         extra = sb[len(sa)] if len(sb) > len(sa) else None
         missing = sa[len(sb)] if len(sa) > len(sb) else None
@@ -326,6 +320,52 @@ def _compare(ref: Loaded, other: Loaded) -> list[Diagnostic]:
         if missing:
             out.append(diag(f"section “{missing[2].title}” of {a.lang} is missing here", ("sections",), missing[0],
                             "add the translated section", "translation-sections"))
+    return out
+
+
+def _compare_rows(lang: str, parties: list, ref: tuple[tuple, Section], other: tuple[tuple, Section],
+                  diag: Callable[..., Diagnostic]) -> list[Diagnostic]:
+    """The rows of one section in two languages: the same activity ids in the same order (the
+    first difference reported), then the same blocks between tables and the same roles."""
+    (pa, x), (pb, y) = ref, other
+    ia, ib = [act.id for act in x.activities], [act.id for act in y.activities]
+    if ia != ib:
+        k, (ka, kb) = next((k, ids) for k, ids in enumerate(zip_longest(ia, ib)) if ids[0] != ids[1])
+        loc_b = pb + ("activities", min(k, len(ib) - 1)) if ib else pb
+        loc_a = pa + ("activities", min(k, len(ia) - 1)) if ia else pa
+        return [diag(f"in section “{y.title}”, activity {k + 1} is `{kb}` where {lang} has `{ka}`", loc_b, loc_a,
+                     "same activity ids in the same order in every language", "translation-activities")]
+    pairs = list(enumerate(zip(x.activities, y.activities, strict=True)))
+    out = _compare_blocks(lang, [(f"the blocks before activity `{act_b.id}`", pa + ("activities", k, "before"),
+                                  act_a.before, act_b.before) for k, (act_a, act_b) in pairs], diag)
+    for k, (act_a, act_b) in pairs:
+        for party in parties:
+            la, lb = act_a.letters(party.id), act_b.letters(party.id)
+            if la != lb:
+                out.append(diag(f"activity `{act_b.id}`: {party.id} holds {''.join(lb) or 'no role'} where "
+                                f"{lang} says {''.join(la) or 'no role'}", pb + ("activities", k, "roles", party.id),
+                                pa + ("activities", k, "roles", party.id),
+                                "roles must be the same in every language; fix the translation", "translation-roles"))
+    return out
+
+
+def _compare_blocks(lang: str, places: list[tuple[str, tuple, list, list]],
+                    diag: Callable[..., Diagnostic]) -> list[Diagnostic]:
+    """The text blocks of a translation against the reference's, place by place: the same
+    paragraphs, lists (items and nested items), callouts and quotes, in the same order. Only
+    their shape: the words are the translation's."""
+    out: list[Diagnostic] = []
+    for place, loc, ref, other in places:
+        for k in range(max(len(ref), len(other))):
+            want = block_shape(ref[k]) if k < len(ref) else None
+            got = block_shape(other[k]) if k < len(other) else None
+            if want != got:
+                out.append(diag(f"{place}: block {k + 1} is {describe_shape(got)} where {lang} has "
+                                f"{describe_shape(want)}", loc + ((k,) if k < len(other) else ()),
+                                loc + ((k,) if k < len(ref) else ()),
+                                "translate every paragraph, list item, callout and quote of the reference, in "
+                                "its order", "translation-blocks"))
+                break
     return out
 
 

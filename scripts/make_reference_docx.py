@@ -108,6 +108,39 @@ def boxed_styles(paragraph_style, colors: dict) -> None:
                f'w:color="{hexcolor(colors["quote"])}"/></w:pBdr>')
 
 
+# Lists as annex.css draws them: the text 5.5 mm from the edge (nested: 11 mm), the bullet or
+# number in the 3.5 mm before it, in the accent colour; a nested bulleted list takes a dash
+LIST_TEXT, LIST_HANGING = 312, 198  # twips (docx.LIST_INDENT)
+# (w:numFmt, w:lvlText) of levels 0 and 1: bullets (w:abstractNumId 1), numbers (2)
+LIST_LEVELS = ((("bullet", "\u2022"), ("bullet", "\u2013")), (("decimal", "%1."), ("decimal", "%2.")))
+
+
+def list_styles(doc, paragraph_style, accent: str) -> None:
+    """numbering.xml with one w:abstractNum per kind of list (bullets, numbers; two levels) and a
+    w:num each, named by the paragraph styles `Annex List Bullet` and `Annex List Number`; and
+    `Annex List Note`, a list's items under a table (its numbering comes with each list)."""
+    numbering = doc.part.numbering_part.element
+    for child in list(numbering):  # python-docx's blank template numbers its own List styles
+        numbering.remove(child)
+    for abstract_id, levels in enumerate(LIST_LEVELS, start=1):
+        lvls = "".join(
+            f'<w:lvl w:ilvl="{level}"><w:start w:val="1"/><w:numFmt w:val="{fmt}"/><w:lvlText w:val="{text}"/>'
+            f'<w:lvlJc w:val="left"/><w:pPr><w:ind w:left="{LIST_TEXT * (level + 1)}" w:hanging="{LIST_HANGING}"/>'
+            f'</w:pPr><w:rPr><w:color w:val="{accent}"/></w:rPr></w:lvl>'
+            for level, (fmt, text) in enumerate(levels))
+        numbering.append(parse_xml(f'<w:abstractNum {nsdecls("w")} w:abstractNumId="{abstract_id}">'
+                                   f'<w:multiLevelType w:val="hybridMultilevel"/>{lvls}</w:abstractNum>'))
+    for num_id in (1, 2):
+        numbering.append(parse_xml(f'<w:num {nsdecls("w")} w:numId="{num_id}"><w:abstractNumId w:val="{num_id}"/>'
+                                   '</w:num>'))
+    for name, num_id in (("Annex List Bullet", 1), ("Annex List Number", 2)):
+        style = paragraph_style(name, BODY_PT, after=mm_pt(0.8))
+        style.element.get_or_add_pPr().insert_element_before(
+            parse_xml(f'<w:numPr {nsdecls("w")}><w:ilvl w:val="0"/><w:numId w:val="{num_id}"/></w:numPr>'),
+            "w:suppressLineNumbers", "w:pBdr", *AFTER_BORDER)
+    paragraph_style("Annex List Note", 8, color=RGBColor(0x3A, 0x45, 0x50), after=mm_pt(0.8))
+
+
 def build(brand_dir: Path) -> bytes:
     brand = yaml.safe_load((brand_dir / "brand.yaml").read_text(encoding="utf-8"))
     colors = brand["colors"]
@@ -177,6 +210,7 @@ def build(brand_dir: Path) -> bytes:
     banner.paragraph_format.alignment = 1
 
     boxed_styles(paragraph_style, colors)
+    list_styles(doc, paragraph_style, hexcolor(colors["accent"]))
 
     for letter, spec in colors["roles"].items():
         style = styles.add_style(f"Annex Role {letter}", WD_STYLE_TYPE.CHARACTER)

@@ -49,3 +49,37 @@ def body_blocks(document):
                 yield ("paragraph", name, p.text)
         elif child.tag == qn("w:tbl"):
             yield ("table", Table(child, document))
+
+
+def _lvl(document, num_id: int, level: int):
+    """(w:numFmt, w:lvlText, start) that Word uses for `level` of the w:num `num_id`."""
+    numbering = document.part.numbering_part.element
+    (num,) = numbering.xpath(f"./w:num[@w:numId='{num_id}']")
+    abstract = num.find(qn("w:abstractNumId")).get(qn("w:val"))
+    (lvl,) = numbering.xpath(f"./w:abstractNum[@w:abstractNumId='{abstract}']/w:lvl[@w:ilvl='{level}']")
+    start = lvl.find(qn("w:start")).get(qn("w:val"))
+    override = num.xpath(f"./w:lvlOverride[@w:ilvl='{level}']/w:startOverride/@w:val")
+    return (lvl.find(qn("w:numFmt")).get(qn("w:val")), lvl.find(qn("w:lvlText")).get(qn("w:val")),
+            int(override[0] if override else start))
+
+
+def list_items(document) -> list[dict]:
+    """Every numbered or bulleted paragraph, with the label Word draws for it, computed from
+    numbering.xml as Word does: a counter per w:num and level, from its start (or startOverride).
+    {'level', 'label', 'text', 'style', 'num'}."""
+    from docx.text.paragraph import Paragraph
+    counters: dict[tuple[int, int], int] = {}
+    out = []
+    for p in document.element.body.iter(qn("w:p")):
+        num_pr = p.find(qn("w:pPr") + "/" + qn("w:numPr"))
+        if num_pr is None:
+            continue
+        num_id = int(num_pr.find(qn("w:numId")).get(qn("w:val")))
+        level = int(num_pr.find(qn("w:ilvl")).get(qn("w:val")))
+        fmt, text, start = _lvl(document, num_id, level)
+        n = counters[(num_id, level)] = counters.get((num_id, level), start - 1) + 1
+        label = text if fmt == "bullet" else text.replace(f"%{level + 1}", str(n))
+        paragraph = Paragraph(p, document)
+        out.append({"level": level, "label": label, "text": paragraph.text, "num": num_id,
+                    "style": paragraph.style.name if paragraph.style is not None else ""})
+    return out

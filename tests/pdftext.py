@@ -89,3 +89,43 @@ def rotated_texts(path) -> list[str]:
 def squash(text: str) -> str:
     """Text compared without white space differences (line wrapping, spacing)."""
     return " ".join(text.split())
+
+
+def list_items(path) -> list[dict]:
+    """Every list item of a tagged PDF in reading order, as a screen reader meets it:
+    {'level': 0 or 1 (nested), 'label': the bullet or number, 'text': the item's body, 'page': n}.
+    WeasyPrint tags a list L, its items LI (Lbl + LBody), a nested list an L inside the outer L."""
+    with pdfplumber.open(path) as pdf:
+        chars = _chars_by_mcid(pdf)
+        items: list[dict] = []
+
+        def text_of(element) -> str:
+            collected: list[dict] = []
+
+            def collect(e):
+                for mcid in e.get("mcids") or []:
+                    collected.extend(chars.get((e.get("page_number"), mcid), []))
+                for child in e.get("children", []):
+                    collect(child)
+            collect(element)
+            return squash(_text(collected))
+
+        def walk(e, level: int) -> None:
+            kind = e.get("type")
+            if kind == "L":
+                for child in e.get("children", []):
+                    if child.get("type") == "LI":
+                        parts = {c.get("type"): c for c in child.get("children", [])}
+                        items.append({"level": level, "label": text_of(parts["Lbl"]) if "Lbl" in parts else "",
+                                      "text": text_of(parts["LBody"]) if "LBody" in parts else text_of(child),
+                                      "page": child.get("page_number")})
+                        for nested in (c for c in child.get("children", []) if c.get("type") == "L"):
+                            walk(nested, level + 1)
+                    elif child.get("type") == "L":
+                        walk(child, level + 1)
+                return
+            for child in e.get("children", []):
+                walk(child, level)
+        for root in pdf.structure_tree:
+            walk(root, 0)
+        return items

@@ -25,13 +25,22 @@ def customer(lang: str, locale: str | None = None) -> Customer:
                     matrices=["s3-object-storage"])
 
 
-@pytest.mark.parametrize("lang, text, tag", [
+DATE_FORMATS = [
     ("fr", "1 mai 2025", "fr-FR"), ("en", "1 May 2025", "en-GB"), ("de", "1. Mai 2025", "de-DE"),
-    ("es", "1 de mayo de 2025", "es-ES"), ("it", "1 maggio 2025", "it-IT")])
+    ("es", "1 de mayo de 2025", "es-ES"), ("it", "1 maggio 2025", "it-IT")]
+
+
+@pytest.mark.parametrize("lang, text, tag", DATE_FORMATS)
 def test_every_language_has_its_date_format_and_tag(lang, text, tag):
     annex = make_annex(lang, customer(lang))
     assert annex.effective_date_text == text and annex.language_tag == tag
-    assert lang in LANGS
+    assert (annex.labels.effective_date, text) in annex.facts  # what the title block prints
+    assert text in annex.stamp_text  # and every page's stamp
+
+
+def test_every_language_of_the_model_has_a_date_format_above():
+    from generator.model import LANGUAGES
+    assert sorted(LANGUAGES) == sorted(LANGS) == sorted(lang for lang, *_ in DATE_FORMATS)
 
 
 @pytest.mark.parametrize("lang, locale, text, tag", [

@@ -32,3 +32,18 @@ def test_schema_rejects_an_unknown_key():
     with pytest.raises(jsonschema.ValidationError) as exc:
         jsonschema.validate({**matrix, "titel": 1}, schema)
     assert exc.value.validator == "additionalProperties" and "'titel'" in exc.value.message
+
+
+def test_lists_conform_to_the_schema_and_nest_one_level():
+    from generator.commands.importer import matrix_from_page
+    from generator.writers.matrix_yaml import render
+    schema = json.loads(schema_json("matrix"))
+    matrix, _ = matrix_from_page(ROOT / "tests" / "fixtures" / "raci_kubernetes.fr.md", lang=None, reference=None,
+                                 existing=None, matrix_id="kubernetes")
+    data = json.loads(json.dumps(yaml.safe_load(render(matrix)), default=str))
+    jsonschema.validate(data, schema)
+    summary = data["sections"][2]["intro"][0]
+    assert summary["items"][0]["items"] == ["le plan de contrôle ;", "les nœuds *workers* et leur système."]
+    summary["items"][0]["items"][0] = {"text": "deux niveaux", "items": ["trois"]}
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(data, schema)

@@ -107,6 +107,63 @@ def test_empty_section(tmp_path):
     assert report.errors[0].location.line == 27
 
 
+@pytest.mark.parametrize("content", [
+    "    intro:\n      - items: [Les adaptations sont **facturées en mode projet**.]\n",
+    "    intro: [Un paragraphe.]\n",
+    "    notes:\n      - {kind: warning, body: [Attention.]}\n",
+])
+def test_a_section_of_text_alone_is_a_section(tmp_path, content):
+    report = check(tmp_path, GOOD + "  - title: RACI (synthétique)\n" + content)
+    assert report.diagnostics == []
+
+
+def test_a_list_nested_two_levels_in_a_yaml_file_is_a_located_error(tmp_path):
+    report = check(tmp_path, GOOD + "  - title: Liste\n    intro:\n      - items:\n          - text: un\n"
+                                    "            items: [{text: deux, items: [trois]}]\n")
+    (d,) = report.errors
+    assert d.location.line == 31 and d.field == "sections[1].intro[0].items[0].items[0]"
+    assert "lists nest one level" in d.hint
+
+
+KUBERNETES = ROOT / "tests" / "fixtures"
+
+
+def kubernetes_pair(tmp_path):
+    """The Kubernetes-style fixture pages imported in French and English, as `annex import` does."""
+    from generator.commands.importer import import_page
+    from generator.readers.matrix_yaml import read_matrix
+    folder = tmp_path / "kubernetes"
+    folder.mkdir()
+    assert import_page(KUBERNETES / "raci_kubernetes.fr.md", folder / "fr.yaml", lang=None, reference=None,
+                       matrix_id=None) == 0
+    assert import_page(KUBERNETES / "raci_kubernetes.en.md", folder / "en.yaml", lang=None,
+                       reference=read_matrix(folder / "fr.yaml")[0], matrix_id=None) == 0
+    return folder
+
+
+def test_translations_agree_on_lists(tmp_path):
+    assert validate_paths([kubernetes_pair(tmp_path)]).diagnostics == []
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda s: s["intro"][0]["items"].pop(), "block 1 is a bulleted list of 2 items (2 nested under item 1, 2 "
+                                               "numbered nested under item 2) where fr has a bulleted list of 3 items"),
+    (lambda s: s["intro"][0]["items"][1]["items"].pop(), "(2 nested under item 1, 1 numbered nested under item 2)"),
+    (lambda s: s["intro"][0]["items"][1].update(ordered=False), "(2 nested under item 1, 2 nested under item 2)"),
+    (lambda s: s["intro"].append("Un paragraphe de trop."), "block 2 is a paragraph where fr has missing"),
+])
+def test_translations_must_agree_on_lists(tmp_path, edit, message):
+    folder = kubernetes_pair(tmp_path)
+    en = folder / "en.yaml"
+    data = yaml.safe_load(en.read_text(encoding="utf-8"))
+    edit(data["sections"][2])
+    en.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    (d,) = validate_paths([folder]).errors
+    assert d.code == "translation-blocks" and d.field.startswith("sections[2].intro")
+    assert d.message.startswith("the intro of section “RACI (summary)”: ") and message in d.message, d.message
+    assert d.location.path.endswith("en.yaml") and d.related[0].path.endswith("fr.yaml") and d.location.line > 0
+
+
 def test_unknown_key_suggests_the_right_one(tmp_path):
     report = check(tmp_path, GOOD.replace("title: Démo", "titel: Démo"))
     unknown = next(d for d in report.errors if d.code == "unknown-key")

@@ -16,7 +16,7 @@ from pydantic import ValidationError
 
 from ..infra.atomic import write_atomic
 from ..infra.diagnostics import InputError, error, warning
-from ..model import Callout, Matrix, Quote
+from ..model import Callout, ListBlock, Matrix, Quote
 from ..readers.markdown_page import PageImport, read_page, slug
 from ..readers.matrix_yaml import read_matrix
 from ..rules import Loaded, check_matrix, walk_with_paths
@@ -56,9 +56,11 @@ def _walk(sections: list[dict]):
 
 
 def matrix_from_page(page_path: Path, *, lang: Optional[str], reference: Optional[Matrix],
-                     existing: Optional[Matrix], matrix_id: Optional[str]) -> tuple[Matrix, PageImport]:
-    """A page read into a matrix: ids assigned, what the page does not say carried over."""
-    page = read_page(page_path, lang=lang)
+                     existing: Optional[Matrix], matrix_id: Optional[str],
+                     lenient: bool = False) -> tuple[Matrix, PageImport]:
+    """A page read into a matrix: ids assigned, what the page does not say carried over; what the
+    model cannot hold is an error (`lenient`: a warning, and left out)."""
+    page = read_page(page_path, lang=lang, lenient=lenient)
     assign_ids(page, reference, str(page_path))
     data = page.data
     if existing is not None:
@@ -97,8 +99,9 @@ def summary(matrix: Matrix, page: PageImport) -> str:
                 if isinstance(b, str))
     callouts = sum(1 for b in blocks if isinstance(b, Callout))
     quotes = sum(1 for b in blocks if isinstance(b, Quote))
+    lists = sum(1 for b in blocks if isinstance(b, ListBlock))
     return (f"{top} sections, {len(sections) - top} subsections, {activities} activities, {notes} notes, "
-            f"{callouts} callouts, {quotes} quotes, {len(matrix.legend)} legend entries, "
+            f"{lists} lists, {callouts} callouts, {quotes} quotes, {len(matrix.legend)} legend entries, "
             f"{len(page.warnings)} warning(s)")
 
 
@@ -109,9 +112,9 @@ def _existing(path: Optional[Path]) -> Optional[Matrix]:
 
 
 def import_page(page: Path, output: Optional[Path], *, lang: Optional[str], reference: Optional[Matrix],
-                matrix_id: Optional[str]) -> int:
+                matrix_id: Optional[str], lenient: bool = False) -> int:
     matrix, imported = matrix_from_page(page, lang=lang, reference=reference, existing=_existing(output),
-                                    matrix_id=matrix_id)
+                                        matrix_id=matrix_id, lenient=lenient)
     text = render_yaml(matrix)
     for w in imported.warnings:
         print(w.format(), file=sys.stderr)
@@ -131,15 +134,15 @@ def import_page(page: Path, output: Optional[Path], *, lang: Optional[str], refe
 
 
 def import_command(page: Path, *, output: Optional[Path], lang: Optional[str], reference: Optional[Path],
-                   matrix_id: Optional[str]) -> int:
+                   matrix_id: Optional[str], lenient: bool = False) -> int:
     ref = read_matrix(reference)[0] if reference else None
     if page.is_dir():
-        return import_folder(page, output, reference=ref, matrix_id=matrix_id)
-    return import_page(page, output, lang=lang, reference=ref, matrix_id=matrix_id)
+        return import_folder(page, output, reference=ref, matrix_id=matrix_id, lenient=lenient)
+    return import_page(page, output, lang=lang, reference=ref, matrix_id=matrix_id, lenient=lenient)
 
 
 def import_folder(folder: Path, output: Optional[Path], *, reference: Optional[Matrix],
-                  matrix_id: Optional[str]) -> int:
+                  matrix_id: Optional[str], lenient: bool = False) -> int:
     """All languages of one matrix at once: French first, the others share its ids."""
     pages = sorted(folder.glob("*.md"))
     groups = sorted({p.name.split(".")[0] for p in pages})
@@ -154,7 +157,8 @@ def import_folder(folder: Path, output: Optional[Path], *, reference: Optional[M
     code = 0
     for lang in order:
         target = output / f"{lang}.yaml"
-        code = max(code, import_page(by_lang[lang], target, lang=lang, reference=reference, matrix_id=matrix_id))
+        code = max(code, import_page(by_lang[lang], target, lang=lang, reference=reference, matrix_id=matrix_id,
+                                     lenient=lenient))
         if reference is None and lang == "fr":
             reference = read_matrix(target)[0]
     return code

@@ -4,9 +4,11 @@ The pages are written by hand over years, so they vary (see the tests): front ma
 `#` title or not, legend table in any of five languages or none, `##`/`###` nesting, several
 tables per section, header rows worded differently, role cells spelled a dozen ways, notes
 under tables, Docusaurus callouts (`:::warning[Title]`, read with mdit-py-plugins' container
-plugin) and blockquotes, kept where the page has them. The page is parsed by markdown-it-py (CommonMark with
-tables and front matter); each block token carries its line numbers, so anything that cannot
-be placed in the model becomes a warning naming its line: nothing is silently dropped.
+plugin), blockquotes and bullet or numbered lists (nested one level), kept where the page has them. The
+page is parsed by markdown-it-py (CommonMark with tables and front matter); each block token carries its line
+numbers, so anything the model cannot hold (a code block, raw HTML, a list nested two levels) is an error
+naming its line: nothing on a page is dropped, and an import that would lose text fails. `lenient` turns
+those errors into warnings (the block is then left out), for a first look at a page of a new kind.
 """
 from __future__ import annotations
 
@@ -137,8 +139,10 @@ def party_label(header: str) -> str:
     return " ".join(kept) or text
 
 
-def read_page(path: str | Path, *, text: Optional[str] = None, lang: Optional[str] = None) -> PageImport:
-    """Parse one page; raise InputError only if it cannot be read at all."""
+def read_page(path: str | Path, *, text: Optional[str] = None, lang: Optional[str] = None,
+              lenient: bool = False) -> PageImport:
+    """Parse one page; raise InputError if it cannot be read, or if it holds what the model cannot
+    (every such block named by its line; with `lenient`, those are warnings and the blocks are left out)."""
     path = str(path)
     if text is None:
         text = read_text(path, what="Markdown page")
@@ -149,14 +153,14 @@ def read_page(path: str | Path, *, text: Optional[str] = None, lang: Optional[st
                                 hint="name the file like raci_x.fr.md or pass --lang "
                                      f"(one of {', '.join(LANGUAGES)})")],
                          unreadable=True)
-    return _Reader(path, lang, _md.parse(text)).read()
+    return _Reader(path, lang, _md.parse(text), lenient=lenient).read()
 
 
 class _Reader:
     """One pass over the page's block tokens: a handler per block kind, over this state."""
 
-    def __init__(self, path: str, lang: str, tokens: list[Token]):
-        self.path, self.lang, self.tokens = path, lang, tokens
+    def __init__(self, path: str, lang: str, tokens: list[Token], *, lenient: bool = False):
+        self.path, self.lang, self.tokens, self.lenient = path, lang, tokens, lenient
         self.data: dict = {"lang": lang, "intro": [], "legend": [], "legend_intro": [], "page": {}}
         self.root: list[_Section] = []
         self.stack: list[_Section] = []
@@ -164,10 +168,12 @@ class _Reader:
         self.parties: list[dict] = []
         self.activity_lines: list[int] = []
         self.warnings: list[Diagnostic] = []
+        self.errors: list[Diagnostic] = []  # what the model cannot hold: the import fails (unless lenient)
         self.after_table = False  # the last block of the current section was a table
         self.handlers = {"front_matter": self.front_matter, "heading_open": self.heading, "table_open": self.table,
                          "paragraph_open": self.paragraph, "blockquote_open": self.quote,
-                         "container_callout_open": self.callout, "hr": self.rule}
+                         "container_callout_open": self.callout, "hr": self.rule,
+                         "bullet_list_open": self.list_open, "ordered_list_open": self.list_open}
 
     @property
     def current(self) -> Optional[_Section]:
@@ -175,6 +181,14 @@ class _Reader:
 
     def warn(self, line: int, message: str, hint: str = "", code: str = "") -> None:
         self.warnings.append(warning(self.path, message, line=line, hint=hint, code=code))
+
+    def lost(self, line: int, message: str, hint: str) -> None:
+        """Text of the page the model cannot hold: an error, or with `lenient` a warning (and the text is left out)."""
+        if self.lenient:
+            self.warn(line, message + "; left out (--lenient)", hint=hint, code="not-imported")
+        else:
+            self.errors.append(error(self.path, message, line=line, hint=hint + ", or import with --lenient to "
+                                     "leave it out", code="not-imported"))
 
     def read(self) -> PageImport:
         i = 0
@@ -192,7 +206,8 @@ class _Reader:
             raise InputError([error(self.path, f"front matter is not valid YAML: {exc}", line=1)],
                              unreadable=True) from None
         if not isinstance(meta, dict):
-            self.warn(1, "front matter is not a mapping; ignored")
+            self.lost(1, "front matter is not a mapping of keys (title:, slug:, ...)",
+                      hint="write it as `key: value` lines between the `---` lines")
             meta = {}
         if meta.get("title"):
             self.data["title"] = str(meta["title"])
@@ -204,7 +219,8 @@ class _Reader:
         level, title, line = int(tok.tag[1]), normalise_inline(self.tokens[i + 1].content), _line_of(tok)
         if level == 1:
             if "title" in self.data and self.data["title"] != title:
-                self.warn(line, f"`#` title “{title}” differs from the front matter title; the front matter wins")
+                self.lost(line, f"`#` title “{title}” differs from the front matter title “{self.data['title']}”: "
+                                "a matrix has one title", hint="give both the same text, or remove one")
             self.data.setdefault("title", title)
             return i + 2
         section = _Section(title, level, line)
@@ -230,7 +246,7 @@ class _Reader:
             self.root.append(current)
             self.stack.append(current)
         first = len(current.activities)
-        _activity_table(rows, current, self.parties, self.warn, self.activity_lines)
+        _activity_table(rows, current, self.parties, self.warn, self.lost, self.activity_lines)
         if current.pending and len(current.activities) > first:
             # what the page has between two tables stays between them: the new table starts at this row
             current.activities[first]["before"] = current.pending
@@ -283,13 +299,22 @@ class _Reader:
     def rule(self, i: int) -> int:
         return i
 
-    def unknown(self, i: int) -> int:
+    def list_open(self, i: int) -> int:
+        end = _close(self.tokens, i, self.tokens[i].type.replace("_open", "_close"))
+        block = self.list_block(i, end)
+        if block is not None:
+            self.place([block], i)
+        return end
+
+    def unknown(self, i: int, what: str = "") -> int:
         tok = self.tokens[i]
         if not tok.map:
             return i
-        self.warn(_line_of(tok), f"{tok.type.replace('_open', '').replace('_', ' ')} (lines {tok.map[0] + 1}-"
-                                 f"{tok.map[1]}) is not part of a matrix and was not imported",
-                  hint="move it into an intro paragraph or a note if it belongs to the annex")
+        what = what or tok.type.replace("_open", "").replace("_", " ")
+        first, last = tok.map[0] + 1, tok.map[1]
+        lines = f"line {first}" if last <= first else f"lines {first}-{last}"
+        self.lost(first, f"{what} ({lines}) cannot be held by the matrix",
+                  hint="write it as paragraphs, a list nested at most one level, a callout or a quote")
         return _skip(self.tokens, i)
 
     # -- where blocks go --
@@ -312,7 +337,7 @@ class _Reader:
             current.intro.extend(blocks)
 
     def body(self, start: int, end: int) -> list:
-        """Paragraphs and lists inside a callout or a quote; anything else is a warning."""
+        """Paragraphs and lists inside a callout or a quote; anything else is `lost`."""
         out: list = []
         k = start
         while k < end:
@@ -323,29 +348,54 @@ class _Reader:
                 continue
             if tok.type in ("bullet_list_open", "ordered_list_open"):
                 close = _close(self.tokens, k, tok.type.replace("_open", "_close"))
-                out.append(self.list_block(k, close))
+                block = self.list_block(k, close)
+                if block is not None:
+                    out.append(block)
                 k = close + 1
                 continue
             k = self.unknown(k) + 1
         return out
 
-    def list_block(self, start: int, end: int) -> dict:
-        items, k = [], start + 1
+    def list_block(self, start: int, end: int, *, nested: bool = False) -> Optional[dict]:
+        """A list and, under its items, lists one level deep; an item's paragraphs are joined by hard
+        breaks. What else an item holds (a deeper list, a table, code) is `lost`."""
+        items: list = []
+        k = start + 1
         while k < end:
             close = _close(self.tokens, k, "list_item_close")
-            level = self.tokens[k].level + 1  # the item's own paragraphs, not a nested list's
-            paragraphs = [normalise_inline(self.tokens[n + 1].content) for n in range(k, close)
-                          if self.tokens[n].type == "paragraph_open" and self.tokens[n].level == level]
-            nested = [n for n in range(k + 1, close)
-                      if self.tokens[n].type in ("bullet_list_open", "ordered_list_open")]
-            if nested:
-                self.unknown(nested[0])
-            items.append("\\\n".join(paragraphs))
+            items.append(self.list_item(k, close, nested=nested))
             k = close + 1
+        if not items:
+            return None
         block: dict = {"items": items}
-        if self.tokens[start].type == "ordered_list_open":
+        opening = self.tokens[start]
+        if opening.type == "ordered_list_open":
             block["ordered"] = True
+            first = int(opening.attrGet("start") or 1)
+            if first != 1:
+                block["start"] = first
         return block
+
+    def list_item(self, start: int, end: int, *, nested: bool) -> str | dict:
+        """One item: its text, or {text, items, ordered, start} when a list is under it."""
+        paragraphs: list[str] = []
+        sublist: Optional[dict] = None
+        k = start + 1
+        while k < end:
+            tok = self.tokens[k]
+            if tok.type == "paragraph_open" and sublist is None:
+                paragraphs.append(normalise_inline(self.tokens[k + 1].content))
+                k += 3
+            elif tok.type in ("bullet_list_open", "ordered_list_open") and not nested and sublist is None:
+                close = _close(self.tokens, k, tok.type.replace("_open", "_close"))
+                sublist = self.list_block(k, close, nested=True)
+                k = close + 1
+            else:
+                k = self.unknown(k, _misplaced(tok, nested=nested, after_list=sublist is not None)) + 1
+        text = "\\\n".join(paragraphs)
+        if sublist is None:
+            return text
+        return {"text": text, **sublist}
 
     def finish(self) -> PageImport:
         data = self.data
@@ -363,7 +413,18 @@ class _Reader:
         for key in ("legend", "legend_intro", "intro", "page"):
             if not data[key]:
                 del data[key]
+        if self.errors:
+            raise InputError(self.errors + self.warnings)
         return PageImport(data, self.warnings, self.activity_lines)
+
+
+def _misplaced(tok: Token, *, nested: bool, after_list: bool) -> str:
+    """What a list item holds that the model cannot, in the words of the error ("" : the block's kind)."""
+    if tok.type in ("bullet_list_open", "ordered_list_open"):
+        return "a list nested two levels deep" if nested else "a second list under one item"
+    if tok.type == "paragraph_open" and after_list:
+        return "a paragraph after the nested list of an item"
+    return ""
 
 
 def _line_of(tok: Token) -> int:
@@ -425,7 +486,7 @@ def _legend_ahead(tokens: list[Token], start: int) -> bool:
 
 
 def _activity_table(rows: list[tuple[int, list[str]]], section: _Section, parties: list[dict],
-                    warn: Callable[..., None], activity_lines: list[int]) -> None:
+                    warn: Callable[..., None], lost: Callable[..., None], activity_lines: list[int]) -> None:
     header_line, header = rows[0]
     labels_here = [party_label(normalise_inline(h).replace("\\", "")) for h in header[1:]]
     first = _EMPHASIS_ONLY.sub("", header[0]).strip().lower()
@@ -448,7 +509,10 @@ def _activity_table(rows: list[tuple[int, list[str]]], section: _Section, partie
     for line, cells in rows[1:]:
         text = normalise_inline(cells[0]) if cells else ""
         if not text:
-            warn(line, "row with an empty activity cell; skipped", hint="remove the row or write the activity")
+            if any(c.strip() for c in cells[1:]):  # roles without an activity: the row says something
+                lost(line, "row with roles but an empty activity cell", hint="write the activity or remove the row")
+            else:
+                warn(line, "empty row; skipped", hint="remove the row")
             continue
         roles: dict[str, str | None] = {}
         for n, party in enumerate(parties):

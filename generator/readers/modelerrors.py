@@ -100,6 +100,9 @@ def _hint(kind: str, loc: tuple) -> str:
         return "write the date as YYYY-MM-DD"
     if kind == "string_pattern_mismatch" and last == "id":
         return "use lower-case letters, digits and '-' (a customer id may also use upper case and '_')"
+    if kind == "string_type" and len(loc) >= 4 and loc[-2] == "items" and loc[-4] == "items":
+        return ("lists nest one level: a nested list's items are text; write this item as text, or move "
+                "its list up a level")
     if kind == "string_type":
         return "quote the value so that YAML reads it as text"
     if kind == "literal_error":

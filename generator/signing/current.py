@@ -7,6 +7,7 @@ says what differs, and which newer matrix version exists.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Optional
 
@@ -32,9 +33,10 @@ def _version_key(v: str):
     return tuple(int(p) if p.isdigit() else 0 for p in v.split("-")[0].split("."))
 
 
-def check_current(report, payload: dict, data_dir: Path) -> None:
+def check_current(report, payload: dict, data_dir: Path, customers: Optional[Callable] = None) -> None:
     """Fill `report.current` / `report.newer_version`, and add a problem when it is not current.
-    `payload` is the embedded data as readers/annex_pdf.py checked it (`matrix` names it)."""
+    `payload` is the embedded data as readers/annex_pdf.py checked it (`matrix` names it);
+    `customers(id)` finds the customer (the web's register), by default the data folder's files."""
     from ..annex import build_annex
     from ..brand import load_brand
     from ..catalog import load_checked_matrix, resolve_matrix
@@ -52,10 +54,10 @@ def check_current(report, payload: dict, data_dir: Path) -> None:
         problem = f"the data holds matrix `{matrix.id}` version {matrix.version}, the annex version {m['version']}"
     else:
         cid = str((payload.get("customer") or {}).get("id") or "")
-        customer = _customer(data_dir, cid) if cid else None
+        customer = (customers(cid) if customers else _customer(data_dir, cid)) if cid else None
         options = payload.get("options") or {}
         if cid and customer is None:
-            problem = f"customer `{cid}` is not in {data_dir / 'customers'}"
+            problem = f"customer `{cid}` is not in {'the register' if customers else data_dir / 'customers'}"
         else:
             try:
                 today = build_annex(matrix, customer, load_brand(None), draft=bool(options.get("draft")),

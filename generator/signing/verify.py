@@ -16,15 +16,19 @@ import datetime as dt
 import io
 import json
 import re
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 from ..infra.diagnostics import InputError, error
 from ..infra.yamlsource import read_bytes
 from ..model.limits import MAX_KEY_BYTES
 from ..readers.annex_pdf import NO_DATA, AnnexData, annex_data
 from ..readers.pdf_file import read_pdf, unreadable
+
+if TYPE_CHECKING:
+    from ..model import Customer
 
 
 @dataclass
@@ -162,7 +166,10 @@ def check_annex(reader, data: bytes, where: Path) -> tuple[AnnexReport, Optional
     return report, embedded
 
 
-def verify(path: Path, *, trust: list[Path], data_dir: Optional[Path] = None) -> Report:
+def verify(path: Path, *, trust: list[Path], data_dir: Optional[Path] = None,
+           customers: Optional[Callable[[str], Optional[Customer]]] = None) -> Report:
+    """The report on the PDF at `path`; with `data_dir`, whether the annex is current, the
+    customer found by `customers(id)` (a register) or else in the data folder's customer files."""
     from pyhanko.sign.fields import enumerate_sig_fields
     roots = load_roots(trust)
     data, reader = read_pdf(path)
@@ -176,7 +183,7 @@ def verify(path: Path, *, trust: list[Path], data_dir: Optional[Path] = None) ->
         raise unreadable(path, exc, "cannot be checked") from None
     if embedded is not None and data_dir is not None:
         from .current import check_current
-        check_current(annex, embedded.payload, data_dir)
+        check_current(annex, embedded.payload, data_dir, customers)
     return Report(str(path), signatures, unsigned, annex)
 
 

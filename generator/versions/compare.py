@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from ..model import Activity, Customer, Deviation, Matrix, Section, parse_roles
+from ..writers.markdown_page import blocks_text
 
 # change kinds, in the order a reader meets them in a notice
 KINDS = ("version", "status", "approval", "title", "parties", "legend", "intro", "section-added",
@@ -117,10 +118,12 @@ def where(key: SectionKey) -> str:
 # ---- block comparisons ----
 
 def _paragraphs(kind: str, attr: str) -> Callable[[Section, Section, str], Iterator[Change]]:
+    """Blocks of a section (paragraphs, lists, callouts, quotes) compared whole, shown as the page
+    writes them (`- item`, `1. item`)."""
     def compare(old: Section, new: Section, place: str) -> Iterator[Change]:
         a, b = list(getattr(old, attr, []) or []), list(getattr(new, attr, []) or [])
         if a != b:
-            yield Change(kind, place, before="\n".join(map(str, a)), after="\n".join(map(str, b)))
+            yield Change(kind, place, before=blocks_text(a), after=blocks_text(b))
     return compare
 
 
@@ -144,8 +147,8 @@ MATRIX_FIELDS: list[tuple[str, Callable[[Matrix], str]]] = [
     ("approval", _approval),
     ("title", lambda m: f"{m.title}\n{m.service or ''}".strip()),
     ("parties", lambda m: "\n".join(f"{p.id}: {p.label}" for p in m.parties)),
-    ("legend", lambda m: "\n".join(filter(None, [m.legend_title or "", *map(str, m.legend_intro), _legend(m)]))),
-    ("intro", lambda m: "\n".join(map(str, m.intro))),
+    ("legend", lambda m: "\n".join(filter(None, [m.legend_title or "", blocks_text(m.legend_intro), _legend(m)]))),
+    ("intro", lambda m: blocks_text(m.intro)),
 ]
 
 
@@ -172,6 +175,8 @@ def _activity_changes(old: Matrix, new: Matrix, section_map: dict[SectionKey, Se
             yield Change("activity-moved", where(nkey), aid, b.text, before=where(okey), after=where(nkey))
         if a.text != b.text:
             yield Change("activity-reworded", where(nkey), aid, b.text, before=a.text, after=b.text)
+        if a.before != b.before:  # what the page has between the previous table and this row
+            yield Change("notes", where(nkey), aid, b.text, before=blocks_text(a.before), after=blocks_text(b.before))
         ra, rb = roles_of(a, parties), roles_of(b, parties)
         changed = [p for p in parties if ra[p] != rb[p]]
         if changed:

@@ -85,15 +85,16 @@ class NoticeDocx:
             for r in n.rows:
                 subject = xml.XCell([xml.XPara(w.runs(r.subject), w.ids["Annex Cell"]),
                                      xml.XPara([xml.XRun(r.where)], w.ids["Annex Small"])])
-                # nothing before (an addition) or after (a removal) is a plain dash, not a change
-                after = [xml.XPara([xml.XRun(r.after, change=None if r.after == L.none else "ins")],
-                                   w.ids["Annex Cell"])]
+                # nothing before (an addition) or after (a removal) is a plain dash, not a change; a
+                # value of several lines (a list's items) is a paragraph per line
+                after = [xml.XPara([xml.XRun(line, change=None if r.after == L.none else "ins")],
+                                   w.ids["Annex Cell"]) for line in r.after.split("\n")]
                 if r.note:
                     after.append(xml.XPara([xml.XRun(r.note, italic=True)], w.ids["Annex Small"]))
-                before = xml.XPara([xml.XRun(r.before, change=None if r.before == L.none else "del")],
-                                   w.ids["Annex Cell"])
+                before = [xml.XPara([xml.XRun(line, change=None if r.before == L.none else "del")],
+                                    w.ids["Annex Cell"]) for line in r.before.split("\n")]
                 rows.append(xml.XRow([w.cell([xml.XRun(str(r.number))]), w.cell([xml.XRun(r.kind)]), subject,
-                                      xml.XCell([before]), xml.XCell(after)]))
+                                      xml.XCell(before), xml.XCell(after)]))
             w.table(rows, [500, 1900, 3000, 2147, 2148])
         else:
             w.para(L.no_changes, inline=False)

@@ -1,4 +1,4 @@
-"""Users, passwords, sessions, API tokens and the sign-in rate limit.
+"""Users, passwords, sessions and API tokens (the sign-in limit: signin_limit.py).
 
 Passwords are hashed with Argon2 (argon2-cffi's defaults, rehashed when they change). Session
 cookies and API tokens are random secrets that the database holds only as SHA-256 digests:
@@ -10,10 +10,6 @@ import datetime as dt
 import hashlib
 import re
 import secrets
-import threading
-import time
-from collections import defaultdict, deque
-from collections.abc import Callable
 from typing import Optional
 
 from argon2 import PasswordHasher
@@ -119,33 +115,3 @@ def close_session(db: Session, token: str) -> None:
     s = db.get(WebSession, digest(token))
     if s is not None:
         db.delete(s)
-
-
-class RateLimit:
-    """At most `limit` failed sign-ins per key within `window` seconds (keys: the name and the
-    client address, each on its own). The clock is injectable so that tests need not wait."""
-
-    def __init__(self, limit: int, window: float, clock: Callable[[], float] = time.monotonic):
-        self.limit, self.window, self.clock = limit, window, clock
-        self._fails: dict[str, deque] = defaultdict(deque)
-        self._lock = threading.Lock()
-
-    def _recent(self, key: str) -> deque:
-        q = self._fails[key]
-        now = self.clock()
-        while q and now - q[0] > self.window:
-            q.popleft()
-        return q
-
-    def blocked(self, *keys: str) -> bool:
-        with self._lock:
-            return any(len(self._recent(k)) >= self.limit for k in keys)
-
-    def failed(self, *keys: str) -> None:
-        with self._lock:
-            for k in keys:
-                self._recent(k).append(self.clock())
-
-    def succeeded(self, name_key: str) -> None:
-        with self._lock:
-            self._fails.pop(name_key, None)

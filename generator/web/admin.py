@@ -19,11 +19,13 @@ from ..model.matrix import LANGUAGES
 from ..readers.customers import read_customer_entries
 from ..readers.customers_csv import PLAIN_FIELDS, SIGNATORY_FIELDS
 from .accounts import AccountError, add_user, set_password
-from .app import Auth, Refused, db_session, form_user, page_user, read_upload, render
 from .config import ROLES
 from .db import AuditEvent, CustomerRow, User, WebSession, audit
+from .deps import Auth, RowId, db_session, form_user, page_user, read_upload
+from .errors import Refused
 from .forms import known_matrices
-from .registry import save_customer
+from .registry import case_twin, save_customer, twin_problem
+from .render import render
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
 
@@ -52,7 +54,7 @@ async def create_user(request: Request, auth: Auth = Depends(form_user("admin"))
 
 
 @router.post("/users/{uid}")
-async def change_user(request: Request, uid: int, auth: Auth = Depends(form_user("admin")),
+async def change_user(request: Request, uid: RowId, auth: Auth = Depends(form_user("admin")),
                       db: Session = Depends(db_session, scope="function")) -> Response:
     form = await request.form()
     user = db.get(User, uid)
@@ -144,6 +146,10 @@ def _import(request: Request, db: Session, auth: Auth, data: bytes, suffix: str,
     saved = []
     for i, c in enumerate(good):
         if f"customers[{i}]" in broken or c is None:
+            continue
+        twin = case_twin(db, c.id)
+        if twin is not None:
+            problems.append(f"{name}: {twin_problem(c.id, twin).message}")
             continue
         save_customer(db, c, auth.user.name)
         saved.append(c.id)

@@ -13,11 +13,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from ..infra.yamlsource import YamlDocument
-from .app import ApiError, Auth, api_user, db_session
 from .db import IssuedAnnex, audit
+from .deps import Auth, RowId, SinceId, api_user, db_session
+from .errors import ApiError
 from .forms import check_customer, diagnostic_json
 from .pages import MEDIA
-from .registry import history, register, save_customer
+from .registry import case_twin, history, register, save_customer, twin_problem
 
 router = APIRouter(prefix="/api", tags=["annexes"])
 
@@ -62,6 +63,10 @@ def create_annex(body: AnnexRequest, request: Request, auth: Auth = Depends(api_
         raise ApiError(422, "the customer breaks a rule", "correct the fields named in `errors`",
                        [diagnostic_json(d) for d in checked.all])
     customer = checked.customer
+    twin = case_twin(db, customer.id)
+    if twin is not None:
+        raise ApiError(422, "the customer breaks a rule", "correct the fields named in `errors`",
+                       [diagnostic_json(twin_problem(customer.id, twin))])
     lang = body.lang or customer.lang or "fr"
     formats = ("pdf", "docx") if body.format == "all" else (body.format,)
     gen = request.app.state.generator
@@ -83,7 +88,7 @@ def list_annexes(request: Request, customer: Optional[str] = None, auth: Auth = 
 
 
 @router.get("/annexes/{aid}", response_model=AnnexOut)
-def get_annex(aid: int, request: Request, auth: Auth = Depends(api_user("sales")),
+def get_annex(aid: RowId, request: Request, auth: Auth = Depends(api_user("sales")),
               db: Session = Depends(db_session, scope="function")) -> AnnexOut:
     annex = db.get(IssuedAnnex, aid)
     if annex is None:
@@ -93,7 +98,7 @@ def get_annex(aid: int, request: Request, auth: Auth = Depends(api_user("sales")
 
 @router.get("/annexes/{aid}/files/{fmt}", response_class=Response,
             responses={200: {"content": {MEDIA["pdf"]: {}, MEDIA["docx"]: {}}}})
-def get_file(aid: int, fmt: str, request: Request, auth: Auth = Depends(api_user("sales")),
+def get_file(aid: RowId, fmt: str, request: Request, auth: Auth = Depends(api_user("sales")),
              db: Session = Depends(db_session, scope="function")) -> Response:
     """The PDF or DOCX of an issued annex."""
     annex = db.get(IssuedAnnex, aid)
@@ -118,7 +123,7 @@ class AuditOut(BaseModel):
 
 
 @router.get("/audit", response_model=list[AuditOut], tags=["admin"])
-def audit_log(since: int = 0, auth: Auth = Depends(api_user("admin")),
+def audit_log(since: SinceId = 0, auth: Auth = Depends(api_user("admin")),
               db: Session = Depends(db_session, scope="function")) -> list[AuditOut]:
     """The audit log after event `since`, oldest first (at most 1,000): for an archive or a SIEM."""
     from sqlalchemy import select

@@ -26,11 +26,20 @@ class Settings:
     workers: int = 1  # generation processes; 0 runs generation in the server process (tests)
     secure_cookies: bool = True  # False only for plain http on a developer machine
     trusted_user_header: Optional[str] = None  # e.g. X-Remote-User from an SSO reverse proxy; off by default
-    login_attempts: int = 5  # failed sign-ins per name and per address ...
+    login_attempts: int = 5  # sign-in attempts per account and address (4x per account) ...
     login_window: float = 300.0  # ... within this many seconds, then 429
     session_hours: int = 12
-    max_upload: int = 5 * 1024 * 1024
+    db_wait: float = 30.0  # seconds a request waits for a database lock held by another writer, then 503
+    max_upload: int = 5 * 1024 * 1024  # a file legal or admin uploads
+    max_login_body: int = 16 * 1024  # request bodies, refused past these at the edge (limits.py)
+    max_form_body: int = 1024 * 1024
+    max_api_body: int = 1024 * 1024
     warm: tuple[tuple[str, str], ...] = field(default_factory=tuple)  # matrix ids each worker lays out at start
+    trust: tuple[Path, ...] = ()  # roots a signed upload's signers must chain to (`serve --trust`)
+    provider_certs: tuple[Path, ...] = ()  # the provider's own signing certificates, trusted as they are
+    check_seconds: float = 60.0  # time one check of an upload (review-import, verify) may take ...
+    check_memory: int = 768 * 1024 * 1024  # ... and address space it may add, in its worker process
+    check_workers: int = 2  # checks of uploads running at once (each in its own process)
 
     def resolved_db_url(self) -> str:
         return self.db_url or default_db_url(self.data_dir)

@@ -61,6 +61,17 @@ class CustomerRow(Base):
     data: Mapped[dict[str, Any]] = mapped_column(JSON)  # the customer YAML fields, as validated
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     updated_by: Mapped[str] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")  # +1 on every save
+    __mapper_args__ = {"version_id_col": version}  # every UPDATE checks it (optimistic concurrency)
+
+
+class LoginAttempts(Base):
+    """Sign-in attempts of one key (an account and an address, or an account) since `since`."""
+
+    __tablename__ = "login_attempts"
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
+    since: Mapped[dt.datetime] = mapped_column(DateTime)
 
 
 class IssuedAnnex(Base):
@@ -104,8 +115,9 @@ def audit(db: Session, actor: str, action: str, subject: str, detail: str = "") 
     db.add(AuditEvent(actor=actor, action=action, subject=subject, detail=detail))
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for `url`; SQLite gets its folder, WAL, foreign keys and a busy timeout."""
+def make_engine(url: str, wait: float = 30.0) -> Engine:
+    """An engine for `url`; SQLite gets its folder, WAL, foreign keys and a busy timeout of
+    `wait` seconds (then the request is answered 503, retry)."""
     u = make_url(url)
     if u.drivername == "postgresql":  # psycopg 3, not the psycopg2 SQLAlchemy would pick
         u = u.set(drivername="postgresql+psycopg")
@@ -113,14 +125,14 @@ def make_engine(url: str) -> Engine:
         return create_engine(u, pool_pre_ping=True)
     if u.database and u.database != ":memory:":
         Path(u.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(u, connect_args={"check_same_thread": False, "timeout": 30})
+    engine = create_engine(u, connect_args={"check_same_thread": False, "timeout": wait})
 
     @event.listens_for(engine, "connect")
     def _pragmas(conn, _record):
         cur = conn.cursor()
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA foreign_keys=ON")
-        cur.execute("PRAGMA busy_timeout=30000")
+        cur.execute(f"PRAGMA busy_timeout={int(wait * 1000)}")
         cur.close()
 
     return engine
@@ -137,8 +149,8 @@ def migrate(engine: Engine) -> None:
         command.upgrade(cfg, "head")
 
 
-def open_database(url: str) -> sessionmaker[Session]:
+def open_database(url: str, wait: float = 30.0) -> sessionmaker[Session]:
     """A session factory on a migrated database."""
-    engine = make_engine(url)
+    engine = make_engine(url, wait)
     migrate(engine)
     return sessionmaker(engine, expire_on_commit=False)

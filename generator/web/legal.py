@@ -1,55 +1,72 @@
-"""Legal's uploads: a reviewed DOCX (review-import, issue 15) and a signed PDF (verify, issue 14).
+"""Legal's uploads: a reviewed DOCX (review-import) and a signed PDF (verify).
 
-Those functions belong to other issues still in progress. The routes are complete up to them:
-role, CSRF, size limit and the checks that refuse a zip bomb or a file that is not a PDF; then
-they call the hook registered here. Until an implementation is registered (`register_review_import`,
-`register_signed_verify`), a hook raises NotAvailable and the page answers 501 with a message.
+The routes check role, CSRF, size and refuse a zip bomb or a file that is not a PDF; then they
+call the service's `LegalChecks` (legal_checks.py, built by `create_app`).
 """
 from __future__ import annotations
 
 import io
 import json
 import zipfile
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Optional
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
+from pydantic import TypeAdapter, ValidationError
 from sqlalchemy.orm import Session
 
 from ..infra.zipcheck import zip_problem
 from ..model import Customer
-from .app import Auth, Refused, db_session, form_user, page_user, read_upload, render
+from ..model.customer import Deviation
 from .db import CustomerRow, IssuedAnnex, audit
+from .deps import Auth, db_session, form_user, page_user, parse_id, read_upload
+from .errors import Refused, failure
+from .isolation import TooComplex
+from .legal_checks import Claim, LegalChecks
 from .registry import save_customer
+from .render import render
 
 router = APIRouter(prefix="/legal", include_in_schema=False)
 MAX_DOCX_EXPANDED = 64 * 1024 * 1024
 MAX_DOCX_ENTRIES = 1000
 
 
-class NotAvailable(Exception):
-    """The function behind an upload is not part of this release yet."""
+MAX_PROPOSAL = 512 * 1024  # characters of the proposal the review page sends back
+MAX_PROPOSED = 2_000  # deviations in it (a matrix has at most that many activities)
+_PROPOSAL = TypeAdapter(list[Deviation])
 
 
-@dataclass
-class Hooks:
-    # review_import(docx_bytes, customer_data) -> proposed deviations (issue 15)
-    review_import: Optional[Callable[[bytes, dict], list]] = None
-    # signed_verify(pdf_bytes, data_dir) -> a report whose truth means "valid signature" (issue 14)
-    signed_verify: Optional[Callable[[bytes, str], object]] = None
+def parse_proposal(text: str) -> list[dict]:
+    """The proposal field the review page sent back, as deviations that each name their matrix.
+    It comes from the browser, so it is read as hostile: bounded in size and nesting (pydantic's
+    JSON parser refuses deep nesting), each entry checked against the customer model's
+    `Deviation`, and every problem located (`proposal[3].roles`), answered 400."""
+    if len(text) > MAX_PROPOSAL:
+        raise Refused(400, "bad_request", f"proposal: {len(text):,} characters, over {MAX_PROPOSAL:,}")
+    try:
+        found = _PROPOSAL.validate_json(text)
+    except ValidationError as exc:
+        where = "; ".join(f"proposal{''.join(f'[{p}]' if isinstance(p, int) else f'.{p}' for p in e['loc'])}: "
+                          f"{e['msg']}" for e in exc.errors(include_url=False)[:5])
+        raise Refused(400, "bad_request", f"{where} (upload the reviewed DOCX again)") from None
+    if len(found) > MAX_PROPOSED or any(d.matrix is None for d in found):
+        raise Refused(400, "bad_request", "proposal: each deviation names its matrix, "
+                      f"{MAX_PROPOSED:,} at most (upload the reviewed DOCX again)")
+    return [d.model_dump(mode="json", exclude_none=True) for d in found]
 
 
-hooks = Hooks()
+def legal_checks(request: Request) -> LegalChecks:
+    return request.app.state.legal
 
 
-def register_review_import(fn: Callable[[bytes, dict], list]) -> None:
-    hooks.review_import = fn
-
-
-def register_signed_verify(fn: Callable[[bytes, str], object]) -> None:
-    hooks.signed_verify = fn
+def _claim(request: Request, db: Session, annex: IssuedAnnex) -> Claim:
+    """What the register says annex `annex` is: its fingerprint, its customer, its issued PDF."""
+    row = db.get(CustomerRow, annex.customer_id)
+    entry = (annex.files or {}).get("pdf")
+    issued = request.app.state.store.get(entry["sha256"]) if entry else None
+    if row is None or issued is None:
+        raise Refused(400, "bad_upload", f"annex {annex.id} has no issued PDF in the store to compare with")
+    return Claim(annex.id, annex.fingerprint, row.data, issued)
 
 
 def check_docx(data: bytes) -> Optional[str]:
@@ -87,15 +104,14 @@ async def review(request: Request, auth: Auth = Depends(form_user("legal")),
     if problem:
         raise Refused(400, "bad_upload", problem)
     audit(db, auth.user.name, "upload-review", row.id, f"{len(data)} bytes")
-    try:
-        if hooks.review_import is None:
-            raise NotAvailable("review-import (issue 15)")
-        proposed = hooks.review_import(data, row.data)
-    except NotAvailable as exc:  # answered, not raised: the upload stays in the audit log
-        return render(request, "error.html", 501, message_key="not_available", detail=str(exc))
-    return render(request, "legal.html", proposed=[p for p in proposed if isinstance(p, dict)],
-                  findings=[p for p in proposed if not isinstance(p, dict)], customer=row,
-                  proposal_json=json.dumps([p for p in proposed if isinstance(p, dict)], ensure_ascii=False))
+    try:  # refusals are answered, not raised: the upload stays in the audit log
+        review = await legal_checks(request).review_import(data, row.data)
+    except TooComplex as exc:
+        return failure(request, 422, "too_complex", str(exc))
+    if review.refused:
+        return failure(request, 400, "bad_upload", "; ".join(review.refused))
+    return render(request, "legal.html", proposed=review.proposed, findings=review.findings, customer=row,
+                  proposal_json=json.dumps(review.proposed, ensure_ascii=False))
 
 
 @router.post("/review/apply")
@@ -108,13 +124,8 @@ async def apply_review(request: Request, auth: Auth = Depends(form_user("legal")
     row = db.get(CustomerRow, str(form.get("customer") or ""))
     if row is None:
         raise Refused(404, "not_found", "customer")
-    try:
-        proposals = json.loads(str(form.get("proposal") or "[]"))
-        accepted = {int(str(i)) for i in form.getlist("accept")}
-    except ValueError:
-        raise Refused(400, "bad_request", "proposal") from None
-    if not isinstance(proposals, list) or not all(isinstance(p, dict) and "matrix" in p for p in proposals):
-        raise Refused(400, "bad_request", "proposal")
+    proposals = parse_proposal(str(form.get("proposal") or "[]"))
+    accepted = {int(str(i)) for i in form.getlist("accept") if str(i).isdigit() and len(str(i)) < 8}
     matrices = {str(p["matrix"]) for p in proposals}
     kept = [d for d in row.data.get("deviations", []) if d.get("matrix") not in matrices
             and not (d.get("matrix") is None and len(row.data.get("matrices", [])) <= 1 and matrices)]
@@ -149,10 +160,8 @@ def _check(request: Request, data: dict) -> list[str]:
 async def signed(request: Request, auth: Auth = Depends(form_user("legal")),
                  db: Session = Depends(db_session, scope="function")) -> Response:
     form, data = await read_upload(request)
-    try:
-        annex = db.get(IssuedAnnex, int(str(form.get("annex") or "0")))
-    except ValueError:
-        annex = None
+    aid = parse_id(form.get("annex"))
+    annex = db.get(IssuedAnnex, aid) if aid is not None else None
     if annex is None:
         raise Refused(404, "not_found", "annex")
     problem = check_pdf(data)
@@ -160,13 +169,12 @@ async def signed(request: Request, auth: Auth = Depends(form_user("legal")),
         raise Refused(400, "bad_upload", problem)
     audit(db, auth.user.name, "upload-signed", f"annex {annex.id}", f"{len(data)} bytes")
     try:
-        if hooks.signed_verify is None:
-            raise NotAvailable("verify of signed annexes (issue 14)")
-        report = hooks.signed_verify(data, str(request.app.state.settings.data_dir))
-    except NotAvailable as exc:  # answered, not raised: the upload stays in the audit log
-        return render(request, "error.html", 501, message_key="not_available", detail=str(exc))
+        report = await legal_checks(request).signed_verify(data, _claim(request, db, annex))
+    except TooComplex as exc:
+        return failure(request, 422, "too_complex", str(exc))
     if not report:
-        return render(request, "error.html", 400, message_key="bad_upload", detail=str(report))
+        audit(db, auth.user.name, "signed-refused", f"annex {annex.id}", str(report)[:2000])
+        return render(request, "legal.html", 400, refused_annex=annex, verdict=report)
     from .db import utcnow
     annex.signed, annex.signed_at = True, utcnow()
     audit(db, auth.user.name, "signed", f"annex {annex.id}")

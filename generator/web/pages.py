@@ -7,17 +7,21 @@ from typing import Optional
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 from starlette.concurrency import run_in_threadpool
 
 from ..model.matrix import LANGUAGES
 from .accounts import AccountError, check_password, close_session, open_session, set_password
-from .app import Auth, Refused, cookie_name, db_session, form_user, new_login_token, page_user, render
+from .conflicts import conflict_of
 from .db import CustomerRow, IssuedAnnex, User, audit
+from .deps import Auth, RowId, cookie_name, db_session, form_user, new_login_token, page_user
+from .errors import Refused
 from .forms import check_customer, customer_data, known_matrices
 from .generate import known_matrices as matrix_folders
 from .generate import matrix_status
 from .i18n import words
-from .registry import history, register, save_customer, search_customers
+from .registry import case_twin, history, register, save_customer, search_customers, twin_problem
+from .render import render
 
 router = APIRouter(include_in_schema=False)
 LOGIN_COOKIE = "annex-login"
@@ -52,16 +56,15 @@ async def login(request: Request, db: Session = Depends(db_session, scope="funct
     if not sent or not kept or not hmac.compare_digest(sent, kept):
         raise Refused(403, "csrf_refused")
     limiter = request.app.state.limiter
-    keys = (f"name:{name.lower()}", f"ip:{request.client.host if request.client else '-'}")
-    if limiter.blocked(*keys):
+    address = request.client.host if request.client else "-"
+    if not await run_in_threadpool(limiter.attempt, name, address):
         return _login_again(request, 429, "too_many_attempts", next_)
     settings = request.app.state.settings
     user = await run_in_threadpool(check_password, db, name, password)
     if user is None:
-        limiter.failed(*keys)
         audit(db, name[:64] or "-", "login-failed", "session")
         return _login_again(request, 401, "bad_login", next_)
-    limiter.succeeded(keys[0])
+    await run_in_threadpool(limiter.succeeded, name, address)
     token = open_session(db, user, settings.session_hours)
     audit(db, user.name, "login", "session")
     response = RedirectResponse(next_, status_code=303)
@@ -107,8 +110,9 @@ def _parties(request: Request) -> list[str]:
     return found or ["customer", "provider"]
 
 
-def _form_page(request: Request, values: dict, errors: dict, existing: Optional[str], status: int = 200) -> Response:
-    return render(request, "customer_form.html", status, values=values, errors=errors, existing=existing,
+def _form_page(request: Request, values: dict, errors: dict, existing: Optional[str], status: int = 200,
+               **extra) -> Response:
+    return render(request, "customer_form.html", status, values=values, errors=errors, existing=existing, **extra,
                   parties=_parties(request), languages=LANGUAGES,
                   matrices=[m for m, _ in matrix_folders(request.app.state.settings.data_dir)])
 
@@ -128,7 +132,7 @@ def new_customer(request: Request, auth: Auth = Depends(page_user())) -> Respons
 def edit_customer(request: Request, cid: str, auth: Auth = Depends(page_user()),
                   db: Session = Depends(db_session, scope="function")) -> Response:
     row = _customer(db, cid)
-    return _form_page(request, _values_of(row.data), {}, cid)
+    return _form_page(request, {**_values_of(row.data), "version": row.version}, {}, cid)
 
 
 def _values_of(data: dict) -> dict:
@@ -148,8 +152,12 @@ async def save_customer_form(request: Request, cid: Optional[str] = None, auth: 
                              db: Session = Depends(db_session, scope="function")) -> Response:
     values = form_values(await request.form())
     if cid is not None:
-        _customer(db, cid)
+        row = _customer(db, cid)
         values["id"] = cid  # the id names the customer's folder and register: it does not change
+        conflict = conflict_of(row, values, _values_of(row.data))
+        if conflict is not None:  # saved by someone else since this form was opened
+            return _form_page(request, {**values, "version": row.version}, {}, cid, 409, conflict=conflict,
+                              saved_by=row.updated_by)
     return await run_in_threadpool(_save_customer, request, auth, db, values, cid)
 
 
@@ -161,7 +169,15 @@ def _save_customer(request: Request, auth: Auth, db: Session, values: dict, cid:
         return _form_page(request, values, checked.errors, cid, 400)
     if cid is None and db.get(CustomerRow, checked.customer.id) is not None:
         return _form_page(request, values, {"id": [_taken(checked.customer.id)]}, None, 400)
+    twin = case_twin(db, checked.customer.id) if cid is None else None
+    if twin is not None:
+        return _form_page(request, values, {"id": [twin_problem(checked.customer.id, twin)]}, None, 400)
     save_customer(db, checked.customer, auth.user.name)
+    try:
+        db.flush()  # the UPDATE checks the version too: a save that raced this one wins, this one is told
+    except StaleDataError:
+        db.rollback()
+        return _form_page(request, values, {}, cid, 409, conflict=[], saved_by="")
     return RedirectResponse(f"/customers/{checked.customer.id}", status_code=303)
 
 
@@ -227,7 +243,7 @@ async def issue(request: Request, cid: str, auth: Auth = Depends(form_user()),
 
 
 @router.get("/annexes/{aid}")
-def annex_page(request: Request, aid: int, auth: Auth = Depends(page_user()),
+def annex_page(request: Request, aid: RowId, auth: Auth = Depends(page_user()),
                db: Session = Depends(db_session, scope="function")) -> Response:
     annex = db.get(IssuedAnnex, aid)
     if annex is None:
@@ -236,7 +252,7 @@ def annex_page(request: Request, aid: int, auth: Auth = Depends(page_user()),
 
 
 @router.get("/annexes/{aid}/{fmt}")
-def annex_file(request: Request, aid: int, fmt: str, auth: Auth = Depends(page_user()),
+def annex_file(request: Request, aid: RowId, fmt: str, auth: Auth = Depends(page_user()),
                db: Session = Depends(db_session, scope="function")) -> Response:
     return issued_file(request, db, auth, aid, fmt)
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 import unicodedata
 from typing import Optional
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ..infra.diagnostics import Diagnostic, error
 from ..model import Customer
 from .db import CustomerRow, IssuedAnnex, audit, utcnow
 from .generate import Result
@@ -27,6 +28,19 @@ def search_customers(db: Session, q: str, limit: int = 50) -> list[CustomerRow]:
         escaped = key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         query = query.where(CustomerRow.search.like(f"%{escaped}%", escape="\\"))
     return list(db.scalars(query))
+
+
+def case_twin(db: Session, cid: str) -> Optional[str]:
+    """The id of another customer that differs from `cid` only by case, or None: ids name the
+    folders `annex batch` writes, one folder on a case-insensitive file system (the files' rule,
+    readers/customers.py)."""
+    return db.scalar(select(CustomerRow.id).where(func.lower(CustomerRow.id) == cid.lower(), CustomerRow.id != cid))
+
+
+def twin_problem(cid: str, other: str) -> Diagnostic:
+    return error("customer", f"customer id `{cid}` differs from `{other}` only by case: both would write to one "
+                 "folder on a case-insensitive file system (Windows, macOS)", field="id", code="duplicate-customer",
+                 hint=f"use `{other}` to update that customer, or choose an id unique ignoring case")
 
 
 def save_customer(db: Session, customer: Customer, actor: str) -> tuple[CustomerRow, bool]:

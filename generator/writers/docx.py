@@ -19,18 +19,18 @@ from types import MappingProxyType
 
 from docx import Document
 from docx.oxml.xmlchemy import BaseOxmlElement
-from docx.shared import Pt
+from docx.shared import Pt, Twips
 from docx.text.paragraph import Paragraph
 from fontTools import subset
 from fontTools.ttLib import TTFont
 from lxml import etree
 
 from .. import fontcoverage
-from ..annex import Annex, BlockView, Row, SectionView
+from ..annex import Annex, BlockView, ItemView, Row, SectionView
 from ..brand import Brand
 from ..infra.diagnostics import InputError, error
 from ..infra.zipcheck import zip_problem
-from ..model import CALLOUT_KINDS, ListBlock, RoleCell, spans
+from ..model import CALLOUT_KINDS, RoleCell, spans
 from . import docx_package, docx_properties
 from . import docx_xml as xml
 
@@ -44,9 +44,13 @@ CELL_PADDING = 113  # twips (2 mm): the reference's Annex Matrix left cell margi
 # level (13, 11, 10 pt): 20 x (4.25 pt - 0.222 x size) twips
 NUMBER_GAP = {1: 27, 2: 36, 3: 41}
 CALLOUT_STYLES = tuple(f"Annex Callout {kind.title()}{part}" for kind in CALLOUT_KINDS for part in ("", " Title"))
+# list paragraph styles: bulleted, numbered (each names its numbering: Word's list buttons use it),
+# and a list under a table, in its notes' size
+LIST_STYLES = {False: "Annex List Bullet", True: "Annex List Number"}
 REQUIRED_STYLES = ("Title", "Heading 1", "Heading 2", "Heading 3", "Annex Matrix", "Annex Kicker", "Annex Note",
                    "Annex Small", "Annex Cell", "Annex Banner", "Annex Role R", "Annex Role A", "Annex Role C",
-                   "Annex Role I", "Annex Quote", *CALLOUT_STYLES)
+                   "Annex Role I", "Annex Quote", *LIST_STYLES.values(), "Annex List Note", *CALLOUT_STYLES)
+LIST_INDENT = 312  # twips: a list item's text, 5.5 mm from the edge as in the PDF (nested: twice)
 # a reference document is a few tens of kilobytes; a brand's may carry a logo, never a zip bomb
 MAX_REFERENCE = 8 * 1024 * 1024
 MAX_REFERENCE_EXPANDED = 64 * 1024 * 1024
@@ -76,12 +80,18 @@ def reference_bytes(brand: Brand) -> bytes:
     except Exception as exc:  # python-docx raises many kinds for a broken package
         raise InputError([error(path, f"cannot be opened as a DOCX: {type(exc).__name__}: {exc}",
                                 hint="save it again from Word or LibreOffice as .docx")]) from None
-    names = {s.name for s in document.styles}
-    missing = [n for n in REQUIRED_STYLES if n not in names]
+    ids = {s.name: s.style_id for s in document.styles}
+    missing = [n for n in REQUIRED_STYLES if n not in ids]
     if missing:
         raise InputError([error(path, f"reference document lacks the style(s) {', '.join(missing)}",
                                 hint="keep these style names when editing it in Word, or regenerate it with "
                                      "scripts/make_reference_docx.py")])
+    unnumbered = [n for n in LIST_STYLES.values() if xml.style_abstract_num(document, ids[n]) is None]
+    if unnumbered:
+        raise InputError([error(path, f"the list style(s) {', '.join(unnumbered)} of the reference document have "
+                                      "no list numbering", hint="give each a bullet or numbering in Word "
+                                                                "(Format > Bullets and Numbering), or regenerate it "
+                                                                "with scripts/make_reference_docx.py")])
     return data
 
 
@@ -196,6 +206,9 @@ class Writer:
         self.deviation_border = xml.hex_color(colors.get("deviation_border", "#C77700"))
         self.box = xml.hex_color(colors.get("box", "#8C96A0"))
         self.date = dt.datetime.combine(annex.stamp.effective_date, dt.time()).strftime("%Y-%m-%dT%H:%M:%SZ")
+        # the bullets and the numbers of the reference's list styles (reference_bytes checked them)
+        self.list_abstract = {ordered: xml.style_abstract_num(self.doc, self.ids[name]) or 0
+                              for ordered, name in LIST_STYLES.items()}
 
     # -- building blocks --
     def para(self, text: str = "", style: str | None = None, *, inline: bool = True) -> Paragraph:
@@ -244,19 +257,19 @@ class Writer:
         return element
 
     def block(self, b: BlockView) -> list[Paragraph]:
-        """A paragraph, a note, a callout (its title, then its body, in the kind's styles: one
+        """A paragraph, a note, a list, a callout (its title, then its body, in the kind's styles: one
         bordered, shaded box in Word) or a quote; returns its paragraphs."""
         if b.kind in ("paragraph", "note"):
             return [self.para(b.text, "Annex Note" if b.kind == "note" else None)]
+        if b.kind == "list":
+            items = self.list_items(b, "Annex List Note" if b.note else LIST_STYLES[b.ordered])
+            items[-1].paragraph_format.space_after = Pt(6 if b.note else 5.67)  # the list's margin (2 / 2.5 mm)
+            return items
         style = "Annex Quote" if b.kind == "quote" else f"Annex Callout {b.callout.title()}"
         paragraphs = [self.para(b.title, style + " Title")] if b.kind == "callout" else []
         for item in b.body:
-            if isinstance(item, ListBlock):
-                for n, text in enumerate(item.items, start=1):
-                    p = self.para(style=style)
-                    p.add_run(f"{n}.\u00a0" if item.ordered else "•\u00a0")
-                    add_inline(p, text)
-                    paragraphs.append(p)
+            if isinstance(item, BlockView):
+                paragraphs += self.list_items(item, style, boxed=True)
             else:
                 paragraphs.append(self.para(item, style))
         for p in paragraphs[:-1]:  # a box is not split across pages, as in the PDF
@@ -264,6 +277,32 @@ class Writer:
         paragraphs[0].paragraph_format.space_before = Pt(4)
         paragraphs[-1].paragraph_format.space_after = Pt(6)
         return paragraphs
+
+    def list_items(self, b: BlockView, style: str, *, boxed: bool = False) -> list[Paragraph]:
+        """A list's items in `style`, numbered by Word (a w:num per list, a nested list at level 1).
+        In a callout or a quote (`boxed`), each item's first line starts at the box's own indent,
+        where Word and LibreOffice draw the box's border: it stays straight."""
+        out: list[Paragraph] = []
+        base = self.style_indent(style) if boxed else None
+
+        def items(view: BlockView | ItemView, level: int) -> None:
+            num_id = xml.new_list(self.doc, self.list_abstract[view.ordered], level, view.start)
+            for item in view.items:
+                p = self.para(item.text, style)
+                xml.number(p, num_id, level)
+                if base is not None:  # the first line (the marker) at the box's indent, where its border is drawn
+                    p.paragraph_format.left_indent = Twips(base + LIST_INDENT * (level + 1))
+                    p.paragraph_format.first_line_indent = Twips(-LIST_INDENT * (level + 1))
+                out.append(p)
+                if item.items:
+                    items(item, level + 1)
+        items(b, 0)
+        return out
+
+    def style_indent(self, style: str) -> int:
+        """The left indent of a paragraph style, in twips."""
+        indent = self.doc.styles[style].paragraph_format.left_indent
+        return int(indent.twips) if indent is not None else 0
 
     def start(self, language_tag: str) -> None:
         """The reference document emptied (its page set-up kept), in `language_tag`, with the

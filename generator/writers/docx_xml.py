@@ -109,6 +109,37 @@ def paragraph_style(paragraph: Paragraph, style_id: str) -> None:
     p_pr.get_or_add_pStyle().set(qn("w:val"), style_id)
 
 
+# ---- lists: Word's numbering (numbering.xml) ----
+# A list style of the reference document names a w:num (its w:pPr/w:numPr/w:numId), which names
+# the w:abstractNum that draws the bullets or numbers of each level. Every list of an annex gets a
+# w:num of its own over that abstractNum, its first number set by w:lvlOverride/w:startOverride:
+# two lists in a row are numbered each from its start (Word continues a w:num, not a list), and a
+# nested list is a w:num of its own at w:ilvl 1, whatever the kind of the list around it.
+
+def style_abstract_num(document: DocxDocument, style_id: str) -> int | None:
+    """The w:abstractNumId the paragraph style's numbering names, or None if it has none."""
+    style = document.styles.element.get_by_id(style_id)
+    num_id = style.xpath("./w:pPr/w:numPr/w:numId/@w:val") if style is not None else []
+    if not num_id:
+        return None
+    found = document.part.numbering_part.element.xpath(f"./w:num[@w:numId='{int(num_id[0])}']/w:abstractNumId/@w:val")
+    return int(found[0]) if found else None
+
+
+def new_list(document: DocxDocument, abstract_num: int, level: int, start: int) -> int:
+    """A w:num over `abstract_num` whose `level` starts at `start`: one list's numbering; its numId."""
+    num = document.part.numbering_part.element.add_num(abstract_num)
+    num.add_lvlOverride(ilvl=level).add_startOverride(start)
+    return int(num.numId)
+
+
+def number(paragraph: Paragraph, num_id: int, level: int) -> None:
+    """w:numPr (w:ilvl, w:numId): the paragraph is an item of that list, at that level."""
+    num_pr = paragraph._p.get_or_add_pPr().get_or_add_numPr()
+    num_pr.get_or_add_ilvl().val = level
+    num_pr.get_or_add_numId().val = num_id
+
+
 # ---- tables built as one XML string: python-docx's cell/row objects cost ~1 ms per row ----
 # Every attribute of these strings is written by `attr`, escaped, from a typed value: brand and
 # data values (style ids, colours, author names) never reach the XML unescaped.

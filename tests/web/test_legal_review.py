@@ -9,19 +9,15 @@ import re
 import pytest
 
 from generator.model import Customer
-from generator.web import legal
-from generator.web.legal_hooks import review_import
 from generator.writers import renderer
 
-from ..conftest import DATA, load_matrix
+from ..conftest import load_matrix
 from ..test_review import comment_on_row, edited, track_role_change
 from .conftest import create_customer, login
 
 
 @pytest.fixture
-def legal_client(client, monkeypatch):
-    monkeypatch.setattr(legal, "hooks", legal.Hooks())
-    legal.register_review_import(review_import(DATA))
+def legal_client(client):
     csrf = login(client, "leo")
     create_customer(client, csrf)
     client.csrf = csrf

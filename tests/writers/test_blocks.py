@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import re
 from pathlib import Path
 
 import pdfplumber
@@ -16,7 +15,7 @@ from generator.annex import build_annex
 from generator.brand import contrast, load_brand
 from generator.commands.importer import matrix_from_page
 from generator.i18n import labels, languages
-from generator.model import CALLOUT_KINDS, ListBlock, Matrix, Revision, plain
+from generator.model import CALLOUT_KINDS, Matrix, Revision, plain
 from generator.writers import docx as docx_writer
 from generator.writers import pdf as pdf_writer
 
@@ -44,13 +43,20 @@ def built():
     return annex, pdf_writer.render(annex), docx_writer.render(annex)
 
 
+def list_lines(view) -> list[str]:
+    """A list's items, each followed by its nested items."""
+    return [line for i in view.items for line in [plain(i.text), *list_lines(i)]]
+
+
 def block_lines(block) -> list[str]:
     """What a reader sees of one block, line by line: a callout's title, then its body."""
     lines = [block.title] if block.kind == "callout" else []
     if block.kind in ("paragraph", "note"):
         return [plain(block.text)]
+    if block.kind == "list":
+        return list_lines(block)
     for item in block.body:
-        lines += [plain(i) for i in item.items] if isinstance(item, ListBlock) else [plain(item)]
+        lines += [plain(item)] if isinstance(item, str) else list_lines(item)
     return lines
 
 
@@ -100,7 +106,7 @@ def docx_lines(data: bytes) -> list[str]:
         elif block[0] == "table":
             out += [cell_text(r.cells[0]) for r in block[1].rows[1:]]
         elif block[1] in ("Annex Note", "Annex Quote") or block[1].startswith("Annex Callout"):
-            out.append(re.sub(r"^(?:•|\d+\.)\u00a0", "", block[2]))
+            out.append(block[2])
     return [squash(line) for line in out]
 
 
@@ -118,7 +124,7 @@ def test_docx_callouts_use_the_kinds_styles(built):
     assert ("Annex Callout Danger Title", "Danger") in styled
     assert ("Annex Quote", "Particularité de l'offre\nLes gabarits sont fournis par Cloud Temple et ne peuvent pas "
                            "être modifiés.") in styled
-    assert ("Annex Callout Note", "1.\u00a0Les correctifs critiques sont publiés sous 72 heures.") in styled
+    assert ("Annex Callout Note", "Les correctifs critiques sont publiés sous 72 heures.") in styled
 
 
 def test_a_footnote_star_stays_a_star_in_both_writers(built):

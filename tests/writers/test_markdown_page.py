@@ -73,6 +73,48 @@ LEGEND_WITHOUT_HEADING = """Intro.
 """
 
 
+FIXTURES = CORPUS.parent.parent / "tests" / "fixtures"
+
+
+@pytest.mark.parametrize("name", ["raci_kubernetes.fr.md", "raci_kubernetes.en.md"])
+def test_round_trip_of_lists_as_published(tmp_path, name):
+    first, _ = matrix_from_page(FIXTURES / name, lang=None, reference=None, existing=None, matrix_id="m")
+    exported = render(first)
+    again = tmp_path / name
+    again.write_text(exported, encoding="utf-8")
+    second, result = matrix_from_page(again, lang=None, reference=None, existing=None, matrix_id="m")
+    assert second == first and result.warnings == []
+    # the list-only section as published: nested bullets, a nested numbered list, a link kept
+    tail = exported[exported.index("## RACI"):].splitlines()
+    assert tail[2].startswith("- Cloud Temple **")
+    assert tail[3].startswith("  - ") and tail[6].startswith("  1. ") and tail[7].startswith("  2. ")
+    assert "[catalogue](https://docs.cloud-temple.com/catalogue)" in tail[8]
+
+
+def test_round_trip_of_lists_that_markdown_would_merge_or_misread(tmp_path):
+    """Two lists in a row stay two lists; texts that start like a marker stay text; numbering
+    from 3 stays from 3; an item of two paragraphs, a numbered list under a numbered item."""
+    from generator.model import Callout, ListBlock, ListItem, Matrix
+    blocks = [ListBlock(items=["a", "b"]), ListBlock(items=["c"]), ListBlock(items=["d"]),
+              ListBlock(items=["e"], ordered=True, start=3), ListBlock(items=["f"], ordered=True),
+              "2024. Bilan de l'année", "- pas une liste", "# pas un titre", "> pas une citation",
+              ListBlock(items=["1. pas un numéro", "ligne\\\n- pas une sous-liste",
+                               ListItem(text="dix", items=["x", "y"], ordered=True, start=7)], ordered=True, start=10),
+              Callout(kind="note", body=[ListBlock(items=["g"]), ListBlock(items=["h"])])]
+    matrix = Matrix.model_validate({
+        "id": "m", "lang": "fr", "title": "T", "version": "1.0.0",
+        "parties": [{"id": "customer", "label": "Client"}, {"id": "provider", "label": "Cloud Temple"}],
+        "legend": [{"code": "R", "label": "Réalise"}],
+        "sections": [{"title": "S", "intro": blocks, "activities": [
+            {"id": "a", "text": "A", "roles": {"customer": "RA", "provider": "I"}}], "notes": blocks}]})
+    path = tmp_path / "raci_m.fr.md"
+    path.write_text(render(matrix), encoding="utf-8")
+    again, result = matrix_from_page(path, lang=None, reference=None, existing=None, matrix_id="m")
+    assert again.sections[0].intro == blocks
+    assert again.sections[0].notes == blocks
+    assert result.warnings == []
+
+
 @pytest.mark.parametrize("source", ["fixture", "legend-without-heading"])
 def test_round_trip_of_callouts_quotes_markers_and_legends_as_published(tmp_path, source):
     if source == "fixture":
