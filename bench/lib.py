@@ -56,7 +56,8 @@ def scenario(name: str, *, kind: str = "timed", order: int = 100, engine: str = 
     return register
 
 
-def _children_cpu() -> float:
+def children_cpu() -> float:
+    """CPU seconds (user + system) of this process's finished children."""
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
 
@@ -66,7 +67,7 @@ def timed(fn: Callable[[], object], repeat: int, *, children: bool = False) -> t
     a matrix part's pages are kept when it comes back); with `children`, the CPU seconds are
     those of the child processes `fn` waited for (a converter it runs). The measured runs alone
     go through `profiler` when one is set."""
-    clock = _children_cpu if children else time.process_time
+    clock = children_cpu if children else time.process_time
     fn()
     fn()
     wall, cpu = [], []
@@ -108,10 +109,12 @@ def sample_annex(variant: int | None = None, engine: str = "weasyprint"):
     return build_annex(matrix, customer, engine_brand(engine))
 
 
-def make_customers(n: int, path: Path, deviations: bool = True) -> None:
-    """`n` customers like the samples; every fifth keeps its deviations unless `deviations` is off."""
+def make_customers(n: int, path: Path, deviations: bool = True, like: str = "") -> None:
+    """`n` customers like the samples (all five languages); every fifth keeps its deviations unless
+    `deviations` is off. With `like`, every customer is a variant of that sample customer."""
     import yaml
     base = yaml.safe_load(CUSTOMER.read_text(encoding="utf-8"))["customers"]
+    base = [c for c in base if c["id"] == like] if like else base
     customers = []
     for i in range(n):
         c = copy.deepcopy(base[i % len(base)])  # no shared objects: safe_dump would write aliases

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import hashlib
 import stat
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
-from typing import Any, Optional
+from typing import Any, Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -165,6 +165,9 @@ class BrandConfig(_Strict):
     name: str = Field(min_length=1, max_length=200, description="the provider, as printed")
     version: str = Field("1", max_length=40)
     logo: Optional[str] = None
+    engine: Literal["weasyprint", "typst"] = Field(
+        "weasyprint", description="what lays out the PDF: WeasyPrint from annex.html.j2 (the reference), or "
+                                  "Typst from annex.typ (faster, same annex)")
     fonts: Fonts
     colors: Colors = Field(default_factory=Colors)
 
@@ -186,6 +189,17 @@ class Brand:
     @property
     def name(self) -> str:
         return self.data.get("name", "")
+
+    @property
+    def engine(self) -> str:
+        """`weasyprint` (the reference) or `typst`: which PDF writer lays out this brand's annexes."""
+        return self.config.engine if self.config else "weasyprint"
+
+    def with_engine(self, engine: str) -> Brand:
+        """The same brand (same files, same version, so the same fingerprint) laid out by another
+        PDF engine: what the engines' parity tests and the benchmark compare."""
+        assert self.config is not None
+        return replace(self, config=self.config.model_copy(update={"engine": engine}))
 
     def get(self, key: str, default: Any = None) -> Any:
         return self.data.get(key, default)

@@ -16,11 +16,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Optional
 
-from .infra.diagnostics import InputError, error
+from .infra.diagnostics import InputError, error, quoted
 from .model import LANGUAGES, Matrix
 from .model.limits import MAX_ID
 from .model.matrix import ID_PATTERN
-from .model.text import printable, reserved_name_problem
+from .model.text import reserved_name_problem
 from .readers.matrix_yaml import read_matrix
 from .rules import Loaded, check_matrix, check_translations
 
@@ -44,7 +44,7 @@ def matrix_file(matrix_id: str, *, lang: Optional[str], data_dir: Path) -> Path:
     lang = lang or "fr"
     problem = _id_problem(matrix_id)
     if problem:
-        raise InputError([error(printable(matrix_id), problem, hint="a matrix id is the name of a folder under "
+        raise InputError([error(quoted(matrix_id), problem, hint="a matrix id is the name of a folder under "
                                 f"{root}, never a path")], unreadable=True)
     folder = root / matrix_id
     if not folder.is_dir():
@@ -54,7 +54,7 @@ def matrix_file(matrix_id: str, *, lang: Optional[str], data_dir: Path) -> Path:
     path = folder / f"{lang}.yaml"
     if lang not in LANGUAGES or not path.exists():  # a language is a known code, never a path
         have = sorted(f.stem for f in folder.glob("*.yaml"))
-        raise InputError([error(folder, f"matrix `{matrix_id}` has no `{printable(lang)}` version",
+        raise InputError([error(folder, f"matrix `{matrix_id}` has no `{quoted(lang)}` version",
                                 hint=f"languages available: {', '.join(have)}")], unreadable=True)
     try:
         real = path.resolve(strict=True)
@@ -70,7 +70,7 @@ def matrix_file(matrix_id: str, *, lang: Optional[str], data_dir: Path) -> Path:
 
 def _id_problem(matrix_id: str) -> Optional[str]:
     if len(matrix_id) > MAX_ID or not re.fullmatch(ID_PATTERN, matrix_id):
-        return (f"`{printable(matrix_id)}` is not a matrix id (lower-case letters, digits, '.', '_' and '-', "
+        return (f"`{quoted(matrix_id)}` is not a matrix id (lower-case letters, digits, '.', '_' and '-', "
                 f"at most {MAX_ID} characters)")
     return reserved_name_problem(matrix_id)
 

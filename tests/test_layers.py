@@ -19,7 +19,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("generator.readers",),
     ("generator.rules", "generator.brand", "generator.fontcoverage"),
     ("generator.annex", "generator.writers", "generator.manifest",
-     "generator.signing.fields"),  # the empty signature fields the PDF writer draws
+     "generator.signing.fields", "generator.signing.typst_fields"),  # the empty signature fields the PDF writers draw
     ("generator.readers.review_docx",),  # reads back the DOCX the writers make (their bookmarks)
     ("generator.catalog",),
     ("generator.signing", "generator.versions"),

@@ -13,7 +13,7 @@ import threading
 import time
 from pathlib import Path
 
-from lib import ROOT, Unavailable, engine_brand, make_customers, scenario, tree_memory_mb
+from lib import CUSTOMER_ID, ROOT, Unavailable, children_cpu, engine_brand, make_customers, scenario, tree_memory_mb
 
 
 def typst_brand(folder: Path) -> Path:
@@ -21,7 +21,10 @@ def typst_brand(folder: Path) -> Path:
     engine_brand("typst")  # Unavailable in a tree without the engine
     folder.mkdir(parents=True, exist_ok=True)
     default = (ROOT / "templates" / "default" / "brand.yaml").read_text(encoding="utf-8")
-    (folder / "brand.yaml").write_text("engine: typst\n" + default, encoding="utf-8")
+    # the default brand.yaml names its engine (weasyprint); an older one does not
+    typst = (default.replace("engine: weasyprint", "engine: typst") if "\nengine:" in default
+             else "engine: typst\n" + default)
+    (folder / "brand.yaml").write_text(typst, encoding="utf-8")
     return folder
 
 
@@ -35,7 +38,7 @@ def batch(n: int, jobs: int, engine: str = "weasyprint") -> dict:
         templates = ["--templates", str(typst_brand(tmp / "brand"))] if engine == "typst" else []
         cmd = [sys.executable, "-m", "generator", "batch", str(customers), "-j", str(jobs), "--format", "all",
                "-o", str(out), *templates]
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), children_cpu()
         proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         peak = peak_pss = 0.0
 
@@ -49,6 +52,7 @@ def batch(n: int, jobs: int, engine: str = "weasyprint") -> dict:
         t.start()
         code = proc.wait()
         wall = time.perf_counter() - start
+        cpu = children_cpu() - start_cpu  # the whole tree's CPU seconds: what holds on a busy machine
         t.join()
         manifest = json.loads((out / "manifest.json").read_text()) if (out / "manifest.json").exists() else {}
         annexes = manifest.get("summary", {}).get("written", 0)
@@ -56,10 +60,10 @@ def batch(n: int, jobs: int, engine: str = "weasyprint") -> dict:
         shutil.rmtree(tmp, ignore_errors=True)
     name = f"batch-{n}" + ("-typst" if engine == "typst" else "")
     rate = annexes / wall if wall else 0
-    text = (f"{name:<24} wall {wall:7.1f} s   {annexes} annexes   {rate:6.1f} annexes/s   peak {peak:4.0f} MB RSS, "
-            f"{peak_pss:4.0f} MB PSS (process tree)   exit {code}")
-    return {"name": name, "customers": n, "exit": code, "wall": wall, "annexes": annexes, "rate": rate,
-            "peak_mb": peak, "peak_pss_mb": peak_pss, "text": text}
+    text = (f"{name:<24} wall {wall:7.1f} s   cpu {cpu:7.1f} s   {annexes} annexes   {rate:6.1f} annexes/s   "
+            f"peak {peak:4.0f} MB RSS, {peak_pss:4.0f} MB PSS (process tree)   exit {code}")
+    return {"name": name, "customers": n, "exit": code, "wall": wall, "cpu": cpu, "annexes": annexes,
+            "rate": rate, "peak_mb": peak, "peak_pss_mb": peak_pss, "text": text}
 
 
 @scenario("batch", kind="batch", order=200)
@@ -76,29 +80,35 @@ def batches(args) -> list[dict]:
     return rows
 
 
-def batch_marginal(small: int, large: int, fmt: str) -> dict:
-    """What one more annex costs inside `annex batch -j 1 --format FMT` (new customers of a kept
-    matrix, no deviations, like `pdf-other-customers` and `docx`): (large batch - small batch) /
-    (large - small), in wall seconds and in CPU seconds of the whole process tree (the CPU figure
-    holds on a busy machine)."""
-    runs = {}
-    for n in (small, large):
-        tmp = Path(tempfile.mkdtemp(prefix="annex-bench-"))
-        customers = tmp / "customers.yaml"
-        make_customers(n, customers, deviations=False)
-        cmd = [sys.executable, "-m", "generator", "batch", str(customers), "-j", "1", "--format", fmt,
-               "-o", str(tmp / "out")]
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        start = time.perf_counter()
-        code = subprocess.run(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode
-        wall = time.perf_counter() - start
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-        shutil.rmtree(tmp, ignore_errors=True)
-        runs[n] = (wall, cpu, code)
+def batch_marginal(small: int, large: int, fmt: str, rounds: int = 3) -> dict:
+    """What one more annex costs inside `annex batch -j 1 --format FMT` for the work the in-process
+    scenarios measure (`pdf-other-customers`, `docx`): new customers that are variants of the
+    sample customer, its French S3 annex, no deviations. (large batch - small batch) /
+    (large - small), in wall seconds and in CPU seconds of the whole process tree. The sizes run
+    `rounds` times, alternating, and the quietest run of each counts: on a shared machine the
+    others measure the neighbours. (The sample mix of five languages is not that work: each
+    language lays out its own matrix pages, twice, before they are kept.)"""
+    best = {n: [float("inf"), float("inf")] for n in (small, large)}
+    code = 0
+    for _ in range(rounds):
+        for n in (small, large):
+            tmp = Path(tempfile.mkdtemp(prefix="annex-bench-"))
+            customers = tmp / "customers.yaml"
+            make_customers(n, customers, deviations=False, like=CUSTOMER_ID)
+            cmd = [sys.executable, "-m", "generator", "batch", str(customers), "-j", "1", "--format", fmt,
+                   "-o", str(tmp / "out")]
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            start = time.perf_counter()
+            run = subprocess.run(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            wall = time.perf_counter() - start
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+            shutil.rmtree(tmp, ignore_errors=True)
+            best[n] = [min(best[n][0], wall), min(best[n][1], cpu)]
+            code = max(code, run.returncode)
     span = large - small
-    return {"name": f"batch-marginal-{fmt}", "wall": (runs[large][0] - runs[small][0]) / span,
-            "cpu": (runs[large][1] - runs[small][1]) / span, "exit": max(r[2] for r in runs.values())}
+    return {"name": f"batch-marginal-{fmt}", "wall": (best[large][0] - best[small][0]) / span,
+            "cpu": (best[large][1] - best[small][1]) / span, "exit": code}
 
 
 def marginal_row(fmt: str, in_process: str, goal: str, args) -> list[dict]:

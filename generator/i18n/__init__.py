@@ -1,7 +1,8 @@
 """Fixed wording of an annex in each language, and dates formatted for it (Babel).
 
 The catalogs are plain YAML beside this module so that a translator can edit them; every
-language has exactly the same keys (a test checks it).
+language has exactly the same keys (a test checks it); catalog.py reads them, as it reads the
+web's and the change notice's.
 """
 from __future__ import annotations
 
@@ -9,30 +10,20 @@ import datetime as dt
 from functools import cache, lru_cache
 from pathlib import Path
 
-import yaml
 from babel import Locale
 from babel.dates import format_date
+
+from .catalog import Catalog, read_catalog
 
 CATALOG_DIR = Path(__file__).parent
 
 
-class Labels(dict):
-    """A catalog: `labels.key` in templates, `labels.fmt('key', x=...)` for placeholders."""
-
-    def __getattr__(self, key: str):
-        try:
-            return self[key]
-        except KeyError:
-            raise AttributeError(key) from None
-
-    def fmt(self, key: str, **values) -> str:
-        return self[key].format(**values)
+Labels = Catalog  # the annex's catalog: `labels.key` in templates, `labels.fmt('key', x=...)`
 
 
 @cache
 def labels(lang: str) -> Labels:
-    with open(CATALOG_DIR / f"{lang}.yaml", encoding="utf-8") as f:
-        return Labels(yaml.safe_load(f))
+    return read_catalog(CATALOG_DIR / f"{lang}.yaml", lang)
 
 
 def languages() -> list[str]:

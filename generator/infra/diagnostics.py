@@ -29,6 +29,11 @@ def printable(value: object, limit: int | None = None) -> str:
     return text if limit is None or len(text) <= limit else text[: limit - 1] + "…"
 
 
+def quoted(value: object) -> str:
+    """`printable`, cut to 80 characters: a value of the input quoted inside a message."""
+    return printable(value, 80)
+
+
 @dataclass(frozen=True, order=True)
 class Location:
     """A place in a file; line and column are 1-based, 0 when unknown."""

@@ -18,8 +18,8 @@ from typing import Any
 import yaml
 
 from ..model.limits import MAX_FILE_BYTES, MAX_NESTING
-from ..model.text import describe, printable
-from .diagnostics import InputError, Location, error
+from ..model.text import describe
+from .diagnostics import InputError, Location, error, quoted
 
 MAX_BYTES = MAX_FILE_BYTES  # a matrix of a few hundred rows is ~50 KiB
 
@@ -224,7 +224,7 @@ def _plain(loader: yaml.SafeLoader, node: yaml.Node, loc: Path_, doc: YamlDocume
                 key = key_node.value
             if key in result:
                 first = doc.key_positions[loc + (key,)]
-                problems.append(error(doc.path, f"key `{printable(key)}` appears twice in the same mapping",
+                problems.append(error(doc.path, f"key `{quoted(key)}` appears twice in the same mapping",
                                       line=key_node.start_mark.line + 1, column=key_node.start_mark.column + 1,
                                       related=(Location(doc.path, *first),),
                                       hint="remove one of them; YAML would silently keep only the last"))

@@ -19,7 +19,6 @@ from pydantic import AfterValidator, StringConstraints
 
 from ..infra.diagnostics import BIDI, UNPRINTABLE
 from ..infra.diagnostics import ONE_LINE as _SINGLE_LINE  # what a one-line field may not hold
-from ..infra.diagnostics import printable as escaped
 from . import limits
 
 _MULTI_LINE = re.compile(f"[{UNPRINTABLE}]")
@@ -40,10 +39,6 @@ def shown(value: object, limit: int = 60) -> str:
     text = repr(value)
     return text if len(text) <= limit else text[: limit - 5] + "…" + text[-4:]
 
-
-def printable(value: object, limit: int | None = 80) -> str:
-    """diagnostics.printable, cut to 80 characters unless told otherwise: a value quoted in a message."""
-    return escaped(value, limit)
 
 
 def text_problem(value: str, *, multiline: bool) -> str | None:

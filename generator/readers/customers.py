@@ -12,11 +12,10 @@ from typing import Optional
 
 from pydantic import ValidationError
 
-from ..infra.diagnostics import Diagnostic, InputError, error
+from ..infra.diagnostics import Diagnostic, InputError, error, quoted
 from ..infra.yamlsource import YamlDocument, load_yaml
 from ..model import Customer
 from ..model.limits import MAX_CUSTOMERS
-from ..model.text import printable
 from .customers_csv import read_csv_document
 from .modelerrors import diagnostics_from
 
@@ -48,7 +47,7 @@ def read_customer_entries(path: str | Path, *, text: Optional[str] = None
     extra = [k for k in data if k != "customers"]
     if extra:
         loc = doc.where((extra[0],), key=True)
-        raise InputError([error(doc.path, f"unknown key `{printable(extra[0])}`", line=loc.line, column=loc.column,
+        raise InputError([error(doc.path, f"unknown key `{quoted(extra[0])}`", line=loc.line, column=loc.column,
                                 hint="a customer file holds only `customers:`", code="unknown-key")])
     if len(data["customers"]) > MAX_CUSTOMERS:
         loc = doc.where(("customers", MAX_CUSTOMERS))
@@ -106,7 +105,7 @@ def _repeated_matrices(doc: YamlDocument, i: int, raw_id: str, listed: list) -> 
             continue
         if mid in first:
             loc = doc.where(("customers", i, "matrices", j))
-            out.append(error(doc.path, f"customer `{printable(raw_id)}`: matrix `{printable(mid)}` is listed twice",
+            out.append(error(doc.path, f"customer `{quoted(raw_id)}`: matrix `{quoted(mid)}` is listed twice",
                              line=loc.line, column=loc.column, field=f"customers[{i}].matrices[{j}]",
                              code="duplicate-matrix", related=(doc.where(("customers", i, "matrices", first[mid])),),
                              hint="list each matrix once"))

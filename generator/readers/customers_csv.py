@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import _csv
 
-from ..infra.diagnostics import Diagnostic, InputError, Location, error
+from ..infra.diagnostics import Diagnostic, InputError, Location, error, quoted
 from ..infra.yamlsource import YamlDocument, load_yaml, read_text
 from ..model.limits import MAX_CSV_CELL
-from ..model.text import printable, text_problem
+from ..model.text import text_problem
 
 SIGNATORY_FIELDS = ("name", "title", "place")
 PLAIN_FIELDS = ("id", "name", "contract", "annex", "lang", "locale", "effective_date")
@@ -80,11 +80,11 @@ def _header(path: Path, header: list[str] | None) -> list[str]:
     for column, name in enumerate(header, start=1):
         base = name.rsplit("_", 1)
         if name in first:
-            problems.append(error(path, f"column `{printable(name)}` appears twice", line=1, column=column,
+            problems.append(error(path, f"column `{quoted(name)}` appears twice", line=1, column=column,
                                   code="duplicate-column", related=(Location(str(path), 1, first[name]),),
                                   hint="keep one column of each name; a spreadsheet export would keep only the last"))
         elif name not in KNOWN and not (len(base) == 2 and base[1] in SIGNATORY_FIELDS):
-            problems.append(error(path, f"unknown column `{printable(name)}`", line=1, column=column,
+            problems.append(error(path, f"unknown column `{quoted(name)}`", line=1, column=column,
                                   code="unknown-key",
                                   hint="columns: id, name, contract, annex, lang, matrices, effective_date, "
                                        "deviations, and <party>_name/_title/_place"))
@@ -129,7 +129,7 @@ def _side_file(csv_path: Path, value: str, line: int, column: int,
     """The `deviations:` list of a side file, or the problem that fails this customer. The side
     file must be a regular file inside the CSV's folder, symbolic links resolved."""
     def problem(message: str, hint: str = "") -> tuple[None, Diagnostic]:
-        return None, error(csv_path, f"deviations file `{printable(value)}` {message}", line=line, column=column,
+        return None, error(csv_path, f"deviations file `{quoted(value)}` {message}", line=line, column=column,
                            field="deviations", code="deviations-file",
                            hint=hint or "name a YAML file in the CSV's folder or below it, e.g. deviations/acme.yaml")
     unsafe = text_problem(value, multiline=False)

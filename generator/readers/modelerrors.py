@@ -8,15 +8,15 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from ..infra.diagnostics import Diagnostic, error
+from ..infra.diagnostics import Diagnostic, error, quoted
 from ..infra.yamlsource import YamlDocument
-from ..model.text import printable, shown
+from ..model.text import shown
 
 
 def field_name(loc: tuple) -> str:
     out = ""
     for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{printable(part)}" if out else printable(part))
+        out += f"[{part}]" if isinstance(part, int) else (f".{quoted(part)}" if out else quoted(part))
     return out
 
 
@@ -61,7 +61,7 @@ def diagnostics_from(exc: ValidationError, doc: YamlDocument, model: type[BaseMo
             hint = f"did you mean `{close[0]}`?" if close else (
                 f"allowed keys here: {', '.join(allowed)}" if allowed else "remove it")
             where = doc.where(loc, key=True)
-            out.append(error(doc.path, f"unknown key `{printable(key)}`", line=where.line, column=where.column,
+            out.append(error(doc.path, f"unknown key `{quoted(key)}`", line=where.line, column=where.column,
                              field=name, hint=hint, code="unknown-key"))
             continue
         where = doc.where(loc)

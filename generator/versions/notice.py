@@ -20,6 +20,7 @@ from ..model.annex_data import NOTICE_ATTACHMENT_NAME
 from .render import Notice
 
 TEMPLATE = "notice.html.j2"
+TYPST_TEMPLATE = "notice.typ"
 
 
 def notice_annex(notice: Notice, brand: Brand) -> Annex:
@@ -49,9 +50,16 @@ def render_html(notice: Notice, annex: Annex) -> str:
 def render_pdf(notice: Notice, brand: Brand) -> bytes:
     """The notice laid out by WeasyPrint and finished as the annex is (writers/pdf.py: PDF/A-3a,
     its payload attached and listed once, the identifier from its fingerprint); its template draws
-    no signature field boxes, so it gets no signature fields."""
+    no signature field boxes, so it gets no signature fields. A brand whose `engine` is `typst`
+    lays it out with notice.typ instead (writers/pdf_typst.py), with the same attachment."""
     from ..writers import pdf
     annex = notice_annex(notice, brand)
+    if brand.engine == "typst":
+        from ..writers import pdf_typst
+        return pdf_typst.render_template(
+            annex, TYPST_TEMPLATE, (NOTICE_ATTACHMENT_NAME, canonical_json(notice.payload()),
+                                    f"Canonical JSON of the change notice (SHA-256 {notice.fingerprint})"),
+            fields=False, notice=_view(notice))
     day = pdf.effective_day(notice.effective_date)
     data = pdf.embedded_data(canonical_json(notice.payload()), NOTICE_ATTACHMENT_NAME,
                              f"Canonical JSON of the change notice (SHA-256 {notice.fingerprint})", day, brand)

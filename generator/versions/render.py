@@ -10,10 +10,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Optional
 
-import yaml
-
 from ..annex import effective_date
 from ..i18n import Labels, labels, locale_for, long_date
+from ..i18n.catalog import Catalog, read_catalogs
 from ..infra.fingerprint import fingerprint
 from ..model import Customer, plain
 from .compare import Change, Diff
@@ -23,13 +22,13 @@ _LABELS = Path(__file__).with_name("labels.yaml")
 
 
 @lru_cache(maxsize=1)
-def notice_catalog() -> dict:
-    return yaml.safe_load(_LABELS.read_text(encoding="utf-8"))
+def notice_catalog() -> dict[str, Catalog]:
+    return read_catalogs(_LABELS)
 
 
 def notice_labels(lang: str) -> Labels:
     """The annex wording of `lang` with the notice's own on top."""
-    return Labels({**labels(lang), **notice_catalog()[lang]})
+    return Labels(lang, {**labels(lang), **notice_catalog()[lang]}, f"{_LABELS.name}:{lang}")
 
 
 # ---- json ----

@@ -3,9 +3,11 @@ audit log. Matrices are not edited here: the files under data/ stay their source
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import tempfile
 from pathlib import Path
+from urllib.parse import urlencode
 
 import yaml
 from fastapi import APIRouter, Depends, Request
@@ -18,9 +20,11 @@ from ..infra.diagnostics import InputError
 from ..model.matrix import LANGUAGES
 from ..readers.customers import read_customer_entries
 from ..readers.customers_csv import PLAIN_FIELDS, SIGNATORY_FIELDS
+from . import audit_log
 from .accounts import AccountError, add_user, set_password
+from .audit_log import AuditFilters
 from .config import ROLES
-from .db import AuditEvent, CustomerRow, User, WebSession, audit
+from .db import CustomerRow, User, WebSession, audit
 from .deps import Auth, RowId, db_session, form_user, page_user, read_upload
 from .errors import Refused
 from .forms import known_matrices
@@ -36,9 +40,9 @@ def _users_page(request: Request, db: Session, status: int = 200, **extra) -> Re
 
 
 @router.get("/users")
-def users(request: Request, auth: Auth = Depends(page_user("admin")),
+def users(request: Request, saved: str = "", auth: Auth = Depends(page_user("admin")),
           db: Session = Depends(db_session, scope="function")) -> Response:
-    return _users_page(request, db)
+    return _users_page(request, db, saved=bool(saved))
 
 
 @router.post("/users")
@@ -50,7 +54,7 @@ async def create_user(request: Request, auth: Auth = Depends(form_user("admin"))
                                 str(form.get("role") or ""), lang=str(form.get("lang") or "en"), actor=auth.user.name)
     except AccountError as exc:
         return _users_page(request, db, 400, problem=str(exc))
-    return RedirectResponse("/admin/users", status_code=303)
+    return RedirectResponse("/admin/users?saved=1", status_code=303)
 
 
 @router.post("/users/{uid}")
@@ -73,7 +77,7 @@ async def change_user(request: Request, uid: RowId, auth: Auth = Depends(form_us
     if not user.active:
         db.query(WebSession).filter(WebSession.user_id == user.id).delete()
     audit(db, auth.user.name, "user-change", user.name, f"role={role} active={user.active}")
-    return RedirectResponse("/admin/users", status_code=303)
+    return RedirectResponse("/admin/users?saved=1", status_code=303)
 
 
 @router.get("/customers")
@@ -169,8 +173,31 @@ class _Renumbered:
         return self.doc.where(loc, key=key)
 
 
+def _audit_filters(actor: str, action: str, subject: str, since: str, until: str) -> AuditFilters:
+    try:
+        return AuditFilters(actor.strip(), action.strip(), subject.strip(),
+                            dt.date.fromisoformat(since) if since else None,
+                            dt.date.fromisoformat(until) if until else None)
+    except ValueError:
+        raise Refused(400, "bad_request", "date") from None
+
+
 @router.get("/audit")
-def audit_page(request: Request, auth: Auth = Depends(page_user("admin")),
+def audit_page(request: Request, actor: str = "", action: str = "", subject: str = "", since: str = "",
+               until: str = "", page: int = 1, auth: Auth = Depends(page_user("admin")),
                db: Session = Depends(db_session, scope="function")) -> Response:
-    events = list(db.scalars(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(500)))
-    return render(request, "admin_audit.html", events=events)
+    filters = _audit_filters(actor, action, subject, since, until)
+    events, page, pages = audit_log.page_of(db, filters, page)
+    return render(request, "admin_audit.html", events=events, filters=filters, page=page, pages=pages,
+                  actions=audit_log.actions(db), query=urlencode({k: v for k, v in request.query_params.items()
+                                                                   if k != "page"}))
+
+
+@router.get("/audit.csv")
+def audit_csv(actor: str = "", action: str = "", subject: str = "", since: str = "", until: str = "",
+              auth: Auth = Depends(page_user("admin")),
+              db: Session = Depends(db_session, scope="function")) -> Response:
+    text = audit_log.as_csv(db, _audit_filters(actor, action, subject, since, until))
+    audit(db, auth.user.name, "export", "audit log", "csv")
+    return Response(text, media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": 'attachment; filename="audit-log.csv"'})

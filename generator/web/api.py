@@ -42,13 +42,15 @@ class AnnexOut(BaseModel):
     created_at: str
     created_by: str
     signed: bool
+    status: str = Field(description="preview, issued, sent, customer_signed or countersigned")
     files: dict[str, str]
 
 
 def _out(request: Request, a: IssuedAnnex) -> AnnexOut:
     return AnnexOut(id=a.id, customer=a.customer_id, matrix=a.matrix_id, lang=a.lang, version=a.version,
                     fingerprint=a.fingerprint, created_at=a.created_at.isoformat() + "Z", created_by=a.created_by,
-                    signed=a.signed, files={fmt: f"/api/annexes/{a.id}/files/{fmt}" for fmt in a.files})
+                    signed=a.signed, status=a.status,
+                    files={fmt: f"/api/annexes/{a.id}/files/{fmt}" for fmt in a.files})
 
 
 @router.post("/annexes", status_code=201, response_model=AnnexOut,
@@ -76,7 +78,7 @@ def create_annex(body: AnnexRequest, request: Request, auth: Auth = Depends(api_
                        [diagnostic_json(d) for d in result.errors])
     save_customer(db, customer, auth.user.name)
     db.flush()
-    annex = register(db, customer.id, result, auth.user.name)
+    annex, _new = register(db, customer.id, result, auth.user.name)
     return _out(request, annex)
 
 

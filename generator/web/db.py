@@ -33,6 +33,8 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(16))
     lang: Mapped[str] = mapped_column(String(8), default="en")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    signatory_name: Mapped[Optional[str]] = mapped_column(String(255), nullable=True)  # as the provider's
+    signatory_title: Mapped[Optional[str]] = mapped_column(String(255), nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
 
@@ -75,7 +77,8 @@ class LoginAttempts(Base):
 
 
 class IssuedAnnex(Base):
-    """The register: one row per annex issued (generated for sending) to a customer."""
+    """The register: one row per annex of a customer, from its preview to its countersigned PDF
+    (`status`); one row per fingerprint, however often it is issued."""
 
     __tablename__ = "annexes"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -89,6 +92,10 @@ class IssuedAnnex(Base):
     created_by: Mapped[str] = mapped_column(String(64))
     signed: Mapped[bool] = mapped_column(Boolean, default=False)
     signed_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime, nullable=True)
+    status: Mapped[str] = mapped_column(String(16), default="issued", index=True)  # web/status.py STORED
+    status_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime, nullable=True)
+    status_by: Mapped[Optional[str]] = mapped_column(String(64), nullable=True)
+    signed_file: Mapped[Optional[dict[str, Any]]] = mapped_column(JSON, nullable=True)  # sha256, size, name
 
 
 class AuditEvent(Base):

@@ -12,14 +12,13 @@ from typing import Any, Optional
 
 from pydantic import ValidationError
 
-from ..infra.diagnostics import Diagnostic, InputError, Location, error
-from ..infra.yamlsource import YamlDocument, load_yaml
+from ..infra.diagnostics import Diagnostic, Location
+from ..infra.yamlsource import YamlDocument
 from ..model import Customer
 from ..readers.modelerrors import diagnostics_from
 
-PLAIN = ("id", "name", "contract", "annex", "lang", "effective_date")
+PLAIN = ("id", "name", "contract", "annex", "lang", "locale", "effective_date")
 SIGNATORY = ("name", "title", "place")
-MAX_DEVIATIONS_TEXT = 64 * 1024
 
 
 @dataclass
@@ -43,8 +42,8 @@ def form_field(diag_field: str) -> str:
 
 
 def customer_data(form: dict[str, Any], parties: list[str]) -> tuple[dict, YamlDocument, list[Diagnostic]]:
-    """Form fields into the plain data of one customer (as a YAML file gives it), with a
-    document whose positions place a deviation problem at its line in the deviations box."""
+    """Form fields into the plain data of one customer (as a YAML file gives it); the deviation
+    rows are added by the caller (web/deviation_rows.py)."""
     data: dict[str, Any] = {}
     for key in PLAIN:
         value = str(form.get(key) or "").strip()
@@ -57,30 +56,7 @@ def customer_data(form: dict[str, Any], parties: list[str]) -> tuple[dict, YamlD
         sig = {k: str(form.get(f"sig_{party}_{k}") or "").strip() for k in SIGNATORY}
         if any(sig.values()):
             data.setdefault("signatories", {})[party] = {k: v for k, v in sig.items() if v}
-    doc = YamlDocument("customer", {"customers": [data]})
-    problems: list[Diagnostic] = []
-    text = str(form.get("deviations") or "")
-    if text.strip():
-        if len(text) > MAX_DEVIATIONS_TEXT:
-            problems.append(error("deviations", f"is {len(text):,} characters, over {MAX_DEVIATIONS_TEXT:,}",
-                                  field="deviations", hint="keep one entry per negotiated activity"))
-        else:
-            try:
-                dev = load_yaml("deviations", text=text)
-            except InputError as exc:
-                problems.extend(_as_field(d, "deviations") for d in exc.diagnostics)
-            else:
-                data["deviations"] = dev.data
-                for loc, pos in dev.positions.items():
-                    doc.positions[("customers", 0, "deviations") + loc] = pos
-                for loc, pos in dev.key_positions.items():
-                    doc.key_positions[("customers", 0, "deviations") + loc] = pos
-                doc.path = "deviations"
-    return data, doc, problems
-
-
-def _as_field(d: Diagnostic, name: str) -> Diagnostic:
-    return Diagnostic(d.location, d.message, d.hint, d.field or name, d.severity, d.code, d.related)
+    return data, YamlDocument("customer", {"customers": [data]}), []
 
 
 def check_customer(data: dict, doc: YamlDocument, data_dir: Path, known: Optional[dict] = None,

@@ -83,9 +83,10 @@ def run(req: Request) -> Result:
     except Exception as exc:  # the web validated the customer already: this is a bug, told as one
         return Result(req.matrix_id, req.lang, errors=[bug(exc)])
     sink = StoreSink(Path(req.store_dir))
-    # a preview of a draft matrix gets the watermark; an approved one previews as it will be issued
+    # a preview carries the draft watermark (a draft matrix's, or an approved one's), so that it
+    # can never be sent in place of the issued annex
     task = Task(customer, MatrixRef(req.matrix_id, req.lang), req.formats, sink.spec, req.data_dir,
-                BrandRef(req.templates), draft=False if req.issue else None, preview=req.preview)
+                BrandRef(req.templates), draft=not req.issue, preview=req.preview)
     return as_result(req, run_task(task, sink))
 
 

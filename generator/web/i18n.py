@@ -1,37 +1,22 @@
-"""Interface wording in the five annex languages (the language is chosen per user)."""
+"""Interface wording in the five annex languages (the language is chosen per user), read by
+the project's one catalog mechanism (generator/i18n/catalog.py): every language holds every
+key (tests/web/test_i18n.py), so a missing string is a failing test, never a key on a page."""
 from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
 
-import yaml
-
+from ..i18n.catalog import Catalog, read_catalog
 from ..model.matrix import LANGUAGES
 
 FOLDER = Path(__file__).parent / "i18n"
-
-
-class Words(dict):
-    """Wording of one language; a key it lacks falls back to English, then to the key itself."""
-
-    def __init__(self, lang: str, own: dict, fallback: dict):
-        super().__init__({**fallback, **own})
-        self.lang = lang
-
-    def __missing__(self, key: str) -> str:
-        return key
-
-    def __call__(self, key: str, **values) -> str:
-        text = self[key]
-        return text.format(**values) if values else text
+Words = Catalog
 
 
 @cache
 def words(lang: str) -> Words:
     lang = lang if lang in LANGUAGES else "en"
-    english = yaml.safe_load((FOLDER / "en.yaml").read_text("utf-8"))
-    own = yaml.safe_load((FOLDER / f"{lang}.yaml").read_text("utf-8")) if lang != "en" else {}
-    return Words(lang, own, english)
+    return read_catalog(FOLDER / f"{lang}.yaml", lang)
 
 
 def best_language(accept: str) -> str:

@@ -11,20 +11,22 @@ import zipfile
 from typing import Optional
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 from pydantic import TypeAdapter, ValidationError
 from sqlalchemy.orm import Session
 
 from ..infra.zipcheck import zip_problem
 from ..model import Customer
 from ..model.customer import Deviation
+from ..model.text import Text
 from .db import CustomerRow, IssuedAnnex, audit
 from .deps import Auth, db_session, form_user, page_user, parse_id, read_upload
 from .errors import Refused, failure
 from .isolation import TooComplex
 from .legal_checks import Claim, LegalChecks
-from .registry import save_customer
+from .registry import move, save_customer
 from .render import render
+from .status import signed_status
 
 router = APIRouter(prefix="/legal", include_in_schema=False)
 MAX_DOCX_EXPANDED = 64 * 1024 * 1024
@@ -33,7 +35,15 @@ MAX_DOCX_ENTRIES = 1000
 
 MAX_PROPOSAL = 512 * 1024  # characters of the proposal the review page sends back
 MAX_PROPOSED = 2_000  # deviations in it (a matrix has at most that many activities)
-_PROPOSAL = TypeAdapter(list[Deviation])
+
+
+class Proposed(Deviation):
+    """A deviation as review-import proposes it: its reason may still be missing (legal types it
+    on the page before saving; the saved deviation must have one)."""
+    reason: Optional[Text] = None  # type: ignore[assignment]
+
+
+_PROPOSAL = TypeAdapter(list[Proposed])
 
 
 def parse_proposal(text: str) -> list[dict]:
@@ -89,8 +99,24 @@ def check_pdf(data: bytes) -> Optional[str]:
 
 
 @router.get("")
-def legal_page(request: Request, auth: Auth = Depends(page_user("legal"))) -> Response:
-    return render(request, "legal.html")
+def legal_page(request: Request, auth: Auth = Depends(page_user("legal")),
+               db: Session = Depends(db_session, scope="function")) -> Response:
+    """Legal's start: the annexes waiting on legal, and the latest ones sent or issued."""
+    from .matrices import current_versions
+    from .registry import Filters, annexes
+    rows = annexes(db, Filters(), current_versions(request.app.state.settings.data_dir), limit=500)
+    mine = [(a, s) for a, s in rows if s == "customer_signed"]
+    recent = [(a, s) for a, s in rows if s in ("issued", "sent")][:20]
+    names = {r.id: r.name for r in db.query(CustomerRow).filter(CustomerRow.id.in_({a.customer_id for a, _ in rows}))}
+    return render(request, "legal.html", waiting=mine, recent=recent, names=names)
+
+
+def _proposals_page(request: Request, row: CustomerRow, proposals: list[dict], status: int = 200, **extra) -> Response:
+    from .review_rows import proposal_rows
+    lang = str(row.data.get("lang") or "fr")
+    return render(request, "legal.html", status, proposed=proposal_rows(request.app.state.settings.data_dir, row.data,
+                                                                        proposals, lang),
+                  customer=row, proposal_json=json.dumps(proposals, ensure_ascii=False), **extra)
 
 
 @router.post("/review")
@@ -109,9 +135,9 @@ async def review(request: Request, auth: Auth = Depends(form_user("legal")),
     except TooComplex as exc:
         return failure(request, 422, "too_complex", str(exc))
     if review.refused:
-        return failure(request, 400, "bad_upload", "; ".join(review.refused))
-    return render(request, "legal.html", proposed=review.proposed, findings=review.findings, customer=row,
-                  proposal_json=json.dumps(review.proposed, ensure_ascii=False))
+        from .messages import clean
+        return failure(request, 400, "bad_upload", "; ".join(clean(r) for r in review.refused))
+    return _proposals_page(request, row, review.proposed, findings=review.findings)
 
 
 @router.post("/review/apply")
@@ -126,6 +152,12 @@ async def apply_review(request: Request, auth: Auth = Depends(form_user("legal")
         raise Refused(404, "not_found", "customer")
     proposals = parse_proposal(str(form.get("proposal") or "[]"))
     accepted = {int(str(i)) for i in form.getlist("accept") if str(i).isdigit() and len(str(i)) < 8}
+    for i, p in enumerate(proposals):  # a reason legal typed for a proposal that had none
+        typed = " ".join(str(form.get(f"reason-{i}") or "").split())[:2000]
+        if typed and not str(p.get("reason") or "").strip():
+            p["reason"] = typed
+    if any(not str(proposals[i].get("reason") or "").strip() for i in accepted if 0 <= i < len(proposals)):
+        return _proposals_page(request, row, proposals, 400, accepted=accepted, reason_missing=True)
     matrices = {str(p["matrix"]) for p in proposals}
     kept = [d for d in row.data.get("deviations", []) if d.get("matrix") not in matrices
             and not (d.get("matrix") is None and len(row.data.get("matrices", [])) <= 1 and matrices)]
@@ -134,7 +166,7 @@ async def apply_review(request: Request, auth: Auth = Depends(form_user("legal")
               if i in accepted]
     problems = _check(request, {**row.data, "deviations": kept + chosen})
     if problems:
-        return render(request, "legal.html", 400, customer=row, problems=problems)
+        return _proposals_page(request, row, proposals, 400, accepted=accepted, problems=problems)
     save_customer(db, Customer.model_validate({**row.data, "deviations": kept + chosen}), auth.user.name)
     audit(db, auth.user.name, "review-apply", row.id, f"{len(chosen)} of {len(proposals)} accepted")
     return render(request, "legal.html", applied=len(chosen), customer=row)
@@ -149,11 +181,12 @@ def _check(request: Request, data: dict) -> list[str]:
     try:
         customer = Customer.model_validate(data)
     except ValidationError as exc:
-        return [f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors(include_url=False)]
+        return [str(e["msg"]) for e in exc.errors(include_url=False)]
     known: dict = {}
     load_known_matrices(request.app.state.settings.data_dir, known)
     found = check_customers([customer], YamlDocument("customer", {"customers": [data]}), known)
-    return [d.format() for d in found if d.is_error]
+    from .messages import clean
+    return [clean(d.message) for d in found if d.is_error]
 
 
 @router.post("/signed")
@@ -174,8 +207,22 @@ async def signed(request: Request, auth: Auth = Depends(form_user("legal")),
         return failure(request, 422, "too_complex", str(exc))
     if not report:
         audit(db, auth.user.name, "signed-refused", f"annex {annex.id}", str(report)[:2000])
-        return render(request, "legal.html", 400, refused_annex=annex, verdict=report)
-    from .db import utcnow
-    annex.signed, annex.signed_at = True, utcnow()
-    audit(db, auth.user.name, "signed", f"annex {annex.id}")
-    return render(request, "legal.html", signed_annex=annex)
+        from .messages import clean
+        return render(request, "legal.html", 400, refused_annex=annex, verdict=report,
+                      failed=[clean(f) for f in report.failed])
+    status = signed_status(set(report.signed_fields), _parties_of(request, annex))
+    if status is None:
+        audit(db, auth.user.name, "signed-refused", f"annex {annex.id}", "no signature of the customer")
+        return render(request, "error.html", 400, message_key="no_customer_signature")
+    annex.signed_file = {"sha256": request.app.state.store.put(data), "size": len(data),
+                         "name": annex.files.get("pdf", {}).get("name", "annex.pdf").replace(".pdf", "_signed.pdf")}
+    move(db, annex, status, auth.user.name, f"{len(data)} bytes")
+    audit(db, auth.user.name, "signed", f"annex {annex.id}", status)
+    return RedirectResponse(f"/annexes/{annex.id}?done={annex.status}", status_code=303)
+
+
+def _parties_of(request: Request, annex: IssuedAnnex) -> list[str]:
+    """The party ids of the annex's matrix, customer first (the signature fields are named so)."""
+    from .matrices import in_lang
+    matrix = in_lang(request.app.state.settings.data_dir, annex.matrix_id, annex.lang)
+    return [p.id for p in matrix.parties] if matrix is not None else ["customer", "provider"]

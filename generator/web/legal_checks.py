@@ -6,7 +6,7 @@ settings (app.state.legal); the upload routes check role, CSRF, size and file ki
 A signed PDF is recorded for an annex of the register only when it proves it is that annex and
 every check holds, each named when it fails: readable, the fingerprint of the register entry,
 the signed byte ranges covering the issued file, each signature sound, each signer trusted
-(the configured roots and the provider's certificate), every party signed, and the annex still
+(the configured roots and the provider's certificate), who signed (the customer, or both), and the annex still
 current against the register's customer and today's matrix.
 """
 from __future__ import annotations
@@ -32,6 +32,8 @@ class Verdict:
     """The checks of a signed upload: true when every one holds; `failed` names those that did not."""
     failed: list[str] = field(default_factory=list)
     detail: str = ""  # `annex verify`'s report, for the page
+    signed_fields: list[str] = field(default_factory=list)  # party ids whose field holds a sound signature
+    unsigned_fields: list[str] = field(default_factory=list)  # not signed yet: the status says who is left
 
     def __bool__(self) -> bool:
         return not self.failed
@@ -95,7 +97,9 @@ def review_import(data: bytes, customer: dict, data_dir: Path) -> Review:
         return Review(refused=[d.format().replace(where[0], "the upload") if where else d.format()
                                for d in exc.diagnostics])
     return Review([{**d, "matrix": outcome.identity.matrix_id} for d in outcome.deviations],
-                  [d.format().replace(where[0], "the upload") for d in outcome.findings])
+                  # for the page: the message, not the CLI's advice; a changed row without a reason
+                  # is a proposal whose reason legal types there
+                  [d.message for d in outcome.findings if d.code != "review-reason"])
 
 
 def _review_job(job: ReviewJob) -> Review:
@@ -132,8 +136,9 @@ def signed_verify(job: SignedJob) -> Verdict:
         if not s.trusted:
             verdict.failed.append(f"trust: the certificate of `{s.signer}` (field `{s.field}`) does not chain to a "
                                   "configured trust root (annex serve --trust ROOT.pem, --provider-cert)")
-    if report.unsigned_fields:
-        verdict.failed.append(f"every party signed: not signed yet: {', '.join(report.unsigned_fields)}")
+    # a party left to sign is a status (signed by the customer, not countersigned yet), not a failure
+    verdict.unsigned_fields = list(report.unsigned_fields)
+    verdict.signed_fields = [s.field for s in report.signatures]
     verdict.failed += [f"current: {p.removeprefix('outdated: ')}" for p in report.annex.problems
                        if p.startswith("outdated")]
     return verdict

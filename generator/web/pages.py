@@ -11,22 +11,26 @@ from sqlalchemy.orm.exc import StaleDataError
 from starlette.concurrency import run_in_threadpool
 
 from ..model.matrix import LANGUAGES
+from . import customer_form, deviation_rows
 from .accounts import AccountError, check_password, close_session, open_session, set_password
 from .conflicts import conflict_of
 from .db import CustomerRow, IssuedAnnex, User, audit
 from .deps import Auth, RowId, cookie_name, db_session, form_user, new_login_token, page_user
 from .errors import Refused
-from .forms import check_customer, customer_data, known_matrices
-from .generate import known_matrices as matrix_folders
 from .generate import matrix_status
 from .i18n import words
-from .registry import case_twin, history, register, save_customer, search_customers, twin_problem
+from .matrices import current_versions, offered, title_of
+from .matrices import loaded as matrix_catalog
+from .messages import clean
+from .registry import case_twin, history, record_preview, register, save_customer, search_customers
 from .render import render
+from .status import shown_status
 
 router = APIRouter(include_in_schema=False)
 LOGIN_COOKIE = "annex-login"
-MEDIA = {"pdf": "application/pdf", "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-         "png": "image/png"}
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+MEDIA = {"pdf": "application/pdf", "docx": DOCX, "review": DOCX, "signed": "application/pdf", "png": "image/png"}
+ISSUED_FORMATS = ("pdf", "docx", "review")  # the files to send, and legal's review copy
 
 
 def _safe_next(target: str) -> str:
@@ -93,7 +97,7 @@ def logout(request: Request, auth: Auth = Depends(form_user()),
 
 @router.get("/")
 def home(auth: Auth = Depends(page_user())) -> Response:
-    return RedirectResponse("/customers", status_code=303)
+    return RedirectResponse("/dashboard", status_code=303)
 
 
 @router.get("/customers")
@@ -105,86 +109,81 @@ def customers(request: Request, q: str = "", auth: Auth = Depends(page_user()),
 def _parties(request: Request) -> list[str]:
     """Party ids of the matrices, for the signatory fields (customer, provider in the shipped data)."""
     found: list[str] = []
-    for loaded in known_matrices(request.app.state.settings.data_dir).values():
+    for loaded in matrix_catalog(request.app.state.settings.data_dir).values():
         found += [p.id for p in loaded.matrix.parties if p.id not in found]
     return found or ["customer", "provider"]
 
 
 def _form_page(request: Request, values: dict, errors: dict, existing: Optional[str], status: int = 200,
-               **extra) -> Response:
-    return render(request, "customer_form.html", status, values=values, errors=errors, existing=existing, **extra,
-                  parties=_parties(request), languages=LANGUAGES,
-                  matrices=[m for m, _ in matrix_folders(request.app.state.settings.data_dir)])
-
-
-def form_values(form) -> dict:
-    values = {k: form.get(k) for k in form.keys()}
-    values["matrices"] = form.getlist("matrices")
-    return values
+               rows: Optional[list] = None, deviations: Optional[list] = None, **extra) -> Response:
+    data_dir, auth = request.app.state.settings.data_dir, request.state.auth
+    matrix_ids = [m for m in values.get("matrices") or [] if m]
+    choices = deviation_rows.choices(data_dir, matrix_ids, str(values.get("lang") or "fr"))
+    return render(request, "customer_form.html", status, values=values, errors=errors, existing=existing,
+                  parties=_parties(request), party_labels=dict(choices.parties), languages=LANGUAGES, choices=choices,
+                  rows=rows if rows is not None else deviation_rows.rows_of(deviations or [], matrix_ids),
+                  matrices=offered(data_dir, auth.user.lang, drafts=auth.user.role != "sales"),
+                  locales=customer_form.locale_choices(auth.user.lang), **extra)
 
 
 @router.get("/customers/new")
-def new_customer(request: Request, auth: Auth = Depends(page_user())) -> Response:
-    return _form_page(request, {"lang": auth.user.lang if auth.user.lang in LANGUAGES else "fr"}, {}, None)
+def new_customer(request: Request, auth: Auth = Depends(page_user()),
+                 db: Session = Depends(db_session, scope="function")) -> Response:
+    user = db.get(User, auth.user.id)
+    signatory = (user.signatory_name, user.signatory_title) if user else (None, None)
+    return _form_page(request, customer_form.defaults(auth.user.lang, _parties(request)[-1], signatory), {}, None)
 
 
 @router.get("/customers/{cid}/edit")
 def edit_customer(request: Request, cid: str, auth: Auth = Depends(page_user()),
                   db: Session = Depends(db_session, scope="function")) -> Response:
     row = _customer(db, cid)
-    return _form_page(request, {**_values_of(row.data), "version": row.version}, {}, cid)
-
-
-def _values_of(data: dict) -> dict:
-    import yaml
-    values = {k: v for k, v in data.items() if k not in ("signatories", "deviations")}
-    for party, sig in (data.get("signatories") or {}).items():
-        for k, v in sig.items():
-            values[f"sig_{party}_{k}"] = v
-    if data.get("deviations"):
-        values["deviations"] = yaml.safe_dump(data["deviations"], allow_unicode=True, sort_keys=False)
-    return values
+    return _form_page(request, {**customer_form.values_of(row.data), "version": row.version}, {}, cid,
+                      deviations=row.data.get("deviations"))
 
 
 @router.post("/customers/new")
 @router.post("/customers/{cid}/edit")
 async def save_customer_form(request: Request, cid: Optional[str] = None, auth: Auth = Depends(form_user()),
                              db: Session = Depends(db_session, scope="function")) -> Response:
-    values = form_values(await request.form())
+    form = await request.form()
+    values = customer_form.form_values(form)
+    rows, adding = customer_form.edited_rows(form, _parties(request))
     if cid is not None:
         row = _customer(db, cid)
         values["id"] = cid  # the id names the customer's folder and register: it does not change
-        conflict = conflict_of(row, values, _values_of(row.data))
+    if adding:  # one more row: nothing is saved yet
+        return _form_page(request, values, {}, cid, rows=rows)
+    if cid is not None:
+        conflict = conflict_of(row, {**values, "deviations": customer_form.rows_text(rows)},
+                               {**customer_form.values_of(row.data),
+                                "deviations": customer_form.deviations_text(row.data.get("deviations") or [])})
         if conflict is not None:  # saved by someone else since this form was opened
-            return _form_page(request, {**values, "version": row.version}, {}, cid, 409, conflict=conflict,
-                              saved_by=row.updated_by)
-    return await run_in_threadpool(_save_customer, request, auth, db, values, cid)
+            return _form_page(request, {**values, "version": row.version}, {}, cid, 409, rows=rows,
+                              conflict=conflict, saved_by=row.updated_by)
+    return await run_in_threadpool(_save_customer, request, auth, db, values, rows, cid)
 
 
-def _save_customer(request: Request, auth: Auth, db: Session, values: dict, cid: Optional[str]) -> Response:
-    settings = request.app.state.settings
-    data, doc, problems = customer_data(values, _parties(request))
-    checked = check_customer(data, doc, settings.data_dir, extra=problems)
+def _save_customer(request: Request, auth: Auth, db: Session, values: dict, rows: list, cid: Optional[str]) -> Response:
+    t = words(auth.user.lang)
+    if cid is None and not str(values.get("id") or "").strip() and str(values.get("name") or "").strip():
+        values["id"] = customer_form.id_from_name(str(values["name"]), lambda c: db.get(CustomerRow, c) is not None)
+    parties = _parties(request)
+    checked = customer_form.check(values, rows, parties, request.app.state.settings.data_dir, t)
     if checked.customer is None:
-        return _form_page(request, values, checked.errors, cid, 400)
+        return _form_page(request, values, checked.errors, cid, 400, rows=checked.rows)
     if cid is None and db.get(CustomerRow, checked.customer.id) is not None:
-        return _form_page(request, values, {"id": [_taken(checked.customer.id)]}, None, 400)
+        return _form_page(request, values, {"id": [t("err_id_taken")]}, None, 400, rows=checked.rows)
     twin = case_twin(db, checked.customer.id) if cid is None else None
     if twin is not None:
-        return _form_page(request, values, {"id": [twin_problem(checked.customer.id, twin)]}, None, 400)
+        return _form_page(request, values, {"id": [t("err_id_case_twin", other=twin)]}, None, 400, rows=checked.rows)
     save_customer(db, checked.customer, auth.user.name)
     try:
         db.flush()  # the UPDATE checks the version too: a save that raced this one wins, this one is told
     except StaleDataError:
         db.rollback()
-        return _form_page(request, values, {}, cid, 409, conflict=[], saved_by="")
-    return RedirectResponse(f"/customers/{checked.customer.id}", status_code=303)
-
-
-def _taken(cid: str):
-    from ..infra.diagnostics import error
-    return error("customer", f"customer id `{cid}` is used already", field="id",
-                 hint="choose another id, or open that customer to edit it")
+        return _form_page(request, values, {}, cid, 409, rows=checked.rows, conflict=[], saved_by="")
+    return RedirectResponse(f"/customers/{checked.customer.id}?saved=1", status_code=303)
 
 
 def _customer(db: Session, cid: str) -> CustomerRow:
@@ -194,17 +193,16 @@ def _customer(db: Session, cid: str) -> CustomerRow:
     return row
 
 
-def _choices(request: Request) -> list[dict]:
-    data_dir = request.app.state.settings.data_dir
-    return [{"id": m, "langs": [(lang, matrix_status(data_dir, m, lang)) for lang in langs]}
-            for m, langs in matrix_folders(data_dir)]
-
-
 @router.get("/customers/{cid}")
-def customer_page(request: Request, cid: str, auth: Auth = Depends(page_user()),
+def customer_page(request: Request, cid: str, saved: str = "", auth: Auth = Depends(page_user()),
                   db: Session = Depends(db_session, scope="function")) -> Response:
     row = _customer(db, cid)
-    return render(request, "customer.html", row=row, choices=_choices(request), history=history(db, cid))
+    data_dir = request.app.state.settings.data_dir
+    matrices = offered(data_dir, auth.user.lang, drafts=auth.user.role != "sales")
+    versions = current_versions(data_dir)
+    shown = [(a, shown_status(a.status, a.version, versions.get((a.matrix_id, a.lang)))) for a in history(db, cid)]
+    return render(request, "customer.html", row=row, choices=matrices, history=shown, saved=bool(saved),
+                  titles={m["id"]: m["title"] for m in offered(data_dir, auth.user.lang, drafts=True)})
 
 
 def _target(form, row: CustomerRow) -> tuple[str, str]:
@@ -218,37 +216,54 @@ def _target(form, row: CustomerRow) -> tuple[str, str]:
 @router.post("/customers/{cid}/preview")
 async def preview(request: Request, cid: str, auth: Auth = Depends(form_user()),
                   db: Session = Depends(db_session, scope="function")) -> Response:
+    """A watermarked preview (the annex build's draft mark), recorded as the customer's draft
+    preview of that matrix: it can be looked at, never sent in place of the issued annex."""
     form = await request.form()
     row = _customer(db, cid)
     matrix, lang = _target(form, row)
     gen = request.app.state.generator
     result = await run_in_threadpool(gen.run, gen.request(matrix, lang, row.data, ("pdf",), preview=True))
     audit(db, auth.user.name, "preview", cid, f"matrix={matrix} lang={lang} fingerprint={result.fingerprint}")
-    return render(request, "preview.html", 422 if result.errors else 200, row=row, result=result,
-                  matrix=matrix, lang_=lang)
+    draft_row = None if result.errors else record_preview(db, cid, result, auth.user.name)
+    return _preview_page(request, row, result, matrix, lang, draft_row)
+
+
+def _preview_page(request: Request, row: CustomerRow, result, matrix: str, lang: str, draft_row=None) -> Response:
+    from ..i18n import labels
+    data_dir = request.app.state.settings.data_dir
+    status = matrix_status(data_dir, matrix, lang)
+    return render(request, "preview.html", 422 if result.errors else 200, row=row, result=result, matrix=matrix,
+                  lang_=lang, approved=status == "approved", draft_row=draft_row,
+                  mark=labels(lang if lang in LANGUAGES else "fr").draft_watermark,
+                  title=title_of(data_dir, matrix, lang), problems=_annex_problems(request, result, matrix, lang))
+
+
+def _annex_problems(request: Request, result, matrix: str, lang: str) -> list[str]:
+    """Why no annex could be made, for a person: a language the matrix lacks is said with the
+    languages it has; anything else is the checker's message without its command-line advice."""
+    t = words(request.state.auth.user.lang)
+    known = matrix_catalog(request.app.state.settings.data_dir)
+    langs = sorted(lg for m, lg in known if m == matrix)
+    if result.errors and langs and (matrix, lang) not in known:
+        return [t("matrix_langs_only", langs=", ".join(t("lang_" + lg) for lg in langs))]
+    return [clean(d.message) for d in result.errors]
 
 
 @router.post("/customers/{cid}/issue")
 async def issue(request: Request, cid: str, auth: Auth = Depends(form_user()),
                 db: Session = Depends(db_session, scope="function")) -> Response:
+    """Issue the annex (PDF, DOCX and legal's review copy) and open it; the same content issued
+    again opens the annex issued before, with no second register row."""
     form = await request.form()
     row = _customer(db, cid)
     matrix, lang = _target(form, row)
     gen = request.app.state.generator
-    result = await run_in_threadpool(gen.run, gen.request(matrix, lang, row.data, ("pdf", "docx"), issue=True))
+    result = await run_in_threadpool(gen.run, gen.request(matrix, lang, row.data, ISSUED_FORMATS, issue=True))
     if result.errors:
-        return render(request, "preview.html", 422, row=row, result=result, matrix=matrix, lang_=lang)
-    annex = register(db, cid, result, auth.user.name)
-    return RedirectResponse(f"/annexes/{annex.id}", status_code=303)
-
-
-@router.get("/annexes/{aid}")
-def annex_page(request: Request, aid: RowId, auth: Auth = Depends(page_user()),
-               db: Session = Depends(db_session, scope="function")) -> Response:
-    annex = db.get(IssuedAnnex, aid)
-    if annex is None:
-        raise Refused(404, "not_found")
-    return render(request, "annex.html", annex=annex, row=db.get(CustomerRow, annex.customer_id))
+        return _preview_page(request, row, result, matrix, lang)
+    annex, new = register(db, cid, result, auth.user.name)
+    download = "&download=pdf" if form.get("download") == "pdf" else ""
+    return RedirectResponse(f"/annexes/{annex.id}?done={'issued' if new else 'again'}{download}", status_code=303)
 
 
 @router.get("/annexes/{aid}/{fmt}")
@@ -258,17 +273,25 @@ def annex_file(request: Request, aid: RowId, fmt: str, auth: Auth = Depends(page
 
 
 def issued_file(request: Request, db: Session, auth: Auth, aid: int, fmt: str) -> Response:
-    """The bytes of an issued annex, named as `annex build` names it; audited."""
+    """The bytes of an annex, named as `annex build` names them (a preview's with `_preview`,
+    the signed PDF legal uploaded with `_signed`); audited."""
     annex = db.get(IssuedAnnex, aid)
-    if annex is None or fmt not in annex.files:
+    files = dict(annex.files) if annex is not None else {}
+    if annex is not None and annex.signed_file:
+        files["signed"] = annex.signed_file
+    if annex is None or fmt not in files or fmt not in MEDIA:
         raise Refused(404, "not_found")
-    entry = annex.files[fmt]
+    entry = files[fmt]
     data = request.app.state.store.get(entry["sha256"])
     if data is None:
         raise Refused(404, "not_found")
+    name = entry["name"]
+    if annex.status == "preview":
+        stem, dot, ext = name.rpartition(".")
+        name = f"{stem}_preview{dot}{ext}"
     audit(db, auth.user.name, "download", f"annex {aid}", fmt)
     return Response(data, media_type=MEDIA[fmt],
-                    headers={"Content-Disposition": f'attachment; filename="{annex.customer_id}_{entry["name"]}"'})
+                    headers={"Content-Disposition": f'attachment; filename="{annex.customer_id}_{name}"'})
 
 
 @router.get("/files/{sha}.{ext}")
@@ -286,9 +309,28 @@ def stored_file(request: Request, sha: str, ext: str, name: str = "", auth: Auth
     return Response(data, media_type=MEDIA[ext], headers=headers)
 
 
+def _account_page(request: Request, db: Session, auth: Auth, status: int = 200, **extra) -> Response:
+    return render(request, "account.html", status, languages=LANGUAGES, profile=db.get(User, auth.user.id), **extra)
+
+
 @router.get("/account")
-def account(request: Request, auth: Auth = Depends(page_user())) -> Response:
-    return render(request, "account.html", languages=LANGUAGES)
+def account(request: Request, saved: str = "", auth: Auth = Depends(page_user()),
+            db: Session = Depends(db_session, scope="function")) -> Response:
+    return _account_page(request, db, auth, saved=bool(saved))
+
+
+@router.post("/account/signatory")
+async def save_signatory(request: Request, auth: Auth = Depends(form_user()),
+                         db: Session = Depends(db_session, scope="function")) -> Response:
+    """The user's name and title as the provider's signatory, put on each new customer."""
+    form = await request.form()
+    user = db.get(User, auth.user.id)
+    if user is None:  # deleted while signed in
+        raise Refused(404, "not_found", "user")
+    name, title = (" ".join(str(form.get(k) or "").split())[:255] or None for k in ("name", "title"))
+    user.signatory_name, user.signatory_title = name, title
+    audit(db, user.name, "account", user.name, "signatory")
+    return RedirectResponse("/account?saved=1", status_code=303)
 
 
 @router.post("/account")
@@ -312,12 +354,12 @@ async def change_password(request: Request, auth: Auth = Depends(form_user()),
     form = await request.form()
     current, new = str(form.get("current") or ""), str(form.get("new") or "")
     if await run_in_threadpool(check_password, db, auth.user.name, current) is None:
-        return render(request, "account.html", 400, languages=LANGUAGES, problem=words(auth.user.lang)("bad_login"))
+        return _account_page(request, db, auth, 400, problem=words(auth.user.lang)("bad_login"))
     try:
         user = db.get(User, auth.user.id)
         if user is None:  # deleted while signed in
             raise Refused(404, "not_found", "user")
         await run_in_threadpool(set_password, db, user, new, actor=auth.user.name)
     except AccountError as exc:
-        return render(request, "account.html", 400, languages=LANGUAGES, problem=str(exc))
+        return _account_page(request, db, auth, 400, problem=str(exc))
     return RedirectResponse("/login", status_code=303)

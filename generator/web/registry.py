@@ -1,7 +1,9 @@
 """Customers and the register of issued annexes: the queries pages and API share."""
 from __future__ import annotations
 
+import datetime as dt
 import unicodedata
+from dataclasses import dataclass
 from typing import Optional
 
 from sqlalchemy import func, select
@@ -11,6 +13,7 @@ from ..infra.diagnostics import Diagnostic, error
 from ..model import Customer
 from .db import CustomerRow, IssuedAnnex, audit, utcnow
 from .generate import Result
+from .status import WAITS_ON, advance, shown_status
 
 
 def search_key(*parts: Optional[str]) -> str:
@@ -64,19 +67,108 @@ def save_customer(db: Session, customer: Customer, actor: str) -> tuple[Customer
     return row, created
 
 
-def register(db: Session, customer_id: str, result: Result, actor: str) -> IssuedAnnex:
-    row = IssuedAnnex(customer_id=customer_id, matrix_id=result.matrix_id, lang=result.lang, version=result.version,
-                      fingerprint=result.fingerprint, files=result.files, created_by=actor, signed=False)
-    db.add(row)
+def record_preview(db: Session, customer_id: str, result: Result, actor: str) -> IssuedAnnex:
+    """The customer's draft of this matrix and language: one preview row, brought up to date by
+    each new preview until it is issued."""
+    row = db.scalar(select(IssuedAnnex).where(
+        IssuedAnnex.customer_id == customer_id, IssuedAnnex.matrix_id == result.matrix_id,
+        IssuedAnnex.lang == result.lang, IssuedAnnex.status == "preview"))
+    if row is None:
+        row = IssuedAnnex(customer_id=customer_id, matrix_id=result.matrix_id, lang=result.lang,
+                          created_by=actor, signed=False, status="preview")
+        db.add(row)
+    row.version, row.fingerprint, row.files = result.version, result.fingerprint, result.files
+    row.created_at, row.status_at, row.status_by = utcnow(), utcnow(), actor
+    db.flush()
+    return row
+
+
+def register(db: Session, customer_id: str, result: Result, actor: str) -> tuple[IssuedAnnex, bool]:
+    """Record an issued annex; the same fingerprint issued again is the same row (returned,
+    with False). The customer's preview of that matrix and language becomes the issued annex."""
+    found = db.scalar(select(IssuedAnnex).where(IssuedAnnex.customer_id == customer_id,
+                                                IssuedAnnex.fingerprint == result.fingerprint,
+                                                IssuedAnnex.status != "preview"))
+    if found is not None:
+        return found, False
+    row = db.scalar(select(IssuedAnnex).where(
+        IssuedAnnex.customer_id == customer_id, IssuedAnnex.matrix_id == result.matrix_id,
+        IssuedAnnex.lang == result.lang, IssuedAnnex.status == "preview"))
+    if row is None:
+        row = IssuedAnnex(customer_id=customer_id, matrix_id=result.matrix_id, lang=result.lang, signed=False)
+        db.add(row)
+    row.version, row.fingerprint, row.files, row.created_by = result.version, result.fingerprint, result.files, actor
+    row.created_at = row.status_at = utcnow()
+    row.status, row.status_by = "issued", actor
     db.flush()
     audit(db, actor, "issue", f"annex {row.id}",
           f"customer={customer_id} matrix={result.matrix_id} lang={result.lang} v{result.version} "
           f"fingerprint={result.fingerprint}")
-    return row
+    return row, True
+
+
+def move(db: Session, annex: IssuedAnnex, to: str, actor: str, detail: str = "") -> bool:
+    """Move an annex forward to `to` (never back); audited. False when it was there already."""
+    new = advance(annex.status, to)
+    if new == annex.status:
+        return False
+    annex.status, annex.status_at, annex.status_by = new, utcnow(), actor
+    if new in ("customer_signed", "countersigned"):
+        annex.signed, annex.signed_at = True, annex.status_at
+    audit(db, actor, f"status-{new}", f"annex {annex.id}", detail)
+    return True
 
 
 def history(db: Session, customer_id: Optional[str]) -> list[IssuedAnnex]:
-    query = select(IssuedAnnex).order_by(IssuedAnnex.id.desc())
+    query = select(IssuedAnnex).where(IssuedAnnex.status != "preview").order_by(IssuedAnnex.id.desc())
     if customer_id is not None:
         query = query.where(IssuedAnnex.customer_id == customer_id)
     return list(db.scalars(query.limit(500)))
+
+
+def on_days(column, since: Optional[dt.date], until: Optional[dt.date]) -> list:
+    """Conditions: `column` (a UTC time) on a day from `since` to `until`, both included."""
+    out = []
+    if since:
+        out.append(column >= dt.datetime.combine(since, dt.time()))
+    if until:
+        out.append(column < dt.datetime.combine(until + dt.timedelta(days=1), dt.time()))
+    return out
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the annex list is narrowed to (each empty means any)."""
+    status: str = ""
+    customer: str = ""
+    matrix: str = ""
+    since: Optional[dt.date] = None
+    until: Optional[dt.date] = None
+
+
+def annexes(db: Session, filters: Filters, versions: dict[tuple[str, str], str],
+            limit: int = 5000) -> list[tuple[IssuedAnnex, str]]:
+    """The register's annexes with the status each shows (web/status.py), newest first."""
+    query = select(IssuedAnnex).order_by(IssuedAnnex.created_at.desc(), IssuedAnnex.id.desc()).limit(limit)
+    if filters.customer:
+        query = query.where(IssuedAnnex.customer_id == filters.customer)
+    if filters.matrix:
+        query = query.where(IssuedAnnex.matrix_id == filters.matrix)
+    query = query.where(*on_days(IssuedAnnex.created_at, filters.since, filters.until))
+    out = [(a, shown_status(a.status, a.version, versions.get((a.matrix_id, a.lang)))) for a in db.scalars(query)]
+    return [(a, s) for a, s in out if not filters.status or s == filters.status]
+
+
+def waiting(rows: list[tuple[IssuedAnnex, str]], versions: dict[tuple[str, str], str]) -> dict[str, list]:
+    """Who each open annex waits on: sales, the customer, legal. A superseded annex waits on
+    sales only while no annex of the current version exists for that customer and matrix."""
+    current = {(a.customer_id, a.matrix_id, a.lang) for a, _ in rows
+               if a.version == versions.get((a.matrix_id, a.lang))}
+    out: dict[str, list] = {"sales": [], "customer": [], "legal": []}
+    for annex, status in rows:
+        if status == "superseded" and (annex.customer_id, annex.matrix_id, annex.lang) in current:
+            continue
+        who = WAITS_ON[status]
+        if who:
+            out[who].append((annex, status))
+    return out

@@ -9,6 +9,7 @@ from fastapi.responses import Response
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader
 
+from .formats import Formats
 from .i18n import best_language, words
 
 HERE = Path(__file__).parent
@@ -27,5 +28,6 @@ def render(request: Request, name: str, status: int = 200, **context) -> Respons
         lang = asked or best_language(request.headers.get("accept-language", ""))
     t = words(lang)
     return request.app.state.templates.TemplateResponse(
-        request, name, {"t": t, "lang": t.lang, "auth": auth, "csrf": auth.csrf if auth else "", **context},
+        request, name, {"t": t, "lang": t.lang, "fmt": Formats(t.lang), "auth": auth,
+                           "csrf": auth.csrf if auth else "", **context},
         status_code=status)

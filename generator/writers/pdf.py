@@ -84,7 +84,10 @@ def font_config(brand: Brand) -> FontConfiguration:
 
 def check(brand: Brand) -> None:
     """What a batch checks once, up front, before any annex: the font subsetter, the stylesheet
-    and its fonts."""
+    and its fonts (for a Typst brand: its template, pdf_typst.check)."""
+    if brand.engine == "typst":
+        from . import pdf_typst
+        return pdf_typst.check(brand)
     if harfbuzz_subset is None:
         # WeasyPrint would subset fonts with fontTools instead: other font bytes, so other PDFs
         raise InputError([error("libharfbuzz-subset0", "HarfBuzz's subsetting library is not installed: annexes "
@@ -192,7 +195,11 @@ def render(annex: Annex, *, reuse: bool = True) -> bytes:
     """The annex as PDF bytes, laid out as one document; with `reuse`, its matrix pages are kept
     for later annexes of the same matrix, language and deviations in this process, and taken
     from an earlier one when it had them (pdf_pages, when `pdf_pages.enabled()`). Same bytes
-    either way (tests/writers/test_pdf_pages.py)."""
+    either way (tests/writers/test_pdf_pages.py). A brand whose `engine` is `typst` is laid out
+    by Typst instead (writers/pdf_typst.py)."""
+    if annex.brand.engine == "typst":
+        from . import pdf_typst
+        return pdf_typst.render(annex)
     brand = annex.brand
     day = effective_day(annex.stamp.effective_date)
     data = embedded_data(annex.embedded_json(), ATTACHMENT_NAME, "Canonical JSON of the matrix, customer context "

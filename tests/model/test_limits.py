@@ -28,6 +28,22 @@ def test_the_readme_states_every_limit():
         "MAX_TITLE": f"section titles {limits.MAX_TITLE}",
         "MAX_TEXT": f"legend descriptions {limits.MAX_TEXT:,}",
         "MAX_PARAGRAPH": f"notes paragraph {limits.MAX_PARAGRAPH:,}",
+        # documents read back (sign, verify, diff, review-import)
+        "MAX_PDF_BYTES": f"annex PDF is at most {limits.MAX_PDF_BYTES >> 20} MiB",
+        "MAX_PDF_REVISIONS": f"with at most {limits.MAX_PDF_REVISIONS} revisions",
+        "MAX_EMBEDDED_BYTES": f"at most {limits.MAX_EMBEDDED_BYTES >> 20} MiB of UTF-8 JSON",
+        "MAX_JSON_NESTING": f"nested at most {limits.MAX_JSON_NESTING} deep, no key twice",
+        "MAX_DOCX_BYTES": f"review DOCX is at most {limits.MAX_DOCX_BYTES >> 20} MiB",
+        "MAX_DOCX_EXPANDED": f"{limits.MAX_DOCX_EXPANDED >> 20} MiB and",
+        "MAX_DOCX_ENTRIES": f"{limits.MAX_DOCX_ENTRIES:,} parts once expanded",
+        "MAX_DOCX_XML_BYTES": f"its XML at most {limits.MAX_DOCX_XML_BYTES >> 20} MiB",
+        "MAX_DOCX_ELEMENTS": f"{limits.MAX_DOCX_ELEMENTS:,} elements",
+        "MAX_DOCX_PARAGRAPHS": f"{limits.MAX_DOCX_PARAGRAPHS:,} paragraphs",
+        "MAX_DOCX_ROWS": f"{limits.MAX_DOCX_ROWS:,} table rows",
+        "MAX_DOCX_REVISIONS": f"{limits.MAX_DOCX_REVISIONS:,} tracked changes",
+        "MAX_DOCX_COMMENTS": f"{limits.MAX_DOCX_COMMENTS:,} comments",
+        "MAX_KEY_BYTES": f"trust-root file is at most {limits.MAX_KEY_BYTES >> 20} MiB",
+        "MAX_PASSPHRASE_BYTES": f"passphrase file {limits.MAX_PASSPHRASE_BYTES // 1024} KiB",
     }
     missing = {name: phrase for name, phrase in stated.items() if phrase not in text}
     assert not missing, missing

@@ -2,8 +2,9 @@
 import pytest
 from pydantic import ValidationError
 
+from generator.infra.diagnostics import printable, quoted
 from generator.model import Customer, Deviation, limits
-from generator.model.text import printable, reserved_name_problem, text_problem
+from generator.model.text import reserved_name_problem, text_problem
 
 
 @pytest.mark.parametrize("char", ["\x00", "\x07", "\x0b", "\x0c", "\r", "\x1b", "\x7f", "\x85", "\x9b", "\ud800",
@@ -29,7 +30,7 @@ def test_real_names_pass(text):
 
 def test_printable_escapes_what_a_terminal_would_obey():
     assert printable("a\x1b[2Jb\u202ec") == "a\\x1b[2Jb\\u202ec"
-    assert len(printable("x" * 500)) == 80
+    assert len(quoted("x" * 500)) == 80 and len(printable("x" * 500)) == 500
 
 
 @pytest.mark.parametrize("name", ["con", "CON", "Aux", "nul.txt", "com1", "COM9.tar.gz", "lpt0", "prn.x", "a."])

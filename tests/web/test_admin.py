@@ -12,7 +12,7 @@ def test_admin_adds_a_user_who_can_then_sign_in(app, client):
     r = client.post("/admin/users", data={"csrf": csrf, "name": "nina", "password": "another long pass",
                                           "role": "legal",
                                           "lang": "de"}, follow_redirects=False)
-    assert r.status_code == 303
+    assert r.status_code == 303 and 'id="saved">Saved.<' in client.get(r.headers["location"]).text
     from fastapi.testclient import TestClient
     with TestClient(app) as other:
         login(other, "nina", "another long pass")
@@ -120,3 +120,25 @@ def test_user_changes_their_own_password_given_the_current_one(client):
                     follow_redirects=False)
     assert r.status_code == 303 and client.get("/customers", follow_redirects=False).status_code == 303
     login(client, "sam", "a brand new password")
+
+
+def test_the_audit_log_filters_pages_and_exports_neutralised_csv(app, client):
+    import csv
+    import io
+
+    from generator.web.db import audit
+    csrf = login(client, "ada")
+    with app.state.sessionmaker.begin() as db:
+        for n in range(130):
+            audit(db, "sam", "preview", f"customer-{n}")
+        audit(db, "=HYPERLINK(\"http://evil\")", "login-failed", "session")
+    page = client.get("/admin/audit", params={"action": "preview"}).text
+    assert page.count("<tr><td") == 100 and "Page 1 of 2" in page and "customer-129" in page
+    assert "customer-0<" in client.get("/admin/audit", params={"action": "preview", "page": 2}).text
+    assert "customer-12<" in client.get("/admin/audit", params={"subject": "customer-12"}).text
+    rows = list(csv.reader(io.StringIO(client.get("/admin/audit.csv", params={"action": "login-failed"}).text)))
+    assert rows[0] == ["id", "at", "actor", "action", "subject", "detail"]
+    assert [r[2] for r in rows[1:]] == ["'=HYPERLINK(\"http://evil\")"]  # a formula is shown as text
+    assert len(list(csv.reader(io.StringIO(client.get("/admin/audit.csv").text)))) > 130
+    assert client.get("/admin/audit", params={"since": "soon"}).status_code == 400
+    assert csrf

@@ -36,11 +36,13 @@ def test_users_tokens_and_register_round_trip(db_url):
         assert [r.id for r in search_customers(db, "ELECTRICITE")] == ["acme"]
         assert search_customers(db, "%") == [] and search_customers(db, "_") == []
         assert [r.id for r in search_customers(db, "ct-9")] == ["acme"]
-        row = register(db, "acme", Result("s3-object-storage", "fr", "1.0.0", "ab" * 32,
+        row, new = register(db, "acme", Result("s3-object-storage", "fr", "1.0.0", "ab" * 32,
                                           files={"pdf": {"sha256": "cd" * 32, "size": 1, "name": "x.pdf"}}), "sam")
+        again, twice = register(db, "acme", Result("s3-object-storage", "fr", "1.0.0", "ab" * 32, files={}), "leo")
+        assert new and not twice and again.id == row.id  # one register row per fingerprint
     with sessions.begin() as db:
         [found] = history(db, "acme")
-        assert (found.id, found.files["pdf"]["size"], found.signed) == (row.id, 1, False)
+        assert (found.id, found.files["pdf"]["size"], found.signed, found.status) == (row.id, 1, False, "issued")
         assert history(db, "other") == []
         actions = [e.action for e in db.scalars(select(AuditEvent).order_by(AuditEvent.id))]
         assert actions == ["user-add", "token-create", "customer-create", "issue"]
@@ -110,3 +112,32 @@ def test_customer_update_is_audited_only_when_it_changes(db_url):
     with sessions.begin() as db:
         assert db.get(CustomerRow, "acme").name == "ACME SA"
         assert [e.action for e in db.scalars(select(AuditEvent))] == ["customer-create", "customer-update"]
+
+
+def test_the_status_migration_keeps_signed_annexes_signed(db_url):
+    """A register made before statuses: its signed annex becomes countersigned, the others issued."""
+    import datetime as dt
+    from pathlib import Path
+
+    import sqlalchemy as sa
+    from alembic import command
+    from alembic.config import Config
+
+    import generator.web.db as webdb
+    engine = make_engine(db_url)
+    cfg = Config()
+    cfg.set_main_option("script_location", str(Path(webdb.__file__).parent / "migrations"))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0002")
+        now = dt.datetime(2026, 1, 1)
+        conn.execute(sa.text("INSERT INTO customers (id, name, contract, search, data, updated_at, updated_by) "
+                                 "VALUES ('acme', 'ACME', NULL, 'acme', '{}', :t, 'x')"), {"t": now})
+        for aid, signed in ((1, True), (2, False)):
+            conn.execute(sa.text("INSERT INTO annexes (id, customer_id, matrix_id, lang, version, fingerprint, files, "
+                                 "created_at, created_by, signed) VALUES (:i, 'acme', 'm', 'fr', '1', 'f', '{}', :t, "
+                                 "'x', :s)"), {"i": aid, "t": now, "s": signed})
+    migrate(engine)
+    with engine.connect() as conn:
+        rows = conn.execute(sa.text("SELECT id, status FROM annexes ORDER BY id")).all()
+    assert [tuple(r) for r in rows] == [(1, "countersigned"), (2, "issued")]

@@ -42,6 +42,7 @@ class FakeChecks:
         self.calls: list = []
         self.review = lambda data, customer: Review()
         self.verdict = False
+        self.signed = ("customer", "provider")  # the fields a passing verdict says are signed
 
     async def review_import(self, data, customer):
         self.calls.append(("review", len(data), customer["id"]))
@@ -49,7 +50,9 @@ class FakeChecks:
 
     async def signed_verify(self, data, claim):
         self.calls.append(("verify", len(data), claim.annex_id))
-        return Verdict([] if self.verdict else ["trust: a stand-in refusal"])
+        if self.verdict:
+            return Verdict([], signed_fields=list(self.signed), unsigned_fields=[])
+        return Verdict(["trust: a stand-in refusal"])
 
 
 @pytest.fixture(autouse=True)
@@ -64,7 +67,8 @@ def _review(client, data: bytes, customer: str = "acme"):
 
 
 def _signed(client, data: bytes, annex: str = "1"):
-    return client.post("/legal/signed", data={"csrf": client.csrf, "annex": annex}, files={"file": ("s.pdf", data)})
+    return client.post("/legal/signed", data={"csrf": client.csrf, "annex": annex}, files={"file": ("s.pdf", data)},
+                       follow_redirects=False)
 
 
 def test_review_upload_is_audited(app, legal_client):
@@ -95,7 +99,7 @@ def test_the_review_check_gets_the_bytes_and_the_customer(legal_client, fake):
 def _issue(client) -> str:
     r = client.post("/customers/acme/issue", data={"csrf": client.csrf, "matrix": "s3-object-storage", "lang": "fr"},
                     follow_redirects=False)
-    return r.headers["location"].rsplit("/", 1)[1]
+    return r.headers["location"].split("?")[0].rsplit("/", 1)[1]
 
 
 def test_non_pdf_and_unknown_annex_are_refused_before_any_check(legal_client, fake):
@@ -107,14 +111,23 @@ def test_non_pdf_and_unknown_annex_are_refused_before_any_check(legal_client, fa
     assert fake.calls == []
 
 
-def test_verified_signature_is_recorded_in_the_register(legal_client, fake):
+def test_verified_signature_is_recorded_in_the_register_with_who_signed(legal_client, fake):
     aid = _issue(legal_client)
     pdf = legal_client.get(f"/annexes/{aid}/pdf").content
     assert _signed(legal_client, pdf, aid).status_code == 400
-    assert re.search(r"<dt>Signed</dt><dd>no</dd>", legal_client.get(f"/annexes/{aid}").text)
-    fake.verdict = True
-    assert _signed(legal_client, pdf, aid).status_code == 200
-    assert re.search(r"<dt>Signed</dt><dd>yes</dd>", legal_client.get(f"/annexes/{aid}").text)
+    assert re.search(r'<dd id="signed">no</dd>', legal_client.get(f"/annexes/{aid}").text)
+    fake.verdict, fake.signed = True, ("provider",)  # the provider alone: not the customer's signature
+    r = _signed(legal_client, pdf, aid)
+    assert r.status_code == 400 and "no signature of the customer" in r.text
+    fake.signed = ("customer",)
+    r = _signed(legal_client, pdf, aid)
+    assert r.status_code == 303 and r.headers["location"] == f"/annexes/{aid}?done=customer_signed"
+    page = legal_client.get(r.headers["location"]).text
+    assert re.search(r'<dd id="signed">yes</dd>', page) and 'id="status">Signed by the customer<' in page
+    assert legal_client.get(f"/annexes/{aid}/signed").content == pdf
+    fake.signed = ("customer", "provider")
+    r = _signed(legal_client, pdf, aid)
+    assert 'id="status">Countersigned<' in legal_client.get(r.headers["location"]).text
 
 
 def test_sales_cannot_upload(client):

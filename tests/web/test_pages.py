@@ -12,41 +12,40 @@ from generator.web.db import AuditEvent
 
 from .conftest import SAMPLE, create_customer, login, problems
 
+CLI_SPEAK = re.compile(r"`|--[a-z]|\^\[|customers\[\d|YYYY|/tmp/|rules:")  # what no page may show
 
-def test_customer_form_shows_each_problem_next_to_its_field(client):
+
+def test_customer_form_shows_each_problem_next_to_its_field_in_words_for_people(client):
     csrf = login(client, "sam")
     r = client.post("/customers/new", data={"csrf": csrf, **SAMPLE, "id": "bad id!", "name": "", "lang": "xx",
                                             "effective_date": "2025-02-30", "matrices": "no-such-matrix"})
     assert r.status_code == 400
     found = problems(r.text)
     assert set(found) == {"id", "name", "lang", "effective_date"}
-    assert "add `name:` here" in found["name"][0]
-    assert "YYYY-MM-DD" in found["effective_date"][0]
-    assert "fr, en, de, es, it" in found["lang"][0]
+    assert found["name"] == ["Give the customer's legal name, on one line."]
+    assert found["effective_date"] == ["Give a date: day, month and year."]
+    assert found["id"] == ["Use letters, digits, - and _ only, without spaces (64 at most)."]
+    assert not any(CLI_SPEAK.search(m) for ms in found.values() for m in ms), found
     assert 'aria-invalid="true" aria-describedby="err-name"' in r.text
     assert 'value="CT-1"' in r.text  # what was typed is kept
 
 
-def test_unknown_matrix_is_reported_as_annex_validate_reports_it(client):
+def test_problems_are_in_the_users_language(app, client):
+    csrf = login(client, "sam")
+    with app.state.sessionmaker.begin() as db:
+        from generator.web.db import User
+        db.query(User).filter(User.name == "sam").update({"lang": "fr"})
+    r = client.post("/customers/new", data={"csrf": csrf, **SAMPLE, "name": "", "effective_date": "2025-02-30"})
+    found = problems(r.text)
+    assert found["name"] == ["Indiquez la raison sociale du client, sur une ligne."]
+    assert found["effective_date"] == ["Indiquez une date : jour, mois et année."]
+
+
+def test_unknown_matrix_is_reported_in_words_for_people(client):
     csrf = login(client, "sam")
     r = client.post("/customers/new", data={"csrf": csrf, **SAMPLE, "matrices": "no-such-matrix"})
     assert r.status_code == 400
-    assert "unknown matrix `no-such-matrix`" in problems(r.text)["matrices"][0]
-
-
-def test_deviation_problems_point_at_their_line_in_the_box(client):
-    csrf = login(client, "sam")
-    deviations = ("- activity: assurer-sauvegarde-donnees\n  roles: {customer: A, provider: R}\n  reason: ok\n"
-                  "- activity: assurer-sauvegarde-donnees-x\n  roles: {customer: A, provider: R}\n  reason: typo\n")
-    r = client.post("/customers/new", data={"csrf": csrf, **SAMPLE, "deviations": deviations})
-    [message] = problems(r.text)["deviations"]
-    assert "unknown activity `assurer-sauvegarde-donnees-x`" in message and "(line 4)" in message
-    r = client.post("/customers/new", data={"csrf": csrf, **SAMPLE, "deviations": "- activity: [unclosed"})
-    assert "invalid YAML" in problems(r.text)["deviations"][0]
-    r = client.post("/customers/new", data={"csrf": csrf, **SAMPLE,
-                                            "deviations": "- activity: assurer-sauvegarde-donnees\n"
-                                                          "  roles: {customer: A, provider: A}\n  reason: two As\n"})
-    assert problems(r.text)["deviations"], "a deviation breaking the RACI rules is refused"
+    assert problems(r.text)["matrices"] == ["This matrix is not known to the service."]
 
 
 def test_customer_id_cannot_be_taken_twice(client):
@@ -54,6 +53,33 @@ def test_customer_id_cannot_be_taken_twice(client):
     create_customer(client, csrf)
     r = client.post("/customers/new", data={"csrf": csrf, **SAMPLE, "name": "Other"})
     assert "used already" in problems(r.text)["id"][0]
+
+
+def test_customer_id_is_made_from_the_name_when_left_empty(client):
+    csrf = login(client, "sam")
+    r = client.post("/customers/new", data={"csrf": csrf, **SAMPLE, "id": "", "name": "Électricité de Lyon SA"},
+                    follow_redirects=False)
+    assert r.headers["location"] == "/customers/electricite-de-lyon-sa?saved=1"
+    assert "Customer saved." in client.get(r.headers["location"]).text
+    r = client.post("/customers/new", data={"csrf": csrf, **SAMPLE, "id": "", "name": "Electricite de Lyon SA"},
+                    follow_redirects=False)
+    assert r.headers["location"] == "/customers/electricite-de-lyon-sa-2?saved=1"
+
+
+def test_the_locale_is_a_field_of_the_form(app, client):
+    csrf = login(client, "sam")
+    create_customer(client, csrf, lang="fr", locale="fr_CH")
+    with app.state.sessionmaker() as db:
+        from generator.web.db import CustomerRow
+        assert db.get(CustomerRow, "acme").data["locale"] == "fr_CH"
+    page = client.get("/customers/acme/edit").text
+    assert '<option value="fr_CH" selected>' in page and "français (Suisse)" not in page  # named in English
+    assert "French (Switzerland)" in page
+    version = re.search(r'name="version" value="(\d+)"', page).group(1)
+    r = client.post("/customers/acme/edit", data={"csrf": csrf, **SAMPLE, "lang": "fr", "locale": "de_AT",
+                                                  "version": version})
+    assert r.status_code == 400
+    assert problems(r.text)["locale"] == ["Choose a date format of the annex language, or the standard one."]
 
 
 def test_search_finds_by_name_contract_and_id(client):
@@ -66,14 +92,14 @@ def test_search_finds_by_name_contract_and_id(client):
 
 def test_edit_keeps_the_id_and_shows_deviations_back(client):
     csrf = login(client, "sam")
-    dev = "- activity: assurer-sauvegarde-donnees\n  roles: {customer: A, provider: R}\n  reason: Option.\n"
-    create_customer(client, csrf, deviations=dev)
+    create_customer(client, csrf, **{"dev-count": "1", "dev-0-activity": "s3-object-storage:assurer-sauvegarde-donnees",
+                                     "dev-0-customer": "A", "dev-0-provider": "R", "dev-0-reason": "Option."})
     page = client.get("/customers/acme/edit").text
-    assert "assurer-sauvegarde-donnees" in page and 'name="id"' not in page
+    assert 'value="s3-object-storage:assurer-sauvegarde-donnees" selected' in page and 'name="id"' not in page
     version = re.search(r'name="version" value="(\d+)"', page).group(1)
     r = client.post("/customers/acme/edit", data={"csrf": csrf, **SAMPLE, "id": "other", "name": "ACME Group",
                                                   "version": version}, follow_redirects=False)
-    assert r.headers["location"] == "/customers/acme"
+    assert r.headers["location"] == "/customers/acme?saved=1"
     assert "ACME Group" in client.get("/customers/acme").text
 
 
@@ -114,7 +140,7 @@ def test_preview_of_a_missing_language_says_which_exist(client):
     csrf = login(client, "sam")
     create_customer(client, csrf, matrices="iaas")
     r = _preview(client, csrf, "iaas", "de")
-    assert r.status_code == 422 and "languages available: fr" in r.text
+    assert r.status_code == 422 and "This matrix is published in French only" in r.text
 
 
 def test_issue_registers_and_downloads_the_same_bytes_as_annex_build(app, client, tmp_path, brand):
@@ -128,7 +154,8 @@ def test_issue_registers_and_downloads_the_same_bytes_as_annex_build(app, client
                     follow_redirects=False)
     assert r.status_code == 303
     page = client.get(r.headers["location"]).text
-    pdf, docx = client.get(r.headers["location"] + "/pdf"), client.get(r.headers["location"] + "/docx")
+    annex = r.headers["location"].split("?")[0]
+    pdf, docx = client.get(annex + "/pdf"), client.get(annex + "/docx")
     assert pdf.headers["content-disposition"] == 'attachment; filename="acme_s3-object-storage_fr_v1.0.0.pdf"'
     customer = Customer(id="acme", name="ACME SA", contract="CT-1", annex="2", lang="fr",
                         matrices=["s3-object-storage"], effective_date="2025-03-01",
@@ -160,3 +187,23 @@ def test_a_customer_named_like_markup_is_printed_as_text(client):
     create_customer(client, csrf, name="<script>alert(1)</script>")
     html = client.get("/customers/acme").text
     assert "<script>alert(1)" not in html and "&lt;script&gt;alert(1)" in html
+
+
+def test_matrices_are_offered_by_title_and_drafts_only_to_legal(client):
+    csrf = login(client, "sam")
+    page = client.get("/customers/new").text
+    assert 'value="s3-object-storage"> IaaS Responsibility Matrix - S3 Object Storage</label>' in page
+    assert 'value="iaas"' not in page  # a draft in every language: not for sales
+    client.post("/logout", data={"csrf": csrf})
+    login(client, "leo")
+    assert 'value="iaas"' in client.get("/customers/new").text
+
+
+def test_the_user_is_the_providers_signatory_of_a_new_customer(client):
+    csrf = login(client, "sam")
+    r = client.post("/account/signatory", data={"csrf": csrf, "name": "Julien  Moreau", "title": "Directeur"},
+                    follow_redirects=False)
+    assert "Saved." in client.get(r.headers["location"]).text
+    page = client.get("/customers/new").text
+    assert 'name="sig_provider_name" type="text" value="Julien Moreau"' in page
+    assert 'name="sig_provider_title" type="text" value="Directeur"' in page

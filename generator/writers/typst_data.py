@@ -1,0 +1,76 @@
+"""What a Typst template sees of an annex: the view Jinja gets (template_view.py), as JSON.
+
+The Typst template reads this JSON from `sys.inputs` and lays it out; customer text reaches
+Typst only as JSON strings, which Typst prints as text and never evaluates, so a customer named
+`#read("/etc/passwd")` prints literally (no Typst source is ever made from data). Every printed
+value is decided by the model as for Jinja; the one thing a Jinja filter computes, inline
+emphasis, comes here already read into spans (`inline`: each stored Markdown string that has
+emphasis, as `[text, bold, italic]` triples), so the template never parses Markdown.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from ..annex import Annex
+from ..brand import Colors
+from ..model import spans
+from .template_view import annex_view, plain
+
+
+def jsonable(value: Any) -> Any:
+    """A template view (records, tuples, dates, Markup) as JSON values."""
+    if isinstance(value, Mapping):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, (tuple, list)):
+        return [jsonable(v) for v in value]
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, str):
+        return str(value)  # Markup too: Typst prints it as text
+    return value
+
+
+def _strings(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
+
+
+def inline_spans(data: Any) -> dict[str, list]:
+    """Each string of `data` whose inline Markdown prints other than itself (emphasis, escapes,
+    hard breaks), read into `[text, bold, italic]` spans by the model's one parser."""
+    out: dict[str, list] = {}
+    for text in _strings(data):
+        if text in out or not any(c in text for c in "*_\\`[<&\n"):
+            continue
+        read = spans(text)
+        if len(read) == 1 and read[0].text == text and not (read[0].bold or read[0].italic):
+            continue
+        out[text] = [[s.text, s.bold, s.italic] for s in read]
+    return out
+
+
+def annex_data(annex: Annex, **extra: Any) -> str:
+    """The JSON a brand's Typst template reads from `sys.inputs.annex`: the annex, and `extra`
+    (plain data: the change notice gives its changes)."""
+    brand = annex.brand
+    palette = brand.config.colors if brand.config else Colors()
+    fonts = brand.config.fonts if brand.config else None
+    data = {
+        "annex": jsonable(annex_view(annex)),
+        "labels": jsonable(plain(annex.labels)),
+        "palette": jsonable(plain(palette)),
+        "fonts": [fonts.family, *(f.family for f in fonts.fallback)] if fonts else [],
+        "logo": brand.get("logo"),
+        **{key: jsonable(plain(value)) for key, value in extra.items()},
+    }
+    data["inline"] = inline_spans([data["annex"], *(data[key] for key in extra)])
+    return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))

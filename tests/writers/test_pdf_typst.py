@@ -1,0 +1,208 @@
+"""The Typst engine (brand.yaml `engine: typst`) prints the annex WeasyPrint prints: same pages,
+same lines in the same places, same attachment, same signature boxes; with the guarantees of
+the reference engine (PDF/A-3a, tagged tables, deterministic bytes, signable), customer text
+never read as Typst markup, and a template that cannot reach packages or files outside its brand."""
+from __future__ import annotations
+
+import io
+import shutil
+import subprocess
+
+import pikepdf
+import pytest
+
+from generator.annex import build_annex
+from generator.brand import load_brand
+from generator.infra.diagnostics import InputError
+from generator.readers.matrix_yaml import read_matrix
+from generator.writers import pdf
+
+from ..conftest import ROOT, load_customer, load_matrix
+from ..pdftext import page_texts, squash, table_rows
+from .typst_parity import attachment, differences, fields
+
+SAMPLES = ["banque-horizon", "mutuelle-atlantique", "northwind-logistics", "stadtwerke-rheinau",
+           "hospital-levante", "tessuti-lombardi"]
+
+
+@pytest.fixture(scope="module")
+def brands():
+    reference = load_brand()
+    return reference, reference.with_engine("typst")
+
+
+def both(brands, matrix, customer, **options) -> tuple[bytes, ...]:
+    return tuple(pdf.render(build_annex(matrix, customer, brand, **options)) for brand in brands)
+
+
+@pytest.mark.parametrize("cid", SAMPLES)
+def test_each_sample_annex_prints_as_with_weasyprint(brands, cid):
+    customer = load_customer(cid)
+    reference, typst = both(brands, load_matrix(customer.lang), customer)
+    assert differences(reference, typst) == []
+    assert attachment(typst) == attachment(reference)
+    ours, theirs = fields(typst), fields(reference)
+    assert set(ours) == set(theirs) == {"customer", "provider"}
+    for name, (page, rect) in theirs.items():
+        assert ours[name][0] == page and all(abs(a - b) <= 0.5 for a, b in zip(ours[name][1], rect, strict=True))
+
+
+def test_the_iaas_draft_with_notes_callouts_and_watermark_prints_as_with_weasyprint(brands, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1735689600")
+    matrix = read_matrix(ROOT / "data" / "matrices" / "iaas" / "fr.yaml")[0]
+    reference, typst = both(brands, matrix, None, draft=True)
+    assert differences(reference, typst) == []
+    assert attachment(typst) == attachment(reference)
+
+
+def test_the_comparison_can_fail(brands):
+    """A line moved by more than 2 pt, or other text, is reported."""
+    customer = load_customer("banque-horizon")
+    (reference,) = both(brands[:1], load_matrix("fr"), customer)
+    other = pdf.render(build_annex(load_matrix("fr"), customer.model_copy(update={"name": "Autre SA"}), brands[1]))
+    assert differences(reference, other)
+
+
+@pytest.fixture(scope="module")
+def typst_annex(brands):
+    return pdf.render(build_annex(load_matrix("fr"), load_customer("banque-horizon"), brands[1]))
+
+
+def test_same_inputs_same_bytes(brands, typst_annex):
+    again = pdf.render(build_annex(load_matrix("fr"), load_customer("banque-horizon"), brands[1]))
+    assert again == typst_annex
+
+
+def test_pdfa_3a_tagged_with_table_headers_and_metadata(typst_annex, tmp_path):
+    with pikepdf.open(io.BytesIO(typst_annex)) as doc:
+        meta = doc.open_metadata()
+        assert (meta.get("pdfaid:part"), meta.get("pdfaid:conformance")) == ("3", "A")
+        assert "/StructTreeRoot" in doc.Root and str(doc.Root.Lang).startswith("fr")
+        assert str(doc.docinfo["/CreationDate"]).startswith("D:20250301")
+        assert [str(f.AFRelationship) for f in doc.Root.AF] == ["/Data"]
+    path = tmp_path / "annex.pdf"
+    path.write_bytes(typst_annex)
+    rows = table_rows(path)
+    heads = [r["cells"] for r in rows if r["kind"] == "th"]
+    assert ["Activité", "Client", "Cloud Temple"] in heads and ["Code", "Rôle", "Description"] in heads
+    texts = page_texts(path)
+    assert all("Page" in t and f"sur {len(texts)}" in t for t in texts)
+
+
+def test_hostile_customer_text_prints_literally(brands, tmp_path):
+    hostile = '#read("/etc/passwd") *gras* $x^2$ ] #import "@preview/cetz:0.3.0" \\ #eval("1+1")'
+    customer = load_customer("banque-horizon").model_copy(update={"name": hostile, "contract": "]} #[x]"})
+    path = tmp_path / "hostile.pdf"
+    path.write_bytes(pdf.render(build_annex(load_matrix("fr"), customer, brands[1])))
+    first = squash(page_texts(path)[0])
+    assert squash(hostile) in first and "]} #[x]" in first
+    assert "root:" not in "".join(page_texts(path))
+
+
+def _typst_brand(tmp_path, template: str):
+    folder = tmp_path / "brand"
+    folder.mkdir()
+    folder.joinpath("brand.yaml").write_text(
+        (ROOT / "templates" / "default" / "brand.yaml").read_text(encoding="utf-8").replace(
+            "engine: weasyprint", "engine: typst"),
+        encoding="utf-8")
+    folder.joinpath("annex.typ").write_text(template, encoding="utf-8")
+    return load_brand(folder)
+
+
+@pytest.mark.parametrize("template", ['#import "@preview/cetz:0.3.0": canvas\nx',
+                                      '#let p = "@pre" + "view/cetz:0.3.0"\n#import p: canvas',
+                                      '#eval("import \\"@preview/cetz:0.3.0\\"")'])
+def test_a_template_importing_a_package_is_refused_without_network(tmp_path, template):
+    brand = _typst_brand(tmp_path, template)
+    with pytest.raises(InputError) as caught:
+        pdf.render(build_annex(load_matrix("fr"), load_customer("banque-horizon"), brand))
+    message = str(caught.value)
+    assert "annex.typ" in message and "no packages" in message
+
+
+def test_a_template_reads_nothing_outside_its_brand(tmp_path):
+    brand = _typst_brand(tmp_path, '#read("/etc/hostname")\n#read("../../../../etc/hostname")')
+    with pytest.raises(InputError) as caught:
+        pdf.render(build_annex(load_matrix("fr"), load_customer("banque-horizon"), brand))
+    assert "Typst template error" in str(caught.value) and "not found" in str(caught.value)
+
+
+def test_characters_no_font_covers_are_refused_for_typst_too(brands):
+    customer = load_customer("banque-horizon").model_copy(update={"name": "Banque 😀"})
+    with pytest.raises(InputError) as caught:
+        build_annex(load_matrix("fr"), customer, brands[1])
+    assert "U+1F600" in str(caught.value)
+
+
+def test_fallback_fonts_print_arabic_and_japanese_names(brands, tmp_path):
+    customer = load_customer("banque-horizon").model_copy(update={"name": "شركة الأفق 株式会社"})
+    path = tmp_path / "fallback.pdf"
+    path.write_bytes(pdf.render(build_annex(load_matrix("fr"), customer, brands[1])))
+    with pikepdf.open(path) as doc:
+        fonts = {str(f.get("/BaseFont")) for page in doc.pages for f in page.Resources.Font.values()}
+    assert any("NotoSansArabic" in f for f in fonts) and any("NotoSansCJK" in f for f in fonts)
+
+
+def test_the_typst_annex_is_signed_and_verified(typst_annex, tmp_path):
+    from ..signing import pki
+    from ..signing.conftest import run
+    root = pki.make_root()
+    p12 = pki.write_p12(tmp_path / "provider.p12", pki.issue(root, "Julien Moreau", 1), root)
+    trust = pki.write_pem(tmp_path / "root.pem", root)
+    unsigned, signed = tmp_path / "annex.pdf", tmp_path / "signed.pdf"
+    unsigned.write_bytes(typst_annex)
+    result = run("sign", unsigned, "--p12", p12, "-o", signed)
+    assert result.exit_code == 0, result.output
+    assert signed.read_bytes().startswith(typst_annex)
+    result = run("verify", signed, "--trust", trust, "--data", ROOT / "data")
+    assert result.exit_code == 0, result.output
+    if shutil.which("pdfsig"):
+        out = subprocess.run(["pdfsig", str(signed)], capture_output=True, text=True).stdout
+        assert "Signature Field Name: provider" in out and "Signature is Valid." in out, out
+
+
+def test_annex_diff_reads_a_typst_annex_back(typst_annex, tmp_path):
+    from generator.versions.sources import read_annex_pdf
+    path = tmp_path / "annex.pdf"
+    path.write_bytes(typst_annex)
+    side = read_annex_pdf(path)
+    assert side.customer is not None and side.customer.id == "banque-horizon" and side.matrix.id == "s3-object-storage"
+
+
+def test_an_unknown_engine_is_refused_with_its_line(tmp_path):
+    folder = tmp_path / "brand"
+    folder.mkdir()
+    text = (ROOT / "templates" / "default" / "brand.yaml").read_text(encoding="utf-8")
+    folder.joinpath("brand.yaml").write_text(text.replace("engine: weasyprint", "engine: latex"), encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        load_brand(folder)
+    line = next(i for i, ln in enumerate(text.splitlines(), 1) if ln.startswith("engine:"))
+    assert f"brand.yaml:{line}:" in str(caught.value) and "typst" in str(caught.value)
+
+
+def test_annex_build_on_a_typst_brand_gives_the_same_bytes_in_every_process(tmp_path):
+    from ..helpers import annex
+    folder = tmp_path / "brand"
+    folder.mkdir()
+    folder.joinpath("brand.yaml").write_text((ROOT / "templates" / "default" / "brand.yaml").read_text(
+        encoding="utf-8").replace("engine: weasyprint", "engine: typst"), encoding="utf-8")
+    built = []
+    for run in ("one", "two"):
+        customer = f"{ROOT}/data/customers/example.yaml#stadtwerke-rheinau"
+        result = annex("build", "s3-object-storage", "--customer", customer, "--templates", folder,
+                       "--format", "pdf", "-o", tmp_path / run)
+        assert result.returncode == 0, result.stderr
+        built.append((tmp_path / run / "stadtwerke-rheinau" / "s3-object-storage_de_v1.0.0.pdf").read_bytes())
+    assert built[0] == built[1] and b"annex-typst" not in built[0]
+    with pikepdf.open(io.BytesIO(built[0])) as doc:
+        assert "Typst" in str(doc.docinfo.get("/Creator", ""))
+
+
+def test_lists_callouts_quotes_and_notes_print_as_with_weasyprint(brands, monkeypatch):
+    """The blocks fixture (tests/fixtures/raci_fidelity.fr.md): every callout kind, quotes, notes,
+    bulleted, numbered and nested lists, at their places."""
+    from .test_blocks import fixture_matrix
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1735689600")
+    reference, typst = both(brands, fixture_matrix(), None, draft=True)
+    assert differences(reference, typst) == []
