@@ -9,7 +9,7 @@ sample: system-build $(VENV)/.installed  ## set up, then build every sample cust
 	$(BIN)/annex batch data/customers/example.yaml -o output
 
 test: system $(VENV)/.installed lint  ## set up, then the gates (lint, types), then the whole test suite
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto --dist loadfile
 
 lint: $(VENV)/.installed  ## the gates alone: ruff and mypy, as configured in pyproject.toml
 	$(BIN)/ruff check .

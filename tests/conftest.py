@@ -45,6 +45,14 @@ def weasyprint_logs_no_warning(request):
 
 
 @pytest.fixture(scope="session")
+def soffice_profile(tmp_path_factory) -> Path:
+    """One LibreOffice user profile for the session (one per xdist worker, so never two
+    LibreOffice processes on it at once): LibreOffice spends seconds creating a profile at the
+    first start-up, and the tests only convert through it."""
+    return tmp_path_factory.mktemp("soffice-profile")
+
+
+@pytest.fixture(scope="session")
 def brand():
     from generator.brand import load_brand
     return load_brand()

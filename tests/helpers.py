@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from generator.model import plain
@@ -18,6 +20,31 @@ def annex(*args: str, cwd: Any = ROOT, **kw: Any) -> subprocess.CompletedProcess
     `kw` goes to subprocess.run (timeout, env, preexec_fn...)."""
     return subprocess.run([sys.executable, "-m", "generator", *map(str, args)], capture_output=True, text=True,
                           cwd=cwd, **kw)
+
+
+def annexes(*calls: Sequence[str], cwd: Any = ROOT, timeout: float | None = None) -> list[subprocess.CompletedProcess]:
+    """Independent `annex` command lines run at once, one process each, as `annex` would run them
+    one after the other (the cores share the work); their results in the order given."""
+    procs = [subprocess.Popen([sys.executable, "-m", "generator", *map(str, args)], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True, cwd=cwd) for args in calls]
+    try:
+        outputs = [p.communicate(timeout=timeout) for p in procs]
+        return [subprocess.CompletedProcess(p.args, p.returncode, out, err)
+                for p, (out, err) in zip(procs, outputs, strict=True)]
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+
+
+def soffice_convert(profile: Path, to: str, outdir: Path, *sources: Path,
+                    timeout: int = 600) -> subprocess.CompletedProcess:
+    """LibreOffice, headless, converting `sources` to format `to` in `outdir`, with the session's
+    user profile (conftest's soffice_profile) rather than a new one per run."""
+    return subprocess.run(["soffice", f"-env:UserInstallation={profile.as_uri()}", "--headless",
+                           "--convert-to", to, "--outdir", str(outdir), *map(str, sources)],
+                          capture_output=True, text=True, timeout=timeout)
 
 
 def docx_sequence(annex, data: bytes) -> list[tuple[str, str, tuple[str, ...]]]:

@@ -13,6 +13,7 @@ import pytest
 import yaml
 
 from .conftest import ROOT, S3
+from .helpers import annexes
 
 
 def annex(*args):
@@ -64,10 +65,12 @@ def test_validate_build_and_batch_give_the_same_verdict(tmp_path, case):
     folder = matrix_folder(tmp_path, de_roles=spec.get("de_roles"), relax=spec.get("relax", False))
     cust = customers(tmp_path, spec["deviations"], spec.get("lang", "fr"))
     data = tmp_path / "data"
-    validated = annex("validate", str(folder), str(cust), "--data", str(data))
-    built = annex("build", "s3-object-storage", "--customer", f"{cust}#acme", "--data", str(data), "--format", "docx",
-                  "-o", str(tmp_path / "out"))
-    batch = annex("batch", str(cust), "--data", str(data), "--format", "docx", "-j", "1", "-o", str(tmp_path / "b"))
+    validated, built, batch = annexes(
+        ["validate", str(folder), str(cust), "--data", str(data)],
+        ["build", "s3-object-storage", "--customer", f"{cust}#acme", "--data", str(data), "--format", "docx",
+         "-o", str(tmp_path / "out")],
+        ["batch", str(cust), "--data", str(data), "--format", "docx", "-j", "1", "-o", str(tmp_path / "b")],
+        timeout=300)
     verdicts = {"validate": validated.returncode, "build": built.returncode, "batch": batch.returncode}
     expected = 0 if case.startswith("clean") or "relaxes" in case else 1
     assert verdicts == {"validate": expected, "build": expected, "batch": expected}, (

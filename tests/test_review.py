@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import shutil
-import subprocess
 
 import pytest
 import yaml
@@ -20,7 +19,7 @@ from generator.model import Customer
 from generator.writers import docx as docx_writer
 from generator.writers.docx import row_bookmark
 from tests.conftest import CUSTOMERS, DATA, has, load_customer, load_matrix
-from tests.helpers import annex
+from tests.helpers import annex, soffice_convert
 
 HORIZON = f"{CUSTOMERS}#banque-horizon"
 ACTIVITY = "creer-objets"  # standard: customer RA, provider none
@@ -117,13 +116,11 @@ def test_round_trip_word_xml(tmp_path):
 
 
 @needs_soffice
-def test_round_trip_through_libreoffice(tmp_path):
+def test_round_trip_through_libreoffice(tmp_path, soffice_profile):
     src = tmp_path / "reviewed.docx"
     src.write_bytes(edited(review_docx(), negotiate))
     out = tmp_path / "lo"
-    r = subprocess.run(["soffice", f"-env:UserInstallation=file://{tmp_path}/profile", "--headless",
-                        "--convert-to", "docx", "--outdir", str(out), str(src)], capture_output=True, text=True,
-                       timeout=180)
+    r = soffice_convert(soffice_profile, "docx", out, src, timeout=180)
     assert r.returncode == 0 and (out / "reviewed.docx").is_file(), r.stderr
     assert (out / "reviewed.docx").read_bytes() != src.read_bytes()  # really rewritten by LibreOffice
     check_round_trip(out / "reviewed.docx")

@@ -12,7 +12,7 @@ from docx.oxml.ns import qn
 from generator.versions.render import notice_catalog
 from tests.conftest import CUSTOMERS, DATA, ROOT
 from tests.docxtext import open_docx
-from tests.helpers import annex
+from tests.helpers import annex, annexes
 from tests.pdftext import page_texts, squash
 
 ROOT_FIXTURES = ROOT / "tests" / "fixtures"
@@ -70,8 +70,7 @@ def test_refusals_exit_2_with_located_messages(tmp_path, signed_pdf):
     ]
     (tmp_path / "garbage.pdf").write_bytes(b"%PDF-1.7 garbage")
     cases.append((["diff", str(tmp_path / "garbage.pdf"), str(EXAMPLE)], "garbage.pdf"))
-    for args, expected in cases:
-        r = annex(*args)
+    for (args, expected), r in zip(cases, annexes(*(args for args, _ in cases)), strict=True):
         assert r.returncode == 2, (args, r.stderr)
         assert expected in r.stderr and "Traceback" not in r.stderr, (args, r.stderr)
 
@@ -90,12 +89,11 @@ def test_markdown_notice_in_the_annex_language(tmp_path):
 
 @pytest.fixture(scope="module")
 def notices(tmp_path_factory):
+    """Each notice made twice, by separate processes (at once), for the determinism checks."""
     out = tmp_path_factory.mktemp("notice")
-    for fmt in ("pdf", "docx"):
-        for run in (1, 2):
-            r = annex("diff", "s3-object-storage", str(EXAMPLE), "--customer", HORIZON, "--format", fmt,
-                      "-o", str(out / f"{run}.{fmt}"))
-            assert r.returncode == 0, r.stderr
+    for r in annexes(*(["diff", "s3-object-storage", str(EXAMPLE), "--customer", HORIZON, "--format", fmt,
+                        "-o", str(out / f"{run}.{fmt}")] for fmt in ("pdf", "docx") for run in (1, 2))):
+        assert r.returncode == 0, r.stderr
     return out
 
 

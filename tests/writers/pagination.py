@@ -39,8 +39,7 @@ def layout(pdf: Path, annex) -> tuple[int, dict[str, int | None]]:
     return len(pages), found
 
 
-def convert_all(paths: list[Path], outdir: Path) -> subprocess.CompletedProcess:
+def convert_all(paths: list[Path], outdir: Path, profile: Path) -> subprocess.CompletedProcess:
     """One LibreOffice run converting every DOCX to PDF (one start-up instead of one per file)."""
-    return subprocess.run(["soffice", f"-env:UserInstallation=file://{outdir}/profile", "--headless",
-                           "--convert-to", "pdf", "--outdir", str(outdir), *map(str, paths)],
-                          capture_output=True, text=True, timeout=600)
+    from ..helpers import soffice_convert
+    return soffice_convert(profile, "pdf", outdir, *paths)

@@ -9,6 +9,7 @@ from generator.model import plain
 from generator.writers import docx as docx_writer
 
 from ..conftest import customer_for, has, load_customer, make_annex
+from ..helpers import soffice_convert
 from ..pdftext import squash
 from .pagination import convert_all, layout
 
@@ -16,12 +17,10 @@ needs_soffice = pytest.mark.skipif(not has("soffice"), reason="LibreOffice (soff
 needs_pandoc = pytest.mark.skipif(not has("pandoc"), reason="pandoc is not installed")
 
 
-def convert_with_libreoffice(tmp_path, data: bytes) -> tuple[subprocess.CompletedProcess, str]:
+def convert_with_libreoffice(tmp_path, data: bytes, profile) -> tuple[subprocess.CompletedProcess, str]:
     src = tmp_path / "annex.docx"
     src.write_bytes(data)
-    result = subprocess.run(["soffice", f"-env:UserInstallation=file://{tmp_path}/profile", "--headless",
-                             "--convert-to", "pdf", "--outdir", str(tmp_path), str(src)],
-                            capture_output=True, text=True, timeout=180)
+    result = soffice_convert(profile, "pdf", tmp_path, src, timeout=180)
     pdf = tmp_path / "annex.pdf"
     text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
                           check=True).stdout if pdf.exists() else ""
@@ -30,9 +29,9 @@ def convert_with_libreoffice(tmp_path, data: bytes) -> tuple[subprocess.Complete
 
 @needs_soffice
 @pytest.mark.parametrize("lang, customer, review", [("fr", "banque-horizon", True), ("de", None, False)])
-def test_libreoffice_converts_it_and_every_activity_is_there(tmp_path, lang, customer, review):
+def test_libreoffice_converts_it_and_every_activity_is_there(tmp_path, soffice_profile, lang, customer, review):
     annex = make_annex(lang, load_customer(customer) if customer else customer_for(lang), review=review)
-    result, text = convert_with_libreoffice(tmp_path, docx_writer.render(annex))
+    result, text = convert_with_libreoffice(tmp_path, docx_writer.render(annex), soffice_profile)
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "annex.pdf").stat().st_size > 10_000
     # words of every activity, in order, in the rendered pages (wrapping aside)
@@ -115,7 +114,7 @@ def _pagination_annexes():
 
 
 @pytest.fixture(scope="module")
-def laid_out(tmp_path_factory):
+def laid_out(tmp_path_factory, soffice_profile):
     """{name: (annex, PDF path, DOCX-converted-by-LibreOffice path)}; one LibreOffice run for all."""
     from generator.writers import pdf as pdf_writer
     folder = tmp_path_factory.mktemp("pagination")
@@ -123,7 +122,7 @@ def laid_out(tmp_path_factory):
     for name, annex in annexes.items():
         (folder / f"{name}.signed.pdf").write_bytes(pdf_writer.render(annex))
         (folder / f"{name}.docx").write_bytes(docx_writer.render(annex))
-    result = convert_all([folder / f"{name}.docx" for name in annexes], folder)
+    result = convert_all([folder / f"{name}.docx" for name in annexes], folder, soffice_profile)
     assert result.returncode == 0, result.stderr
     return {name: (annex, folder / f"{name}.signed.pdf", folder / f"{name}.pdf") for name, annex in annexes.items()}
 
