@@ -304,11 +304,13 @@ def verify(
     pdf: Path = typer.Argument(..., metavar="ANNEX.pdf", help="a signed annex"),
     trust: list[Path] = typer.Option([], "--trust", metavar="ROOT.pem", help="trusted root certificate (repeatable)"),
     data: Optional[Path] = typer.Option(None, "--data", help="data folder: check the annex is still current"),
+    templates: Optional[Path] = typer.Option(None, "--templates",
+                                             help="brand folder the annex was built with (with --data)"),
     as_json: bool = typer.Option(False, "--json", help="print the report as JSON"),
 ) -> None:
     """Check an annex's signatures and that it is what its embedded data says."""
     from .commands.verify import verify_command
-    exit_with(lambda: verify_command(pdf, trust=list(trust), data_dir=data, as_json=as_json))
+    exit_with(lambda: verify_command(pdf, trust=list(trust), data_dir=data, as_json=as_json, templates=templates))
 
 
 # --- the web service (generator/web/): serve, user, token ---------------------------------------

@@ -8,7 +8,8 @@ from typing import Optional
 from ..signing.verify import render_text, verify
 
 
-def verify_command(pdf: Path, *, trust: list[Path], data_dir: Optional[Path], as_json: bool) -> int:
-    report = verify(pdf, trust=trust, data_dir=data_dir)
+def verify_command(pdf: Path, *, trust: list[Path], data_dir: Optional[Path], as_json: bool,
+                   templates: Optional[Path] = None) -> int:
+    report = verify(pdf, trust=trust, data_dir=data_dir, templates=templates)
     sys.stdout.write(report.to_json() if as_json else render_text(report))
     return 0 if report.ok else 1

@@ -33,10 +33,12 @@ def _version_key(v: str):
     return tuple(int(p) if p.isdigit() else 0 for p in v.split("-")[0].split("."))
 
 
-def check_current(report, payload: dict, data_dir: Path, customers: Optional[Callable] = None) -> None:
+def check_current(report, payload: dict, data_dir: Path, customers: Optional[Callable] = None,
+                  templates: Optional[Path] = None) -> None:
     """Fill `report.current` / `report.newer_version`, and add a problem when it is not current.
     `payload` is the embedded data as readers/annex_pdf.py checked it (`matrix` names it);
-    `customers(id)` finds the customer (the web's register), by default the data folder's files."""
+    `customers(id)` finds the customer (the web's register), by default the data folder's files;
+    `templates` is the brand the annex was built with (its version is part of the fingerprint)."""
     from ..annex import build_annex
     from ..brand import load_brand
     from ..catalog import load_checked_matrix, resolve_matrix
@@ -60,7 +62,7 @@ def check_current(report, payload: dict, data_dir: Path, customers: Optional[Cal
             problem = f"customer `{cid}` is not in {'the register' if customers else data_dir / 'customers'}"
         else:
             try:
-                today = build_annex(matrix, customer, load_brand(None), draft=bool(options.get("draft")),
+                today = build_annex(matrix, customer, load_brand(templates), draft=bool(options.get("draft")),
                                     review=bool(options.get("review")))
             except InputError as exc:
                 problem = f"the data no longer makes this annex: {exc.diagnostics[0].message}"

@@ -167,9 +167,11 @@ def check_annex(reader, data: bytes, where: Path) -> tuple[AnnexReport, Optional
 
 
 def verify(path: Path, *, trust: list[Path], data_dir: Optional[Path] = None,
-           customers: Optional[Callable[[str], Optional[Customer]]] = None) -> Report:
+           customers: Optional[Callable[[str], Optional[Customer]]] = None,
+           templates: Optional[Path] = None) -> Report:
     """The report on the PDF at `path`; with `data_dir`, whether the annex is current, the
-    customer found by `customers(id)` (a register) or else in the data folder's customer files."""
+    customer found by `customers(id)` (a register) or else in the data folder's customer files,
+    built again with the brand in `templates` (the default brand when None)."""
     from pyhanko.sign.fields import enumerate_sig_fields
     roots = load_roots(trust)
     data, reader = read_pdf(path)
@@ -183,7 +185,7 @@ def verify(path: Path, *, trust: list[Path], data_dir: Optional[Path] = None,
         raise unreadable(path, exc, "cannot be checked") from None
     if embedded is not None and data_dir is not None:
         from .current import check_current
-        check_current(annex, embedded.payload, data_dir, customers)
+        check_current(annex, embedded.payload, data_dir, customers, templates)
     return Report(str(path), signatures, unsigned, annex)
 
 

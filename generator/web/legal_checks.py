@@ -57,6 +57,7 @@ class SignedJob:
     claim: Claim
     trust: tuple[str, ...]
     data_dir: str
+    templates: str = ""  # the brand folder the service builds with ("" the default brand)
 
 
 @dataclass(frozen=True)
@@ -116,7 +117,8 @@ def signed_verify(job: SignedJob) -> Verdict:
         return Customer.model_validate(claim.customer) if cid == customer_id else None
     try:
         report = _as_file(job.upload, ".pdf", lambda p: verify(
-            p, trust=[Path(t) for t in job.trust], data_dir=Path(job.data_dir), customers=register))
+            p, trust=[Path(t) for t in job.trust], data_dir=Path(job.data_dir), customers=register,
+            templates=Path(job.templates) if job.templates else None))
     except InputError as exc:
         return Verdict([f"readable: {'; '.join(d.message for d in exc.diagnostics)}"])
     verdict = Verdict(detail=render_text(report).replace(report.file, f"upload for annex {claim.annex_id}"))
@@ -177,5 +179,6 @@ class LegalChecks:
                              self.limiter)
 
     async def signed_verify(self, data: bytes, claim: Claim) -> Verdict:
-        return await limited(signed_verify, SignedJob(data, claim, self.trust, str(self.settings.data_dir)),
+        return await limited(signed_verify, SignedJob(data, claim, self.trust, str(self.settings.data_dir),
+                                                          str(self.settings.templates or "")),
                              self.limits, self.limiter)

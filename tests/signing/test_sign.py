@@ -144,3 +144,21 @@ def test_passphrase_comes_from_env_or_file_never_the_command_line(ca, annex_pdf,
 def test_a_filled_field_cannot_be_signed_again(signed, ca, tmp_path):
     result = run("sign", signed[1], "--p12", ca[1]["customer"], "--field", "provider", "-o", tmp_path / "x.pdf")
     assert result.exit_code == 1 and "empty fields: customer" in result.output
+
+
+def test_verify_builds_again_with_the_brand_the_annex_was_made_with(tmp_path):
+    """The brand's version is part of the fingerprint: an annex of another brand is current
+    only against that brand (`--templates`), not against the default one."""
+    brand = tmp_path / "brand"
+    shutil.copytree("templates/default", brand)
+    (brand / "annex.css").write_text((brand / "annex.css").read_text(encoding="utf-8") + "\n/* ours */\n",
+                                     encoding="utf-8")
+    out = tmp_path / "out"
+    built = run("build", "s3-object-storage", "--customer", "data/customers/example.yaml#banque-horizon",
+                "--templates", brand, "--format", "pdf", "-o", out)
+    assert built.exit_code == 0, built.output
+    pdf = next(out.rglob("*.pdf"))
+    ours = json.loads(run("verify", pdf, "--data", "data", "--templates", brand, "--json").stdout)
+    default = json.loads(run("verify", pdf, "--data", "data", "--json").stdout)
+    assert ours["annex"]["current"] is True, ours
+    assert default["annex"]["current"] is False and "inputs changed" in " ".join(default["annex"]["problems"])
