@@ -17,8 +17,9 @@ from pathlib import Path
 from typing import Optional
 
 from .infra.diagnostics import InputError, error, quoted
+from .infra.yamlsource import read_bytes
 from .model import LANGUAGES, Matrix
-from .model.limits import MAX_ID
+from .model.limits import MAX_FILE_BYTES, MAX_ID
 from .model.matrix import ID_PATTERN
 from .model.text import reserved_name_problem
 from .readers.matrix_yaml import read_matrix
@@ -115,8 +116,9 @@ class Held:
 
 @lru_cache(maxsize=64)
 def _held(path: str, mtime_ns: int, size: int) -> Held:
-    digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
-    return Held(load_checked_matrix(Path(path)), digest, Path(path))
+    matrix = load_checked_matrix(Path(path))  # first: it refuses a FIFO or a device, located
+    digest = hashlib.sha256(read_bytes(path, max_bytes=MAX_FILE_BYTES, what="matrix")).hexdigest()
+    return Held(matrix, digest, Path(path))
 
 
 def load_held(path: Path) -> Held:

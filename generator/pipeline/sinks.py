@@ -23,6 +23,7 @@ registers its own scheme with `register_scheme`):
 """
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -90,7 +91,9 @@ class FolderSink:
         """The folder, created and locked for this run; anything in the way (a file under its
         name, a read-only folder, another batch, a folder named like the manifest) is an
         InputError (exit 2) before any work. Temporaries are swept only under the lock: no other
-        batch is writing here."""
+        batch is writing here. A folder this run made and left empty (the inputs failed before
+        any file) is removed again: bad input leaves nothing behind."""
+        made = not self.folder.exists()
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             lock = lock_folder(self.folder)
@@ -110,6 +113,9 @@ class FolderSink:
             yield
         finally:
             lock.__exit__(None, None, None)
+            if made:
+                with contextlib.suppress(OSError):  # not empty: it holds what this run wrote
+                    self.folder.rmdir()
 
     def sweep(self) -> int:
         """Clear what a killed writer left (call only while no worker writes: under the lock)."""

@@ -141,10 +141,13 @@ def test_a_matrix_id_that_leads_out_of_the_data_folder_through_a_symlink_is_refu
     (data / "matrices" / "by-folder").symlink_to(outside / "stolen", target_is_directory=True)
     (data / "matrices" / "by-file").mkdir()
     (data / "matrices" / "by-file" / "fr.yaml").symlink_to(outside / "stolen" / "fr.yaml")
-    (data / "matrices" / "alias").symlink_to(data / "matrices" / S3, target_is_directory=True)  # inside: fine
+    # a link that stays inside the matrices folder is fine (a folder is still named by its id)
+    release = data / "matrices" / "releases" / f"{S3}-1.0.0"
+    (data / "matrices" / S3).rename(release.parent.mkdir() or release)
+    (data / "matrices" / S3).symlink_to(release, target_is_directory=True)
     path = customers_file(tmp_path, "  - {id: a, name: A, lang: fr, matrices: [by-folder]}\n"
                                     "  - {id: b, name: B, lang: fr, matrices: [by-file]}\n"
-                                    "  - {id: c, name: C, lang: fr, matrices: [alias]}\n")
+                                    f"  - {{id: c, name: C, lang: fr, matrices: [{S3}]}}\n")
     result, entries = batch(path, tmp_path / "out", data)
     assert result.returncode == 1
     assert entries[("good", S3)]["status"] == entries[("c", S3)]["status"] == "written"
