@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .db import CustomerRow, IssuedAnnex
-from .deps import Auth, RowId, db_session, form_user, page_user
+from .deps import Auth, RowId, db_session, form_user, page_user, row_or_404
 from .errors import Refused
 from .matrices import current_versions, offered, title_of
 from .registry import Filters, annexes, move, waiting
@@ -70,17 +70,10 @@ def annex_list(request: Request, status: str = "", customer: str = "", matrix: s
                   page_query=lambda n: urlencode({**request.query_params, "page": n}))
 
 
-def annex_of(db: Session, aid: int) -> IssuedAnnex:
-    found = db.get(IssuedAnnex, aid)
-    if found is None:
-        raise Refused(404, "not_found")
-    return found
-
-
 @router.get("/annexes/{aid}")
 def annex_page(request: Request, aid: RowId, done: str = "", auth: Auth = Depends(page_user()),
                db: Session = Depends(db_session, scope="function")) -> Response:
-    annex = annex_of(db, aid)
+    annex = row_or_404(db, IssuedAnnex, aid)
     data_dir = request.app.state.settings.data_dir
     status = shown_status(annex.status, annex.version, current_versions(data_dir).get((annex.matrix_id, annex.lang)))
     return render(request, "annex.html", annex=annex, state=status, row=db.get(CustomerRow, annex.customer_id),
@@ -91,7 +84,7 @@ def annex_page(request: Request, aid: RowId, done: str = "", auth: Auth = Depend
 @router.post("/annexes/{aid}/sent")
 def mark_sent(request: Request, aid: RowId, auth: Auth = Depends(form_user()),
               db: Session = Depends(db_session, scope="function")) -> Response:
-    annex = annex_of(db, aid)
+    annex = row_or_404(db, IssuedAnnex, aid)
     if annex.status == "preview":
         raise Refused(409, "bad_request", "preview")
     move(db, annex, "sent", auth.user.name)

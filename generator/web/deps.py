@@ -12,7 +12,7 @@ import hmac
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any, Optional, TypeVar
 
 from fastapi import Depends, Path, Query, Request
 from sqlalchemy import select
@@ -23,6 +23,8 @@ from .accounts import role_at_least, session_of, user_for_token
 from .config import Settings
 from .db import User, WebSession
 from .errors import ApiError, NeedLogin, Refused
+
+_Row = TypeVar("_Row")
 
 PUBLIC = {"/login", "/static", "/api/openapi.json", "/healthz"}  # the only routes anyone may ask
 MAX_ID = 2**63 - 1  # the databases' integer keys: a larger id names nothing (and overflows SQLite)
@@ -56,6 +58,14 @@ class Auth:
     user: Person
     session: Optional[WebSession]  # None for an API token or a user signed in by the proxy
     csrf: str = ""
+
+
+def row_or_404(db: Session, model: type[_Row], key: object, what: str = "") -> _Row:
+    """The row of `model` under `key`, or the page/JSON "not found" every route answers."""
+    row = db.get(model, key)
+    if row is None:
+        raise Refused(404, "not_found", what)
+    return row
 
 
 def settings_of(request: Request) -> Settings:

@@ -20,7 +20,7 @@ from ..model import Customer
 from ..model.customer import Deviation
 from ..model.text import Text
 from .db import CustomerRow, IssuedAnnex, audit
-from .deps import Auth, db_session, form_user, page_user, parse_id, read_upload
+from .deps import Auth, db_session, form_user, page_user, parse_id, read_upload, row_or_404
 from .errors import Refused, failure
 from .isolation import TooComplex
 from .legal_checks import Claim, LegalChecks
@@ -123,9 +123,7 @@ def _proposals_page(request: Request, row: CustomerRow, proposals: list[dict], s
 async def review(request: Request, auth: Auth = Depends(form_user("legal")),
                  db: Session = Depends(db_session, scope="function")) -> Response:
     form, data = await read_upload(request)
-    row = db.get(CustomerRow, str(form.get("customer") or ""))
-    if row is None:
-        raise Refused(404, "not_found", "customer")
+    row = row_or_404(db, CustomerRow, str(form.get("customer") or ""), "customer")
     problem = check_docx(data)
     if problem:
         raise Refused(400, "bad_upload", problem)
@@ -147,9 +145,7 @@ async def apply_review(request: Request, auth: Auth = Depends(form_user("legal")
     that matrix (the others of that matrix are dropped; those of other matrices stay). The
     result goes through the customer model and the checker `validate` runs, like a form."""
     form = await request.form()
-    row = db.get(CustomerRow, str(form.get("customer") or ""))
-    if row is None:
-        raise Refused(404, "not_found", "customer")
+    row = row_or_404(db, CustomerRow, str(form.get("customer") or ""), "customer")
     proposals = parse_proposal(str(form.get("proposal") or "[]"))
     accepted = {int(str(i)) for i in form.getlist("accept") if str(i).isdigit() and len(str(i)) < 8}
     for i, p in enumerate(proposals):  # a reason legal typed for a proposal that had none

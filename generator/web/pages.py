@@ -15,7 +15,7 @@ from . import customer_form, deviation_rows
 from .accounts import AccountError, check_password, close_session, open_session, set_password
 from .conflicts import conflict_of
 from .db import CustomerRow, IssuedAnnex, User, audit
-from .deps import Auth, RowId, cookie_name, db_session, form_user, new_login_token, page_user
+from .deps import Auth, RowId, cookie_name, db_session, form_user, new_login_token, page_user, row_or_404
 from .errors import Refused
 from .generate import matrix_status
 from .i18n import words
@@ -137,7 +137,7 @@ def new_customer(request: Request, auth: Auth = Depends(page_user()),
 @router.get("/customers/{cid}/edit")
 def edit_customer(request: Request, cid: str, auth: Auth = Depends(page_user()),
                   db: Session = Depends(db_session, scope="function")) -> Response:
-    row = _customer(db, cid)
+    row = row_or_404(db, CustomerRow, cid)
     return _form_page(request, {**customer_form.values_of(row.data), "version": row.version}, {}, cid,
                       deviations=row.data.get("deviations"))
 
@@ -150,7 +150,7 @@ async def save_customer_form(request: Request, cid: Optional[str] = None, auth: 
     values = customer_form.form_values(form)
     rows, adding = customer_form.edited_rows(form, _parties(request))
     if cid is not None:
-        row = _customer(db, cid)
+        row = row_or_404(db, CustomerRow, cid)
         values["id"] = cid  # the id names the customer's folder and register: it does not change
     if adding:  # one more row: nothing is saved yet
         return _form_page(request, values, {}, cid, rows=rows)
@@ -186,17 +186,10 @@ def _save_customer(request: Request, auth: Auth, db: Session, values: dict, rows
     return RedirectResponse(f"/customers/{checked.customer.id}?saved=1", status_code=303)
 
 
-def _customer(db: Session, cid: str) -> CustomerRow:
-    row = db.get(CustomerRow, cid)
-    if row is None:
-        raise Refused(404, "not_found")
-    return row
-
-
 @router.get("/customers/{cid}")
 def customer_page(request: Request, cid: str, saved: str = "", auth: Auth = Depends(page_user()),
                   db: Session = Depends(db_session, scope="function")) -> Response:
-    row = _customer(db, cid)
+    row = row_or_404(db, CustomerRow, cid)
     data_dir = request.app.state.settings.data_dir
     matrices = offered(data_dir, auth.user.lang, drafts=auth.user.role != "sales")
     versions = current_versions(data_dir)
@@ -219,7 +212,7 @@ async def preview(request: Request, cid: str, auth: Auth = Depends(form_user()),
     """A watermarked preview (the annex build's draft mark), recorded as the customer's draft
     preview of that matrix: it can be looked at, never sent in place of the issued annex."""
     form = await request.form()
-    row = _customer(db, cid)
+    row = row_or_404(db, CustomerRow, cid)
     matrix, lang = _target(form, row)
     gen = request.app.state.generator
     result = await run_in_threadpool(gen.run, gen.request(matrix, lang, row.data, ("pdf",), preview=True))
@@ -255,7 +248,7 @@ async def issue(request: Request, cid: str, auth: Auth = Depends(form_user()),
     """Issue the annex (PDF, DOCX and legal's review copy) and open it; the same content issued
     again opens the annex issued before, with no second register row."""
     form = await request.form()
-    row = _customer(db, cid)
+    row = row_or_404(db, CustomerRow, cid)
     matrix, lang = _target(form, row)
     gen = request.app.state.generator
     result = await run_in_threadpool(gen.run, gen.request(matrix, lang, row.data, ISSUED_FORMATS, issue=True))
