@@ -11,6 +11,7 @@ from pathlib import Path
 from fastapi import FastAPI, Request
 from fastapi.staticfiles import StaticFiles
 
+from ..infra.store import Store
 from . import admin, annexes, api, legal, pages
 from .config import Settings
 from .db import open_database
@@ -21,7 +22,6 @@ from .legal_checks import LegalChecks
 from .limits import BodyLimit
 from .render import make_templates
 from .signin_limit import SignInLimit
-from .store import Store
 
 HERE = Path(__file__).parent
 

@@ -58,9 +58,9 @@ class QueuedGenerator:
 def store_and_generator(settings: Any) -> tuple[Any, Any]:
     """The web's store (a folder, or a bucket with --store s3://) and its generator (the queue's
     workers with --queue, else local processes writing into that store)."""
+    from ..infra.store import Store
     from ..pipeline.s3sink import S3Store
     from .generate import Generator
-    from .store import Store
     if settings.store_url:
         store: Any = S3Store(settings.store_url)
         where = str(store.target)

@@ -7,8 +7,8 @@ import io
 
 import pypdf
 
+from generator.infra.store import Store
 from generator.web.generate import Generator, page_images
-from generator.web.store import Store
 from tests.conftest import DATA
 
 
