@@ -11,6 +11,14 @@ from typing import Optional
 from .db import CustomerRow
 
 IGNORED = {"csrf", "version", "id"}
+FORM_ORDER = ("name", "contract", "annex", "lang", "locale", "matrices", "effective_date")  # then sig_*, deviations
+
+
+def _form_order(key: str) -> tuple[int, str]:
+    """Differences are listed in the order the form shows its fields."""
+    if key in FORM_ORDER:
+        return FORM_ORDER.index(key), key
+    return len(FORM_ORDER) + (key == "deviations"), key
 
 
 @dataclass(frozen=True)
@@ -33,7 +41,7 @@ def stale(row: CustomerRow, values: dict) -> bool:
 
 def differences(saved: dict, values: dict) -> list[Difference]:
     """The fields whose saved value (form shape, `saved`) differs from what the form sends."""
-    keys = sorted((set(saved) | set(values)) - IGNORED)
+    keys = sorted((set(saved) | set(values)) - IGNORED, key=_form_order)
     return [Difference(k, _text(saved.get(k)), _text(values.get(k))) for k in keys
             if _text(saved.get(k)) != _text(values.get(k))]
 

@@ -444,11 +444,17 @@ def test_a_later_form_on_an_older_version_is_refused_showing_both_values(tmp_pat
                                                        "version": versions[0]}, follow_redirects=False)
         assert r.status_code == 303
         r = second.post("/customers/acme/edit", data={"csrf": second.csrf, **SAMPLE, "contract": "CT-9",
+                                                        "lang": "en", "sig_customer_name": "Paul Durand",
                                                         "version": versions[1]}, follow_redirects=False)
         assert r.status_code == 409
-        rows = re.findall(r"<tr><th scope=\"row\"[^>]*>(\w+)</th><td[^>]*>([^<]*)</td><td[^>]*>([^<]*)</td></tr>",
+        rows = re.findall(r"<tr><th scope=\"row\"[^>]*>([^<]+)</th><td[^>]*>([^<]*)</td><td[^>]*>([^<]*)</td></tr>",
                           r.text)
-        assert ("name", "ACME Group", "ACME SA") in rows and ("contract", "CT-1", "CT-9") in rows, rows
+        # each field as the form labels it, each value as the form shows it: never `sig_customer_name` or `fr`
+        assert ("Legal name", "ACME Group", "ACME SA") in rows and ("Contract reference", "CT-1", "CT-9") in rows, rows
+        assert [f for f, _, _ in rows][:3] == ["Legal name", "Contract reference", "Annex language"]  # in form order
+        assert ("Annex language", "French", "English") in rows, rows
+        assert any(f.startswith("Signatory: ") and f.endswith(" – Name") and (saved, yours) == ("Claire Martin",
+                   "Paul Durand") for f, saved, yours in rows), rows
         assert "ACME Group" in first.get("/customers/acme").text  # the earlier save stands
         again = re.search(r'name="version" value="(\d+)"', r.text).group(1)  # the 409 form offers the new version
         r = second.post("/customers/acme/edit", data={"csrf": second.csrf, **SAMPLE, "contract": "CT-9",
