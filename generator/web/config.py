@@ -42,6 +42,7 @@ class Settings:
     check_seconds: float = 60.0  # time one check of an upload (review-import, verify) may take ...
     check_memory: int = 768 * 1024 * 1024  # ... and address space it may add, in its worker process
     check_workers: int = 2  # checks of uploads running at once (each in its own process)
+    checks_per_user: int = 2  # checks one user may have running or waiting: more are refused (429)
 
     def resolved_db_url(self) -> str:
         return self.db_url or default_db_url(self.data_dir)

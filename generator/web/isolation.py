@@ -3,12 +3,15 @@ time limit (the worker is killed when it runs over) and a memory limit (RLIMIT_A
 hostile file costs one bounded process, never the event loop or the server's memory.
 
 It reuses the batch's pool (infra/workers.run_jobs: one job per worker, killed on time out).
-The caller runs `run_limited` in a thread (`limited` does that), at most `concurrent` at once.
+The caller runs `run_limited` in a thread (`limited` does that), at most `concurrent` at once,
+and at most a few per user (`PerUser`): one person's pile of uploads never queues everyone else's.
 """
 from __future__ import annotations
 
 import resource
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -30,6 +33,30 @@ class Limits:
 
 class TooComplex(Exception):
     """The upload needed more time or memory than a check may take; the message says which."""
+
+
+class Busy(Exception):
+    """The user already has as many checks running or waiting as one user may; the message says how many."""
+
+
+class PerUser:
+    """Checks each user has running or waiting, capped: the server's few check workers are
+    shared, so the (most+1)th upload of one person is refused at once instead of queued."""
+
+    def __init__(self, most: int):
+        self.most, self.held = most, Counter[str]()
+
+    @contextmanager
+    def hold(self, user: str) -> Iterator[None]:
+        if self.held[user] >= self.most:
+            raise Busy(f"{self.held[user]} of your uploads are being checked, the most one person may have")
+        self.held[user] += 1
+        try:
+            yield
+        finally:
+            self.held[user] -= 1
+            if not self.held[user]:
+                del self.held[user]
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from ..model.text import Text
 from .db import CustomerRow, IssuedAnnex, audit
 from .deps import Auth, db_session, form_user, page_user, parse_id, read_upload, row_or_404
 from .errors import Refused, failure
-from .isolation import TooComplex
+from .isolation import Busy, TooComplex
 from .legal_checks import Claim, LegalChecks
 from .registry import move, save_customer
 from .render import render
@@ -129,7 +129,9 @@ async def review(request: Request, auth: Auth = Depends(form_user("legal")),
         raise Refused(400, "bad_upload", problem)
     audit(db, auth.user.name, "upload-review", row.id, f"{len(data)} bytes")
     try:  # refusals are answered, not raised: the upload stays in the audit log
-        review = await legal_checks(request).review_import(data, row.data)
+        review = await legal_checks(request).review_import(data, row.data, auth.user.name)
+    except Busy as exc:
+        return failure(request, 429, "checks_busy", str(exc), headers={"Retry-After": "10"})
     except TooComplex as exc:
         return failure(request, 422, "too_complex", str(exc))
     if review.refused:
@@ -198,7 +200,9 @@ async def signed(request: Request, auth: Auth = Depends(form_user("legal")),
         raise Refused(400, "bad_upload", problem)
     audit(db, auth.user.name, "upload-signed", f"annex {annex.id}", f"{len(data)} bytes")
     try:
-        report = await legal_checks(request).signed_verify(data, _claim(request, db, annex))
+        report = await legal_checks(request).signed_verify(data, _claim(request, db, annex), auth.user.name)
+    except Busy as exc:
+        return failure(request, 429, "checks_busy", str(exc), headers={"Retry-After": "10"})
     except TooComplex as exc:
         return failure(request, 422, "too_complex", str(exc))
     if not report:

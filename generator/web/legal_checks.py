@@ -22,7 +22,7 @@ from anyio import CapacityLimiter
 from ..infra.diagnostics import InputError
 from ..model import Customer
 from .config import Settings
-from .isolation import Limits, limited
+from .isolation import Limits, PerUser, limited
 
 T = TypeVar("T")
 
@@ -169,16 +169,21 @@ class LegalChecks:
         self.settings = settings
         self.limits = Limits(settings.check_seconds, settings.check_memory)
         self.limiter = CapacityLimiter(settings.check_workers)
+        self.per_user = PerUser(settings.checks_per_user)
         self.trust = tuple(str(p) for p in (*settings.trust, *settings.provider_certs))
         # imported here, once, so that each forked worker starts with them loaded
         from ..commands import review  # noqa: F401
         from ..signing import verify  # noqa: F401
 
-    async def review_import(self, data: bytes, customer: dict) -> Review:
-        return await limited(_review_job, ReviewJob(data, customer, str(self.settings.data_dir)), self.limits,
-                             self.limiter)
+    async def review_import(self, data: bytes, customer: dict, user: str) -> Review:
+        """Busy when `user` has as many checks going as one user may."""
+        with self.per_user.hold(user):
+            return await limited(_review_job, ReviewJob(data, customer, str(self.settings.data_dir)), self.limits,
+                                 self.limiter)
 
-    async def signed_verify(self, data: bytes, claim: Claim) -> Verdict:
-        return await limited(signed_verify, SignedJob(data, claim, self.trust, str(self.settings.data_dir),
-                                                          str(self.settings.templates or "")),
-                             self.limits, self.limiter)
+    async def signed_verify(self, data: bytes, claim: Claim, user: str) -> Verdict:
+        """Busy when `user` has as many checks going as one user may."""
+        with self.per_user.hold(user):
+            return await limited(signed_verify, SignedJob(data, claim, self.trust, str(self.settings.data_dir),
+                                                              str(self.settings.templates or "")),
+                                 self.limits, self.limiter)

@@ -480,3 +480,31 @@ def test_a_forged_proposal_is_refused_with_a_located_message(tmp_path, forged, s
                                                      "accept": "0"})
     assert r.status_code == 400 and said in r.text, r.text[-800:]
     assert_headers(r)
+
+
+# --- one person's pile of uploads never queues everyone else's checks ---------------------------
+
+def test_a_user_with_checks_going_is_refused_more_and_others_are_not(tmp_path):
+    from contextlib import ExitStack
+    app = make_app(tmp_path)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:  # not an annex: its check refuses it, quickly
+        z.writestr("[Content_Types].xml", "<Types/>")
+        z.writestr("word/document.xml", "<w:document/>")
+    reviewed = buf.getvalue()
+    with TestClient(app) as leo, TestClient(app) as ada:
+        leo.csrf, ada.csrf = login(leo, "leo"), login(ada, "ada")
+        create_customer(ada, ada.csrf)
+
+        def upload(client):
+            return client.post("/legal/review", data={"csrf": client.csrf, "customer": "acme"},
+                               files={"file": ("reviewed.docx", reviewed)})
+        with ExitStack() as going:  # leo's two uploads still being checked: the most one user may have
+            for _ in range(app.state.settings.checks_per_user):
+                going.enter_context(app.state.legal.per_user.hold("leo"))
+            r = upload(leo)
+            assert r.status_code == 429 and r.headers["retry-after"] == "10"
+            assert "wait until they are done" in r.text
+            assert upload(ada).status_code == 400  # another person's upload is checked meanwhile
+        assert upload(leo).status_code == 400  # once leo's checks end, leo's next upload is checked
+        assert not app.state.legal.per_user.held  # nothing stays counted after a check

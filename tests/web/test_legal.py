@@ -44,11 +44,11 @@ class FakeChecks:
         self.verdict = False
         self.signed = ("customer", "provider")  # the fields a passing verdict says are signed
 
-    async def review_import(self, data, customer):
+    async def review_import(self, data, customer, user):
         self.calls.append(("review", len(data), customer["id"]))
         return self.review(data, customer)
 
-    async def signed_verify(self, data, claim):
+    async def signed_verify(self, data, claim, user):
         self.calls.append(("verify", len(data), claim.annex_id))
         if self.verdict:
             return Verdict([], signed_fields=list(self.signed), unsigned_fields=[])
