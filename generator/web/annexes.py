@@ -74,11 +74,13 @@ def annex_list(request: Request, status: str = "", customer: str = "", matrix: s
 def annex_page(request: Request, aid: RowId, done: str = "", auth: Auth = Depends(page_user()),
                db: Session = Depends(db_session, scope="function")) -> Response:
     annex = row_or_404(db, IssuedAnnex, aid)
-    data_dir = request.app.state.settings.data_dir
+    settings = request.app.state.settings
+    data_dir = settings.data_dir
     status = shown_status(annex.status, annex.version, current_versions(data_dir).get((annex.matrix_id, annex.lang)))
     return render(request, "annex.html", annex=annex, state=status, row=db.get(CustomerRow, annex.customer_id),
                   title=title_of(data_dir, annex.matrix_id, auth.user.lang), done=done,
-                  download=request.query_params.get("download", "") if done in ("issued", "again") else "")
+                  download=request.query_params.get("download", "") if done in ("issued", "again") else "",
+                  trusts_signers=bool(settings.trust or settings.provider_certs))
 
 
 @router.post("/annexes/{aid}/sent")

@@ -116,3 +116,18 @@ def test_the_list_filters_by_customer_matrix_and_date(sales):
     assert _ids(sales.get("/annexes", params={"until": str(today - dt.timedelta(days=2))}).text) == []
     assert sales.get("/annexes", params={"status": "bogus"}).status_code == 400
     assert sales.get("/annexes", params={"since": "yesterday"}).status_code == 400
+
+
+@pytest.mark.parametrize("trusted", [False, True])
+def test_the_signed_upload_says_when_the_service_trusts_no_signer(tmp_path, data_dir, trusted):
+    """Without --trust or --provider-cert no signed PDF can be recorded: the form says so before
+    legal uploads one, not after every check ran."""
+    certs = (tmp_path / "provider.pem",) if trusted else ()
+    with TestClient(make_app(tmp_path, data_dir=data_dir, provider_certs=certs)) as client:
+        client.csrf = login(client, "leo")
+        create_customer(client, client.csrf)
+        page = client.get(_issue(client)).text
+        assert 'action="/legal/signed"' in page
+        assert ('id="no-trust"' in page) is not trusted
+        if not trusted:
+            assert "--trust ROOT.pem" in page.split('id="no-trust"')[1].split("</p>")[0]
