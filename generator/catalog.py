@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Optional
 
 from .infra.diagnostics import InputError, error, quoted
-from .infra.yamlsource import read_bytes
+from .infra.yamlsource import decode_text, read_bytes
 from .model import LANGUAGES, Matrix
 from .model.limits import MAX_FILE_BYTES, MAX_ID
 from .model.matrix import ID_PATTERN
@@ -76,12 +76,12 @@ def _id_problem(matrix_id: str) -> Optional[str]:
     return reserved_name_problem(matrix_id)
 
 
-def load_checked_matrix(path: Path) -> Matrix:
-    """Read a matrix and refuse it if it breaks a rule, with the checks `validate` runs: its own
-    rules, and its agreement with the other languages of the matrix kept beside it
-    (`<lang>.yaml` in the same folder). An annex is never built from a bad matrix, nor from a
-    translation that says other roles than the reference language."""
-    matrix, doc = read_matrix(path)
+def load_checked_matrix(path: Path, *, text: Optional[str] = None) -> Matrix:
+    """Read a matrix (or take its `text`, read already) and refuse it if it breaks a rule, with
+    the checks `validate` runs: its own rules, and its agreement with the other languages of the
+    matrix kept beside it (`<lang>.yaml` in the same folder). An annex is never built from a bad
+    matrix, nor from a translation that says other roles than the reference language."""
+    matrix, doc = read_matrix(path, text=text)
     loaded = Loaded(matrix, doc)
     problems = check_matrix(loaded)
     group = [loaded] + [sibling for sibling in _translations(path, matrix) if sibling.matrix.id == matrix.id]
@@ -116,9 +116,11 @@ class Held:
 
 @lru_cache(maxsize=64)
 def _held(path: str, mtime_ns: int, size: int) -> Held:
-    matrix = load_checked_matrix(Path(path))  # first: it refuses a FIFO or a device, located
-    digest = hashlib.sha256(read_bytes(path, max_bytes=MAX_FILE_BYTES, what="matrix")).hexdigest()
-    return Held(matrix, digest, Path(path))
+    # read once: the digest is of the very bytes the matrix was parsed from, even if the file
+    # is being replaced meanwhile (read_bytes refuses a FIFO or a device, located)
+    raw = read_bytes(path, max_bytes=MAX_FILE_BYTES, what="YAML file")
+    matrix = load_checked_matrix(Path(path), text=decode_text(raw, path))
+    return Held(matrix, hashlib.sha256(raw).hexdigest(), Path(path))
 
 
 def load_held(path: Path) -> Held:

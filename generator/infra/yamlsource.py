@@ -53,14 +53,18 @@ def read_text(path: str | Path, *, max_bytes: int = MAX_BYTES, what: str = "file
 
     Only regular files are read (a FIFO, a device such as /dev/zero, a socket or a folder is
     refused at once, never waited on), and the size limit holds on the bytes actually read."""
-    p = Path(path)
-    raw = read_bytes(p, max_bytes=max_bytes, what=what)
+    return decode_text(read_bytes(path, max_bytes=max_bytes, what=what), path)
+
+
+def decode_text(raw: bytes, path: str | Path) -> str:
+    """The text of a file's bytes (UTF-8, a BOM dropped); a located diagnostic when they are not
+    UTF-8. For a reader that needs the bytes too (their SHA-256) without reading the file twice."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
-        raise InputError([error(p, f"is not UTF-8 (byte 0x{raw[exc.start]:02x} cannot be decoded)",
+        raise InputError([error(Path(path), f"is not UTF-8 (byte 0x{raw[exc.start]:02x} cannot be decoded)",
                                 line=line, column=column,
                                 hint="save the file as UTF-8 in your editor")], unreadable=True) from None
     if text.startswith("\ufeff"):
