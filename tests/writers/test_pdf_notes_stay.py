@@ -99,3 +99,20 @@ def test_a_one_row_table_goes_to_the_next_page_with_its_heading_and_notes():
         assert (page_of(pages, "2Untableaucourt") == page_of(pages, "Laseuleligne")
                 == page_of(pages, FIRST_LINE["note"]) == foot + 1)
     assert differences(reference, typst) == []
+
+
+def test_a_paragraph_of_fewer_than_six_lines_never_breaks_across_pages():
+    """annex.css `p { orphans: 3; widows: 3 }`: a 5-line note under a table at the foot of a
+    page, with room there for 3 of its lines, moves whole, and the table's last row with it."""
+    sentence = "Une phrase du paragraphe sous le tableau, assez longue pour tenir sur une ligne. "
+    notes = [sentence * 7, "Second paragraphe après."]
+    reference, typst = render_both({"title": "Un long tableau", "activities": rows(ROWS - 2), "notes": notes})
+    for data in (reference, typst):
+        pages = texts(data)
+        assert page_of(pages, "Unephraseduparagraphe") == page_of(pages, "Secondparagraphe")
+        page = pages[page_of(pages, "Secondparagraphe") - 1]
+        first, after = (next(i for i, line in enumerate(page) if line.startswith(s))
+                        for s in ("Unephraseduparagraphe", "Secondparagraphe"))
+        assert after - first == 5  # the whole paragraph, its 5 lines, on one page
+        assert page_of(pages, row(ROWS - 2)) == page_of(pages, "Unephraseduparagraphe") > page_of(pages, row(1))
+    assert differences(reference, typst) == []
