@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterator, Mapping
+import re
+from collections.abc import Mapping
 from typing import Any
 
 from ..annex import Annex
@@ -33,15 +34,23 @@ def jsonable(value: Any) -> Any:
     return value
 
 
-def _strings(value: Any) -> Iterator[str]:
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for item in value.values():
-            yield from _strings(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from _strings(item)
+def _strings(value: Any) -> list[str]:
+    """Every string in `value` (JSON data), in order (a stack, not recursive generators: the
+    annex holds thousands)."""
+    out: list[str] = []
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            out.append(item)
+        elif isinstance(item, dict):
+            stack.extend(reversed(list(item.values())))
+        elif isinstance(item, list):
+            stack.extend(reversed(item))
+    return out
+
+
+_MARKUP = re.compile(r"[*_\\`\[<&\n]")  # what inline Markdown may read as more than text
 
 
 def inline_spans(data: Any) -> dict[str, list]:
@@ -49,7 +58,7 @@ def inline_spans(data: Any) -> dict[str, list]:
     hard breaks), read into `[text, bold, italic]` spans by the model's one parser."""
     out: dict[str, list] = {}
     for text in _strings(data):
-        if text in out or not any(c in text for c in "*_\\`[<&\n"):
+        if text in out or not _MARKUP.search(text):
             continue
         read = spans(text)
         if len(read) == 1 and read[0].text == text and not (read[0].bold or read[0].italic):
