@@ -69,7 +69,8 @@ def _names(cls: type) -> tuple[str, ...]:
     per class: an annex holds thousands of records of a few classes)."""
     if issubclass(cls, BaseModel):
         return (*cls.model_fields, *_properties(cls, (BaseModel,)))
-    return (*(f.name for f in dataclasses.fields(cls)), *_properties(cls, ()))
+    fields = dataclasses.fields(cls)  # type: ignore[arg-type]  # plain checked it is a dataclass
+    return (*(f.name for f in fields), *_properties(cls, ()))
 
 
 def plain(value: Any, *, hidden: frozenset[str] = frozenset()) -> Any:
