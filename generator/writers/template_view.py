@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Iterator, Mapping
+from collections.abc import ItemsView, Iterator, Mapping
 from functools import lru_cache
 from typing import Any
 
@@ -47,6 +47,9 @@ class View(Mapping):
 
     def __len__(self) -> int:
         return len(self._values)
+
+    def items(self) -> ItemsView[str, Any]:  # the dict's own: Mapping's would look each key up
+        return self._values.items()
 
     def __repr__(self) -> str:
         return f"View({self._values!r})"
