@@ -24,6 +24,8 @@ from ..infra.pdf_update import Update, holder
 
 LABEL = "<row-headers>"
 _ROWS = (Name.THead, Name.TBody, Name.TFoot)
+# made once: each `Name.X` is a new object, and the pass compares hundreds of cells
+_TD, _TH, _TR, _TABLE, _TBODY, _ROW = Name.TD, Name.TH, Name.TR, Name.Table, Name.TBody, Name.Row
 
 
 def _kids(element: Any) -> list[Any]:
@@ -57,9 +59,9 @@ def _table_attributes(cell: Any) -> tuple[Any, list[Any]]:
     elif not isinstance(owned, Array):
         cell.A = owned = Array()
     for attributes in owned:
-        if isinstance(attributes, Dictionary) and attributes.get("/O") == Name.Table:
+        if isinstance(attributes, Dictionary) and attributes.get("/O") == _TABLE:
             return attributes, [cell, owned, attributes]
-    owned.append(Dictionary(O=Name.Table))
+    owned.append(Dictionary(O=_TABLE))
     return owned[len(owned) - 1], [cell, owned]
 
 
@@ -69,9 +71,9 @@ def _body_rows(table: Any) -> list[tuple[int, Any]]:
     index = 0
     for part in _kids(table):
         group = part.get("/S")
-        for row in ([part] if group == Name.TR else _kids(part) if group in _ROWS else []):
-            if row.get("/S") == Name.TR:
-                if group in (Name.TR, Name.TBody):
+        for row in ([part] if group == _TR else _kids(part) if group in _ROWS else []):
+            if row.get("/S") == _TR:
+                if group in (_TR, _TBODY):
                     rows.append((index, row))
                 index += 1
     return rows
@@ -80,20 +82,25 @@ def _body_rows(table: Any) -> list[tuple[int, Any]]:
 def _retag_row(update: Update, row: Any, ident: str) -> Any:
     """The row's first cell as its row header `ident`, named by the row's other cells; that
     cell (None for a row already headed)."""
-    cells = [c for c in _kids(row) if c.get("/S") in (Name.TD, Name.TH)]
-    if not cells or cells[0].get("/S") != Name.TD or not all(c.is_indirect for c in cells):
+    kinds = [(c, c.get("/S")) for c in _kids(row)]
+    cells = [c for c, kind in kinds if kind == _TD or kind == _TH]
+    if not cells or cells[0].get("/S") != _TD or not all(c.is_indirect for c in cells):
         return None
     head = cells[0]
-    head.S = Name.TH
+    head.S = _TH
     head.ID = String(ident)
     attributes, chain = _table_attributes(head)
-    attributes.Scope = Name.Row
+    attributes.Scope = _ROW
     update.changed(head, holder(*chain))
+    named = String(ident)
     for cell in cells[1:]:
         attributes, chain = _table_attributes(cell)
         headers = attributes.get("/Headers")
-        attributes.Headers = Array([*(headers if isinstance(headers, Array) else []), String(ident)])
-        update.changed(holder(*chain))
+        if isinstance(headers, Array):
+            headers.append(named)  # in place: Typst writes it direct in the attributes
+        else:
+            attributes.Headers = Array([named])
+        update.changed(holder(*chain, *([headers] if isinstance(headers, Array) else [])))
     return head
 
 
