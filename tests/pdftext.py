@@ -36,7 +36,8 @@ def _text(chars: list[dict]) -> str:
 
 def table_rows(path) -> list[dict]:
     """Every table row (and heading) in reading order:
-    {'kind': 'th'|'td'|'heading', 'cells': [text, ...], 'page': n, 'table': index}."""
+    {'kind': 'th'|'td'|'heading', 'cells': [text, ...], 'kinds': ['TH'|'TD', ...], 'page': n,
+    'table': index}."""
     with pdfplumber.open(path) as pdf:
         chars = _chars_by_mcid(pdf)
         rows = []
@@ -64,8 +65,8 @@ def table_rows(path) -> list[dict]:
             if kind == "TR":
                 cells = [c for c in e.get("children", []) if c.get("type") in ("TD", "TH")]
                 rows.append({"kind": "th" if all(c.get("type") == "TH" for c in cells) else "td",
-                             "cells": [cell_text(c) for c in cells], "page": e.get("page_number"),
-                             "table": table_index[0]})
+                             "cells": [cell_text(c) for c in cells], "kinds": [c.get("type") for c in cells],
+                             "page": e.get("page_number"), "table": table_index[0]})
                 return
             for child in e.get("children", []):
                 walk(child, table_index)

@@ -5,16 +5,17 @@ them to WeasyPrint's: a merged field/widget annotation per party with an empty a
 stream (PDF/A wants one for every widget), no action or JavaScript, tagged as a `Form`
 structure element in the sign-off cell. The template tells where each box is: a `metadata`
 labelled `<signature-field>` holding the field name, the page, and the box's top-left corner
-and size in points (origin top left, as Typst lays out). The file is rewritten with an
-identifier derived from its content, so the same inputs still give the same bytes.
+and size in points (origin top left, as Typst lays out). The fields go into the open file the
+writer finishes (writers/typst_finish.py), which appends what changed as an incremental update.
 """
 from __future__ import annotations
 
-import io
 from typing import Any
 
 import pikepdf
 from pikepdf import Array, Dictionary, Name, String
+
+from ..infra.pdf_update import Update, holder
 
 PRINT_FLAG = 1 << 2
 
@@ -38,45 +39,46 @@ def rectangles(boxes: list[dict], heights: list[float]) -> list[tuple[str, int, 
     return list(out.values())
 
 
+def _kids(element: Any) -> list[Any]:
+    kids = element.get("/K")
+    return list(kids) if isinstance(kids, Array) else [kids] if kids is not None else []
+
+
+def _last_table(element: Any) -> Any:
+    """The last `Table` structure element under `element` in reading order, searched from the
+    end (the sign-off table closes the document: the matrix's tables are never walked)."""
+    for kid in reversed(_kids(element)):
+        if isinstance(kid, Dictionary):
+            found = _last_table(kid)
+            if found is not None:
+                return found
+    return element if element.get("/S") == Name.Table else None
+
+
 def _cells_of_last_table(root: Any) -> list[Any]:
     """The cells of the last row of the document's last table: the sign-off boxes."""
-    last_table = None
-    stack: list[Any] = [root]
-    while stack:
-        element = stack.pop()
-        if not isinstance(element, Dictionary):
-            continue
-        if element.get("/S") == Name.Table:
-            last_table = element
-        kids = element.get("/K")
-        children = list(kids) if isinstance(kids, Array) else [kids] if kids is not None else []
-        stack.extend(reversed(children))
-    if last_table is None:
+    table = _last_table(root)
+    if table is None:
         return []
-    rows: list[Any] = []
-    stack = [last_table]
-    while stack:
+    stack: list[Any] = [table]
+    while stack:  # depth first from the end: the first row met is the last
         element = stack.pop()
-        kids = element.get("/K")
-        for kid in reversed(list(kids) if isinstance(kids, Array) else []):
-            if isinstance(kid, Dictionary) and kid.get("/S") in (Name.TR, Name.THead, Name.TBody, Name.TFoot):
-                stack.append(kid)
         if element.get("/S") == Name.TR:
-            rows.append(element)
-    if not rows:
-        return []
-    cells = rows[-1].get("/K")
-    return [c for c in (cells if isinstance(cells, Array) else []) if isinstance(c, Dictionary)]
+            return [c for c in _kids(element) if isinstance(c, Dictionary)]
+        stack.extend(kid for kid in _kids(element) if isinstance(kid, Dictionary)
+                     and kid.get("/S") in (Name.TR, Name.THead, Name.TBody, Name.TFoot))
+    return []
 
 
-def _tag(pdf: pikepdf.Pdf, widget: Any, page: pikepdf.Page, parent: Any) -> None:
+def _tag(update: Update, widget: Any, page: pikepdf.Page, parent: Any) -> None:
     """A `Form` structure element holding the widget, under `parent` (the sign-off cell)."""
-    tree = pdf.Root.StructTreeRoot
+    root = update.pdf.Root
+    tree = root.StructTreeRoot
     key = int(tree.get("/ParentTreeNextKey", 0))
-    objr = pdf.make_indirect(Dictionary(Type=Name.OBJR, Obj=widget, Pg=page.obj))
+    objr = update.new(Dictionary(Type=Name.OBJR, Obj=widget, Pg=page.obj))
     # K a single OBJR: pyHanko's difference analysis recognises a field's widget as `Form.K.Obj`
-    form = pdf.make_indirect(Dictionary(Type=Name.StructElem, S=Name.Form, P=parent, Pg=page.obj, K=objr,
-                                        Alt=widget.TU))
+    form = update.new(Dictionary(Type=Name.StructElem, S=Name.Form, P=parent, Pg=page.obj, K=objr,
+                                 Alt=widget.TU))
     kids = parent.get("/K")
     if not isinstance(kids, Array):
         parent.K = Array([kids]) if kids is not None else Array()
@@ -84,37 +86,38 @@ def _tag(pdf: pikepdf.Pdf, widget: Any, page: pikepdf.Page, parent: Any) -> None
     widget.StructParent = key
     tree.ParentTree.Nums.extend([pikepdf.Object.parse(str(key).encode()), form])
     tree.ParentTreeNextKey = key + 1
+    update.changed(holder(parent, parent.K), holder(root, tree),
+                   holder(root, tree, tree.ParentTree, tree.ParentTree.Nums))
 
 
-def add_fields(data: bytes, boxes: list[dict], labels: dict[str, str]) -> bytes:
-    """`data` with one empty /Sig field per box; `labels` gives each field's spoken name (/TU)."""
-    with pikepdf.open(io.BytesIO(data)) as pdf:
-        heights = [float(p.mediabox[3]) - float(p.mediabox[1]) for p in pdf.pages]
-        found = rectangles(boxes, heights)
-        tagged = "/StructTreeRoot" in pdf.Root
-        cells = _cells_of_last_table(pdf.Root.StructTreeRoot) if tagged else []
-        fields = Array()
-        for index, (name, page_index, rect) in enumerate(found):
-            page = pdf.pages[page_index]
-            x1, y1, x2, y2 = rect
-            appearance = pdf.make_stream(b"", Type=Name.XObject, Subtype=Name.Form,
-                                         BBox=Array([0, 0, round(x2 - x1, 3), round(y2 - y1, 3)]))
-            widget = pdf.make_indirect(Dictionary(
-                Type=Name.Annot, Subtype=Name.Widget, FT=Name.Sig, T=String(name),
-                TU=String(labels.get(name, name)), Rect=Array(list(rect)), F=PRINT_FLAG, P=page.obj,
-                AP=Dictionary(N=appearance)))
-            if "/Annots" not in page.obj:
-                page.obj.Annots = Array()
-            page.obj.Annots.append(widget)
-            fields.append(widget)
-            if tagged:
-                parent = cells[index] if index < len(cells) else pdf.Root.StructTreeRoot.K
-                if isinstance(parent, Array):
-                    parent = parent[0]
-                _tag(pdf, widget, page, parent)
-        if len(fields):
-            pdf.Root.AcroForm = Dictionary(Fields=fields)
-        out = io.BytesIO()
-        pdf.save(out, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.generate,
-                 compress_streams=True)
-        return out.getvalue()
+def add_fields(update: Update, boxes: list[dict], labels: dict[str, str]) -> None:
+    """One empty /Sig field per box in the file `update` changes; `labels` gives each field's
+    spoken name (/TU)."""
+    pdf = update.pdf
+    heights = [float(p.mediabox[3]) - float(p.mediabox[1]) for p in pdf.pages]
+    found = rectangles(boxes, heights)
+    tagged = "/StructTreeRoot" in pdf.Root
+    cells = _cells_of_last_table(pdf.Root.StructTreeRoot) if tagged and found else []
+    fields = Array()
+    for index, (name, page_index, rect) in enumerate(found):
+        page = pdf.pages[page_index]
+        x1, y1, x2, y2 = rect
+        appearance = update.new_stream(b"", Type=Name.XObject, Subtype=Name.Form,
+                                       BBox=Array([0, 0, round(x2 - x1, 3), round(y2 - y1, 3)]))
+        widget = update.new(Dictionary(
+            Type=Name.Annot, Subtype=Name.Widget, FT=Name.Sig, T=String(name),
+            TU=String(labels.get(name, name)), Rect=Array(list(rect)), F=PRINT_FLAG, P=page.obj,
+            AP=Dictionary(N=appearance)))
+        if "/Annots" not in page.obj:
+            page.obj.Annots = Array()
+        page.obj.Annots.append(widget)
+        update.changed(holder(page.obj, page.obj.Annots))
+        fields.append(widget)
+        if tagged:
+            parent = cells[index] if index < len(cells) else pdf.Root.StructTreeRoot.K
+            if isinstance(parent, Array):
+                parent = parent[0]
+            _tag(update, widget, page, parent)
+    if len(fields):
+        pdf.Root.AcroForm = Dictionary(Fields=fields)
+        update.changed(pdf.Root)

@@ -4,7 +4,8 @@ The brand's `annex.typ` receives the annex as JSON data (writers/typst_data.py) 
 canonical JSON of its inputs as text, never as Typst source. Typst writes PDF/A-3a itself
 (tagged, XMP identification, the attached `annex-data.json`, dates from the effective date);
 the signature fields, which Typst cannot make, are added afterwards (signing/typst_fields.py)
-at the boxes the template reports through `metadata` labelled `<signature-field>`.
+at the boxes the template reports through `metadata` labelled `<signature-field>`, and the row
+headers it cannot tag (typst_tags.py), in one incremental update (typst_finish.py).
 
 Confinement: Typst's root is a private folder of links to the brand's files, the brand folder's
 own first, then templates/default's (what `Brand.files` lists: real paths checked, links that
@@ -25,7 +26,7 @@ import tempfile
 import threading
 from functools import lru_cache
 from pathlib import Path
-from typing import Final
+from typing import Final, NamedTuple
 
 import typst
 
@@ -33,8 +34,7 @@ from ..annex import Annex
 from ..brand import Brand
 from ..infra.diagnostics import InputError, error
 from ..model.annex_data import ATTACHMENT_NAME
-from ..signing import typst_fields
-from . import typst_data
+from . import typst_data, typst_finish, typst_tags
 
 TEMPLATE = "annex.typ"
 PDF_STANDARD: Final = "a-3a"
@@ -107,6 +107,12 @@ def _font_folder(brand: Brand) -> str:
     return folder
 
 
+class Compiled(NamedTuple):
+    pdf: bytes
+    boxes: list[dict]  # the signature boxes (`<signature-field>`)
+    row_header_tables: list[int]  # the tables whose first column heads the rows (`<row-headers>`)
+
+
 class Engine:
     """One Typst compiler per brand, template and process (fonts indexed once, the template
     checked and read once); compiles one document at a time."""
@@ -121,13 +127,15 @@ class Engine:
                                        ignore_system_fonts=True, package_path=empty, package_cache_path=empty)
         self.lock = threading.Lock()
 
-    def compile(self, inputs: dict[str, str], day: dt.datetime) -> tuple[bytes, list[dict]]:
-        """The PDF and the values of the `<signature-field>` metadata it placed."""
+    def compile(self, inputs: dict[str, str], day: dt.datetime) -> Compiled:
+        """The PDF and what its `<signature-field>` and `<row-headers>` metadata hold (a query
+        reads the document just compiled: no second layout)."""
         with self.lock:
             pdf = self.compiler.compile(sys_inputs=inputs, pdf_standards=PDF_STANDARD, timestamp=day)
             fields = json.loads(self.compiler.query(FIELD_LABEL, field="value"))
+            tables = json.loads(self.compiler.query(typst_tags.LABEL, field="value"))
         assert isinstance(pdf, bytes)
-        return pdf, fields
+        return Compiled(pdf, fields, [int(t) for t in tables])
 
 
 @lru_cache(maxsize=16)
@@ -140,7 +148,7 @@ def check(brand: Brand) -> None:
     engine(brand, TEMPLATE)
 
 
-def compile_template(brand: Brand, name: str, inputs: dict[str, str], day: dt.date) -> tuple[bytes, list[dict]]:
+def compile_template(brand: Brand, name: str, inputs: dict[str, str], day: dt.date) -> Compiled:
     """A brand's Typst template compiled with `inputs`; Typst errors become located InputErrors."""
     compiler = engine(brand, name)
     when = dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
@@ -155,14 +163,14 @@ def compile_template(brand: Brand, name: str, inputs: dict[str, str], day: dt.da
 def render_template(annex: Annex, name: str, attachment: tuple[str, bytes, str], fields: bool = True,
                     **extra: object) -> bytes:
     """A brand Typst template compiled with the annex (and `extra`) as data, `attachment` (name,
-    bytes, description) attached; with `fields`, the empty signature fields at its boxes."""
+    bytes, description) attached, finished (typst_finish.py); with `fields`, the empty signature
+    fields at its boxes."""
     inputs = {"annex": typst_data.annex_data(annex, **extra), "data": attachment[1].decode("utf-8"),
               "attachment": attachment[0], "attachment_description": attachment[2]}
-    pdf, boxes = compile_template(annex.brand, name, inputs, annex.stamp.effective_date)
-    if not fields:
-        return pdf
+    done = compile_template(annex.brand, name, inputs, annex.stamp.effective_date)
     from ..signing.fields import field_labels
-    return typst_fields.add_fields(pdf, boxes, field_labels(annex))
+    boxes, labels = (done.boxes, field_labels(annex)) if fields else ([], {})
+    return typst_finish.finish(done.pdf, boxes, labels, done.row_header_tables)
 
 
 def render(annex: Annex) -> bytes:

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Iterator, Mapping
+from collections.abc import ItemsView, Iterator, Mapping
+from functools import lru_cache
 from typing import Any
 
 from markupsafe import Markup
@@ -47,6 +48,9 @@ class View(Mapping):
     def __len__(self) -> int:
         return len(self._values)
 
+    def items(self) -> ItemsView[str, Any]:  # the dict's own: Mapping's would look each key up
+        return self._values.items()
+
     def __repr__(self) -> str:
         return f"View({self._values!r})"
 
@@ -62,6 +66,16 @@ def _properties(cls: type, stop: tuple[type, ...]) -> list[str]:
     return names
 
 
+@lru_cache(maxsize=512)
+def _names(cls: type) -> tuple[str, ...]:
+    """What `plain` copies of a model or dataclass: its fields, then its public properties (once
+    per class: an annex holds thousands of records of a few classes)."""
+    if issubclass(cls, BaseModel):
+        return (*cls.model_fields, *_properties(cls, (BaseModel,)))
+    fields = dataclasses.fields(cls)  # type: ignore[arg-type]  # plain checked it is a dataclass
+    return (*(f.name for f in fields), *_properties(cls, ()))
+
+
 def plain(value: Any, *, hidden: frozenset[str] = frozenset()) -> Any:
     """`value` as template-safe data; `hidden` names fields and properties left out."""
     if isinstance(value, SCALARS):
@@ -70,13 +84,9 @@ def plain(value: Any, *, hidden: frozenset[str] = frozenset()) -> Any:
         return tuple(plain(v) for v in value)
     if isinstance(value, Mapping):
         return View({str(k): plain(v) for k, v in value.items()})
-    if isinstance(value, BaseModel):
-        names = list(type(value).model_fields) + _properties(type(value), (BaseModel,))
-    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
-        names = [f.name for f in dataclasses.fields(value)] + _properties(type(value), ())
-    else:
+    if not isinstance(value, BaseModel) and not (dataclasses.is_dataclass(value) and not isinstance(value, type)):
         raise TypeError(f"{type(value).__name__} may not reach a template: give it plain data")
-    return View({name: plain(getattr(value, name)) for name in names if name not in hidden})
+    return View({name: plain(getattr(value, name)) for name in _names(type(value)) if name not in hidden})
 
 
 # what a template never needs and must never hold: the brand's folders (file-system handles),

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterator, Mapping
+import re
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ..annex import Annex
@@ -20,36 +21,34 @@ from ..model import spans
 from .template_view import annex_view, plain
 
 
-def jsonable(value: Any) -> Any:
-    """A template view (records, tuples, dates, Markup) as JSON values."""
-    if isinstance(value, Mapping):
-        return {str(k): jsonable(v) for k, v in value.items()}
+def jsonable(value: Any, strings: list[str] | None = None) -> Any:
+    """A template view (records, tuples, dates, Markup) as JSON values; each string met is
+    also added to `strings`, if given (what inline_spans reads, without a second walk)."""
+    if isinstance(value, str):  # the common case first; `str` is no ABC, so the check is cheap
+        text = str(value)  # Markup too: Typst prints it as text
+        if strings is not None:
+            strings.append(text)
+        return text
     if isinstance(value, (tuple, list)):
-        return [jsonable(v) for v in value]
+        return [jsonable(v, strings) for v in value]
+    if value is None or isinstance(value, (bool, int, float)):
+        return value
     if isinstance(value, dt.date):
         return value.isoformat()
-    if isinstance(value, str):
-        return str(value)  # Markup too: Typst prints it as text
+    if isinstance(value, Mapping):
+        return {str(k): jsonable(v, strings) for k, v in value.items()}
     return value
 
 
-def _strings(value: Any) -> Iterator[str]:
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for item in value.values():
-            yield from _strings(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from _strings(item)
+_MARKUP = re.compile(r"[*_\\`\[<&\n]")  # what inline Markdown may read as more than text
 
 
-def inline_spans(data: Any) -> dict[str, list]:
-    """Each string of `data` whose inline Markdown prints other than itself (emphasis, escapes,
+def inline_spans(strings: Iterable[str]) -> dict[str, list]:
+    """Each of `strings` whose inline Markdown prints other than itself (emphasis, escapes,
     hard breaks), read into `[text, bold, italic]` spans by the model's one parser."""
     out: dict[str, list] = {}
-    for text in _strings(data):
-        if text in out or not any(c in text for c in "*_\\`[<&\n"):
+    for text in strings:
+        if text in out or not _MARKUP.search(text):
             continue
         read = spans(text)
         if len(read) == 1 and read[0].text == text and not (read[0].bold or read[0].italic):
@@ -64,13 +63,14 @@ def annex_data(annex: Annex, **extra: Any) -> str:
     brand = annex.brand
     palette = brand.config.colors if brand.config else Colors()
     fonts = brand.config.fonts if brand.config else None
+    printed: list[str] = []  # the strings of the annex and `extra`, which may hold emphasis
     data = {
-        "annex": jsonable(annex_view(annex)),
+        "annex": jsonable(annex_view(annex), printed),
         "labels": jsonable(plain(annex.labels)),
         "palette": jsonable(plain(palette)),
         "fonts": [fonts.family, *(f.family for f in fonts.fallback)] if fonts else [],
         "logo": brand.get("logo"),
-        **{key: jsonable(plain(value)) for key, value in extra.items()},
+        **{key: jsonable(plain(value), printed) for key, value in extra.items()},
     }
-    data["inline"] = inline_spans([data["annex"], *(data[key] for key in extra)])
+    data["inline"] = inline_spans(printed)
     return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))

@@ -206,3 +206,64 @@ def test_lists_callouts_quotes_and_notes_print_as_with_weasyprint(brands, monkey
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1735689600")
     reference, typst = both(brands, fixture_matrix(), None, draft=True)
     assert differences(reference, typst) == []
+
+
+def _structure_rows(doc) -> list[tuple[list, bool]]:
+    """Every table row of the structure tree: (its cells, whether it is in a THead)."""
+    out: list[tuple[list, bool]] = []
+    stack = [(doc.Root.StructTreeRoot, False)]
+    while stack:
+        element, in_head = stack.pop()
+        found = element.get("/K")
+        kids = [k for k in (list(found) if isinstance(found, pikepdf.Array) else [found])
+                if isinstance(k, pikepdf.Dictionary)]
+        if element.get("/S") == "/TR":
+            out.append(([k for k in kids if k.get("/S") in ("/TD", "/TH")], in_head))
+            continue
+        stack.extend((k, in_head or element.get("/S") == "/THead") for k in reversed(kids))
+    return out
+
+
+def test_the_activity_fact_and_party_head_their_rows_for_a_screen_reader(brands, typst_annex, tmp_path):
+    """Typst tags body cells TD; the finishing pass makes the first cell of the matrix, facts and
+    summary rows a row header, as WeasyPrint's <th scope="row">: TH, /Scope /Row, an /ID the
+    IDTree knows and the row's other cells name in their /Headers."""
+    annex = build_annex(load_matrix("fr"), load_customer("banque-horizon"), brands[1])
+    path = tmp_path / "annex.pdf"
+    path.write_bytes(typst_annex)
+    rows = table_rows(path)
+    headed = [r for r in rows if r["kind"] == "td" and r["kinds"][0] == "TH"]
+    assert all(kind == "TD" for r in headed for kind in r["kinds"][1:])
+    matrix_tables = {r["table"] for r in rows if r["kind"] == "th" and r["cells"][0] == "Activité"}
+    matrix_rows = [r for r in rows if r["kind"] == "td" and r["table"] in matrix_tables]
+    assert len(matrix_rows) == sum(len(t.rows) for s in annex.sections for t in s.tables) > 0
+    assert all(r in headed for r in matrix_rows)
+    first_cells = {r["cells"][0] for r in headed}
+    assert {label for label, _ in annex.facts} <= first_cells and {p.label for p in annex.parties} <= first_cells
+    assert not [r for r in rows if r["kind"] == "td" and r["cells"][0] in first_cells and r not in headed]
+    with pikepdf.open(io.BytesIO(typst_annex)) as doc:
+        names = list(doc.Root.StructTreeRoot.IDTree.Names)
+        ids = {str(names[i]): names[i + 1].objgen for i in range(0, len(names), 2)}
+        assert [str(names[i]) for i in range(0, len(names), 2)] == sorted(ids)  # a name tree: keys in order
+        body = [cells for cells, in_head in _structure_rows(doc) if not in_head and cells and cells[0].S == "/TH"]
+        assert len(body) == len(headed)
+        for head, *others in body:
+            (table,) = [a for a in head.A if a.get("/O") == "/Table"]
+            assert table.Scope == "/Row" and ids[str(head.ID)] == head.objgen
+            for cell in others:
+                assert str(head.ID) in [str(h) for a in cell.A if a.get("/O") == "/Table" for h in a.Headers]
+
+
+def test_the_finished_annex_is_one_update_after_typst_s_bytes_and_poppler_reads_it_cleanly(typst_annex, tmp_path):
+    """The fields and tags are appended (the bytes Typst wrote come first, unchanged), and the
+    /MarkInfo Poppler misreads (`/Suspects false`) is gone: pdfinfo prints no syntax error."""
+    with pikepdf.open(io.BytesIO(typst_annex)) as doc:
+        assert "/Suspects" not in doc.Root.MarkInfo and doc.Root.MarkInfo.Marked
+        assert "/Prev" in doc.trailer
+    assert typst_annex.count(b"%%EOF") == 2
+    if shutil.which("pdfinfo"):
+        path = tmp_path / "annex.pdf"
+        path.write_bytes(typst_annex)
+        out = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True)
+        assert out.returncode == 0 and out.stderr == "", out.stderr
+        assert "Tagged:          yes" in out.stdout and "Form:            AcroForm" in out.stdout

@@ -1,0 +1,137 @@
+"""Row headers in the tables of a Typst PDF, as WeasyPrint tags `<th scope="row">`.
+
+Typst tags a table's header rows as `TH` (scope column) and every other cell as `TD`; its
+`pdf.header-cell`, which would make a row header, needs the `a11y-extras` feature, which the
+`typst` package does not enable. So the template marks each table whose first column heads its
+rows (the activity of a matrix row, a fact of the title block, a party of the summary): a
+`metadata` labelled `<row-headers>` holding how many tables come before it. Here the first cell
+of each body row of those tables becomes a `TH` with `/Scope /Row` and an `/ID`, which the
+row's other cells then name in their `/Headers` beside their column's header (Typst gives every
+cell its `/Headers`, and a reader that finds them goes by them alone), so a screen reader
+announces the activity with each role.
+
+Tables are counted in reading order, not counting tables inside a table's cells (the
+structure tree is not walked below a row; the brand's templates nest no table in a cell).
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from pikepdf import Array, Dictionary, Name, String
+
+from ..infra.pdf_update import Update, holder
+
+LABEL = "<row-headers>"
+_ROWS = (Name.THead, Name.TBody, Name.TFoot)
+# made once: each `Name.X` is a new object, and the pass compares hundreds of cells
+_TD, _TH, _TR, _TABLE, _TBODY, _ROW = Name.TD, Name.TH, Name.TR, Name.Table, Name.TBody, Name.Row
+
+
+def _kids(element: Any) -> list[Any]:
+    kids = element.get("/K")
+    items = list(kids) if isinstance(kids, Array) else [kids]
+    return [k for k in items if isinstance(k, Dictionary)]
+
+
+def tables(root: Any, wanted: set[int]) -> dict[int, Any]:
+    """The `Table` structure elements numbered `wanted` (0 the first in reading order)."""
+    found: dict[int, Any] = {}
+    count = 0
+    stack = [root]
+    while stack and len(found) < len(wanted):
+        element = stack.pop()
+        if element.get("/S") == Name.Table:
+            if count in wanted:
+                found[count] = element
+            count += 1
+            continue
+        stack.extend(reversed(_kids(element)))
+    return found
+
+
+def _table_attributes(cell: Any) -> tuple[Any, list[Any]]:
+    """The cell's `/O /Table` attribute dictionary (made if it has none), and the chain of
+    objects down to it (what an update must rewrite when it changes)."""
+    owned = cell.get("/A")
+    if isinstance(owned, Dictionary):
+        cell.A = owned = Array([owned])
+    elif not isinstance(owned, Array):
+        cell.A = owned = Array()
+    for attributes in owned:
+        if isinstance(attributes, Dictionary) and attributes.get("/O") == _TABLE:
+            return attributes, [cell, owned, attributes]
+    owned.append(Dictionary(O=_TABLE))
+    return owned[len(owned) - 1], [cell, owned]
+
+
+def _body_rows(table: Any) -> list[tuple[int, Any]]:
+    """(index among all the table's rows, row) of each row outside the header and footer."""
+    rows: list[tuple[int, Any]] = []
+    index = 0
+    for part in _kids(table):
+        group = part.get("/S")
+        for row in ([part] if group == _TR else _kids(part) if group in _ROWS else []):
+            if row.get("/S") == _TR:
+                if group in (_TR, _TBODY):
+                    rows.append((index, row))
+                index += 1
+    return rows
+
+
+def _retag_row(update: Update, row: Any, ident: str) -> Any:
+    """The row's first cell as its row header `ident`, named by the row's other cells; that
+    cell (None for a row already headed)."""
+    kinds = [(c, c.get("/S")) for c in _kids(row)]
+    cells = [c for c, kind in kinds if kind == _TD or kind == _TH]
+    if not cells or cells[0].get("/S") != _TD or not all(c.is_indirect for c in cells):
+        return None
+    head = cells[0]
+    head.S = _TH
+    head.ID = String(ident)
+    attributes, chain = _table_attributes(head)
+    attributes.Scope = _ROW
+    update.changed(head, holder(*chain))
+    named = String(ident)
+    for cell in cells[1:]:
+        attributes, chain = _table_attributes(cell)
+        headers = attributes.get("/Headers")
+        if isinstance(headers, Array):
+            headers.append(named)  # in place: Typst writes it direct in the attributes
+        else:
+            attributes.Headers = Array([named])
+        update.changed(holder(*chain, *([headers] if isinstance(headers, Array) else [])))
+    return head
+
+
+def _register(update: Update, idents: dict[str, Any]) -> None:
+    """The new identifiers in the structure tree's `/IDTree` (a name tree: keys in order)."""
+    pdf = update.pdf
+    tree = pdf.Root.StructTreeRoot
+    if "/IDTree" not in tree:
+        tree.IDTree = Dictionary(Names=Array())
+    ids = tree.IDTree
+    if "/Names" not in ids:  # a tree of /Kids: left alone (Typst writes one flat /Names)
+        return
+    names = list(ids.Names)
+    pairs = {bytes(names[i]): names[i + 1] for i in range(0, len(names) - 1, 2)}
+    pairs.update({key.encode(): element for key, element in idents.items()})
+    ids.Names = Array([item for key in sorted(pairs) for item in (String(key), pairs[key])])
+    update.changed(holder(pdf.Root, tree, ids, ids.Names))
+
+
+def row_headers(update: Update, marked: Iterable[int]) -> None:
+    """In the file `update` changes, the first cell of each body row of the tables numbered
+    `marked` tagged as its row's header."""
+    root = update.pdf.Root
+    if "/StructTreeRoot" not in root:
+        return
+    idents: dict[str, Any] = {}
+    for number, table in sorted(tables(root.StructTreeRoot, set(marked)).items()):
+        for index, row in _body_rows(table):
+            ident = f"R{number}y{index}"
+            head = _retag_row(update, row, ident)
+            if head is not None:
+                idents[ident] = head
+    if idents:
+        _register(update, idents)
