@@ -477,6 +477,9 @@ def worker(
     templates: Optional[Path] = typer.Option(None, "--templates", help="brand folder (the batch's own)"),
     job_timeout: float = typer.Option(300.0, "--job-timeout", metavar="SECONDS", min=1,
                                       help="the longest a batch may ask one annex to take"),
+    visibility: Optional[float] = typer.Option(None, "--visibility-timeout", metavar="SECONDS", min=1,
+                                               help="how long a task taken by a worker that vanished whole waits "
+                                                    "before another worker gets it (default: --job-timeout + 70)"),
 ) -> None:
     """Build annexes for `batch --queue` and `serve --queue`: a Celery worker over Redis."""
     if not queue:
@@ -484,7 +487,8 @@ def worker(
         raise typer.Exit(2)
     from .queue.worker import run_worker
     exit_with(lambda: run_worker(queue, concurrency=concurrency, data_dir=data, templates=templates,
-                                 job_timeout=job_timeout, log_level=os.environ.get("ANNEX_LOG_LEVEL", "INFO")))
+                                 job_timeout=job_timeout, visibility=visibility,
+                                 log_level=os.environ.get("ANNEX_LOG_LEVEL", "INFO")))
 
 
 def main() -> None:

@@ -21,10 +21,26 @@ GRACE = 10.0  # seconds between the soft limit (the job stops itself) and the ha
 RESULT_TTL = 7 * 24 * 3600  # results and attempt counters outlive any batch, then leave Redis
 
 
-def visibility_timeout(job_timeout: float) -> int:
+RESTORE_EVERY = 5  # seconds between two looks of a worker for the tasks of a worker that vanished
+VISIBILITY_MARGIN = 60.0  # seconds past the hard limit: the workers' clocks may differ by that much
+
+
+def visibility_timeout(job_timeout: float, chosen: Optional[float] = None) -> int:
     """How long a task taken by a worker that vanished whole stays invisible before Redis hands
-    it to another: longer than any task may run, so that a running task is never run twice."""
-    return int(job_timeout + GRACE + 60)
+    it to another: longer than any task may run, so that a running task is never run twice
+    (`chosen`, the worker's --visibility-timeout, is checked to be so by check_visibility)."""
+    return int(chosen if chosen else job_timeout + GRACE + VISIBILITY_MARGIN)
+
+
+def check_visibility(job_timeout: float, chosen: Optional[float]) -> None:
+    """A visibility timeout no longer than the hard limit would hand a running task to a second
+    worker: one usage error."""
+    if chosen is not None and chosen <= job_timeout + GRACE:
+        raise InputError([error("--visibility-timeout", f"{chosen:g} s is not longer than a task may run "
+                                                        f"({job_timeout:g} s --job-timeout + {GRACE:g} s)",
+                                hint=f"give more than {job_timeout + GRACE:g} s (default: "
+                                     f"{job_timeout + GRACE + VISIBILITY_MARGIN:g} s), or a shorter --job-timeout")],
+                         unreadable=True)
 
 
 def check_url(url: str, option: str = "--queue") -> str:
@@ -59,12 +75,15 @@ def tls_options(url: str) -> Optional[dict[str, Any]]:
     return {"ssl_cert_reqs": ssl.CERT_REQUIRED}
 
 
-def make_app(url: str, *, job_timeout: float = JOB_TIMEOUT):
+def make_app(url: str, *, job_timeout: float = JOB_TIMEOUT, visibility: Optional[float] = None):
     """The Celery app for the Redis at `url` (broker and result backend)."""
     from celery import Celery
     app = Celery("annex", broker=url, backend=url, set_as_current=False)
-    transport = {"visibility_timeout": visibility_timeout(job_timeout), "socket_connect_timeout": 5,
-                 "socket_timeout": 30, "retry_on_timeout": True, "health_check_interval": 10}
+    # a worker looks for tasks whose worker vanished every RESTORE_EVERY s (kombu's default: every
+    # 10th look of one each 10 s, so up to 100 s after the visibility timeout)
+    transport = {"visibility_timeout": visibility_timeout(job_timeout, visibility), "socket_connect_timeout": 5,
+                 "socket_timeout": 30, "retry_on_timeout": True, "health_check_interval": 10,
+                 "unacked_restore_interval": RESTORE_EVERY, "unacked_restore_throttle": 1}
     app.conf.update(
         task_serializer="json", result_serializer="json", accept_content=["json"], result_accept_content=["json"],
         task_acks_late=True, task_reject_on_worker_lost=True, task_acks_on_failure_or_timeout=True,

@@ -19,7 +19,7 @@ from typing import Any, Optional
 
 from ..infra.diagnostics import InputError, error
 from ..infra.workers import ATTEMPTS
-from .app import QUEUE, RESULT_TTL, TASK, check_url, make_app, ping_redis, redact
+from .app import GRACE, JOB_TIMEOUT, QUEUE, RESULT_TTL, TASK, check_url, check_visibility, make_app, ping_redis, redact
 from .wire import build_id, outcome_to_json
 
 
@@ -30,12 +30,18 @@ class Settings:
 
 
 _settings = Settings("data", None)
-_soft_limit_hit = False  # set by the soft time limit's signal in this pool process
+_running = False  # this pool process is inside run_task: the soft time limit stops it there
+
+
+class JobTimedOut(BaseException):
+    """Raised by the soft time limit inside run_task: a BaseException, so that the pipeline's
+    `except Exception` (one failed format, then the next) does not catch it and the task stops
+    at once instead of going on to write the formats after the one it was stopped in."""
 
 
 def handle(payload: Any, build: Any, attempt: int, soft_limit: Optional[float]) -> dict[str, Any]:
     """One task's answer, as JSON: an outcome, or why there is none (`refused`, `lost`, `timeout`)."""
-    global _soft_limit_hit
+    global _running
     from ..pipeline.job import one_line, run_task
     from ..pipeline.s3sink import is_object_storage
     from ..pipeline.task import from_payload
@@ -51,36 +57,57 @@ def handle(payload: Any, build: Any, attempt: int, soft_limit: Optional[float]) 
     if not is_object_storage(task.sink):
         return {"refused": "a queued task writes only into object storage (s3://BUCKET/PREFIX), "
                            "never into a folder of the worker's machine"}
-    _soft_limit_hit = False
-    outcome = run_task(task)
-    if _soft_limit_hit:
+    _running = True
+    try:
+        outcome = run_task(task)
+    except JobTimedOut:
         return {"timeout": soft_limit or 0}
+    finally:
+        _running = False
     return outcome_to_json(outcome)
 
 
 def _on_soft_limit(signum, frame) -> None:
-    global _soft_limit_hit
-    _soft_limit_hit = True
+    if _running:
+        raise JobTimedOut()
     from billiard.pool import soft_timeout_sighandler
-    soft_timeout_sighandler(signum, frame)  # raises SoftTimeLimitExceeded in the task
+    soft_timeout_sighandler(signum, frame)  # outside run_task: Celery's SoftTimeLimitExceeded
 
 
 def arm_soft_limit() -> None:
-    """Celery stops a task at its soft time limit by raising SoftTimeLimitExceeded from a SIGUSR1
-    handler (billiard's, installed in each pool process); run_task turns any exception into a
-    failed entry, so this handler also leaves a flag telling the task it was the time limit."""
+    """Celery stops a task at its soft time limit with SIGUSR1 (billiard's handler raises
+    SoftTimeLimitExceeded, an Exception run_task would turn into one failed format and go on):
+    this handler raises JobTimedOut in run_task instead. A task blocked in C code runs no
+    Python signal handler until it returns: the hard limit kills its process GRACE s later."""
     if signal.getsignal(signal.SIGUSR1) is not _on_soft_limit:
         signal.signal(signal.SIGUSR1, _on_soft_limit)
 
 
-def register(app) -> None:
-    """The build task on `app` (acknowledged late; rejected back to the queue if its process dies)."""
-    @app.task(name=TASK, bind=True, acks_late=True, reject_on_worker_lost=True, resultrepr_maxsize=160)
+def capped(limits: Any, job_timeout: float) -> tuple[float, float]:
+    """A task's (hard, soft) time limits, never above this worker's own (`--job-timeout`): the
+    visibility timeout is reckoned from it, and a task running past it would be handed to
+    another worker while still running."""
+    hard, soft = (list(limits) + [None, None])[:2] if isinstance(limits, (list, tuple)) else (None, None)
+    soft = min(float(soft or job_timeout), job_timeout)
+    return min(float(hard or soft + GRACE), job_timeout + GRACE), soft
+
+
+def register(app, job_timeout: float = JOB_TIMEOUT) -> None:
+    """The build task on `app` (acknowledged late; rejected back to the queue if its process
+    dies), its time limits capped at `job_timeout`."""
+    from celery.worker.request import Request
+
+    class CappedRequest(Request):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self.time_limits = capped(self.time_limits, job_timeout)  # type: ignore[has-type]
+
+    @app.task(name=TASK, bind=True, acks_late=True, reject_on_worker_lost=True, resultrepr_maxsize=160,
+              Request=CappedRequest)
     def build(self, payload: Any, annex_build: Any = "") -> dict[str, Any]:
         arm_soft_limit()
         attempt = count_attempt(self.backend.client, f"annex:attempts:{self.request.id}")
-        limits = self.request.timelimit or (None, None)
-        return handle(payload, annex_build, attempt, limits[1] or app.conf.task_soft_time_limit)
+        return handle(payload, annex_build, attempt, capped(self.request.timelimit, job_timeout)[1])
 
 
 def count_attempt(client: Any, key: str, patience: float = 60.0) -> int:
@@ -123,16 +150,17 @@ def prepare(data_dir: Path, templates: Optional[Path]) -> None:
 
 
 def run_worker(url: str, *, concurrency: Optional[int], data_dir: Path, templates: Optional[Path],
-               job_timeout: float, log_level: str = "INFO") -> int:
+               job_timeout: float, visibility: Optional[float] = None, log_level: str = "INFO") -> int:
     """Serve the queue until stopped (SIGTERM: finish the running tasks, then exit)."""
     global _settings
     check_url(url)
+    check_visibility(job_timeout, visibility)
     ping_redis(url)
     data_dir = data_dir.resolve()
     prepare(data_dir, templates)
     _settings = Settings(str(data_dir), str(templates.resolve()) if templates else None)
-    app = make_app(url, job_timeout=job_timeout)
-    register(app)
+    app = make_app(url, job_timeout=job_timeout, visibility=visibility)
+    register(app, job_timeout)
     gc.collect()
     gc.freeze()  # what the pool processes inherit is neither scanned nor copied by their collector
     print(f"annex worker on {redact(url)} ({build_id()}, data {data_dir})", flush=True)

@@ -62,3 +62,23 @@ def test_a_task_planned_by_another_annex_build_is_refused(payload):
 
 def test_a_task_delivered_a_third_time_is_given_up(payload):
     assert "lost" in worker.handle(payload, build_id(), 3, 10.0)
+
+
+@pytest.mark.parametrize("sent, limits", [
+    ([610.0, 600.0], (310.0, 300.0)),  # a batch asking more than the worker allows gets the worker's own
+    ([14.0, 4.0], (14.0, 4.0)),  # less is kept
+    (None, (310.0, 300.0)),  # none sent: the worker's own
+    ([None, 4.0], (14.0, 4.0)),
+])
+def test_a_task_never_runs_longer_than_its_worker_allows(sent, limits):
+    """The visibility timeout is reckoned from the worker's --job-timeout: a task allowed longer
+    would be handed to a second worker while the first still builds it."""
+    assert worker.capped(sent, 300.0) == limits
+
+
+def test_a_visibility_timeout_shorter_than_a_task_may_run_is_one_line(tmp_path):
+    from ..helpers import annex
+    run = annex("worker", "--queue", "redis://127.0.0.1:1/0", "--job-timeout", "20", "--visibility-timeout", "30")
+    assert run.returncode == 2 and "Traceback" not in run.stderr, run.stderr
+    assert ("--visibility-timeout: error: 30 s is not longer than a task may run (20 s --job-timeout + 10 s)"
+            in run.stderr)
