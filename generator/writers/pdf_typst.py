@@ -111,6 +111,7 @@ class Compiled(NamedTuple):
     pdf: bytes
     boxes: list[dict]  # the signature boxes (`<signature-field>`)
     row_header_tables: list[int]  # the tables whose first column heads the rows (`<row-headers>`)
+    continued_tables: list[int]  # the tables that go on the one before them (`<continues-table>`)
 
 
 class Engine:
@@ -128,14 +129,15 @@ class Engine:
         self.lock = threading.Lock()
 
     def compile(self, inputs: dict[str, str], day: dt.datetime) -> Compiled:
-        """The PDF and what its `<signature-field>` and `<row-headers>` metadata hold (a query
+        """The PDF and what its `<signature-field>`, `<row-headers>` and `<continues-table>` metadata hold (a query
         reads the document just compiled: no second layout)."""
         with self.lock:
             pdf = self.compiler.compile(sys_inputs=inputs, pdf_standards=PDF_STANDARD, timestamp=day)
             fields = json.loads(self.compiler.query(FIELD_LABEL, field="value"))
             tables = json.loads(self.compiler.query(typst_tags.LABEL, field="value"))
+            continued = json.loads(self.compiler.query(typst_tags.CONTINUES, field="value"))
         assert isinstance(pdf, bytes)
-        return Compiled(pdf, fields, [int(t) for t in tables])
+        return Compiled(pdf, fields, [int(t) for t in tables], [int(t) for t in continued])
 
 
 @lru_cache(maxsize=16)
@@ -170,7 +172,7 @@ def render_template(annex: Annex, name: str, attachment: tuple[str, bytes, str],
     done = compile_template(annex.brand, name, inputs, annex.stamp.effective_date)
     from ..signing.fields import field_labels
     boxes, labels = (done.boxes, field_labels(annex)) if fields else ([], {})
-    return typst_finish.finish(done.pdf, boxes, labels, done.row_header_tables)
+    return typst_finish.finish(done.pdf, boxes, labels, done.row_header_tables, done.continued_tables)
 
 
 def render(annex: Annex) -> bytes:

@@ -1,6 +1,6 @@
 """What the PDF writer adds to Typst's PDF, in one pass: the empty signature fields
-(signing/typst_fields.py), the row headers of the tables the template marks (typst_tags.py),
-and a `/MarkInfo` without `/Suspects false`.
+(signing/typst_fields.py), the row headers of the tables the template marks and the tables it
+laid out in two parts joined (typst_tags.py), and a `/MarkInfo` without `/Suspects false`.
 
 The file is opened once and what changed is appended as an incremental update
 (infra/pdf_update.py): a full rewrite would parse and write all of Typst's objects again to add
@@ -41,12 +41,15 @@ def _mark_info(update: Update) -> None:
         update.changed(holder(root, info))
 
 
-def finish(data: bytes, boxes: list[dict], labels: dict[str, str], row_header_tables: Iterable[int]) -> bytes:
-    """Typst's `data` with a signature field per box (`labels`: their spoken names) and the
-    tables numbered `row_header_tables` given row headers."""
+def finish(data: bytes, boxes: list[dict], labels: dict[str, str], row_header_tables: Iterable[int],
+           continued_tables: Iterable[int] = ()) -> bytes:
+    """Typst's `data` with a signature field per box (`labels`: their spoken names), the
+    tables numbered `row_header_tables` given row headers, and each of `continued_tables`
+    joined to the table before it."""
     with _in_memory_file(data) as file, pikepdf.open(file, access_mode=pikepdf.AccessMode.mmap) as pdf:
         update = Update(data, pdf)
         _mark_info(update)
         typst_fields.add_fields(update, boxes, labels)
         typst_tags.row_headers(update, row_header_tables)
+        typst_tags.join_continued(update, continued_tables)  # after: both count tables as Typst laid them out
         return update.write()

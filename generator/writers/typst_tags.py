@@ -10,6 +10,12 @@ row's other cells then name in their `/Headers` beside their column's header (Ty
 cell its `/Headers`, and a reader that finds them goes by them alone), so a screen reader
 announces the activity with each role.
 
+A matrix table whose last row stays with the notes under it is laid out as two tables (the
+template's `raci`); the second is marked `<continues-table>` (holding its number) and joined to
+the first here: its rows move into the first table's body and take the first table's column
+headers in their `/Headers`, so a reader finds one table, as WeasyPrint's. A last row that
+starts a page carries the repeated header and stays a table of its own.
+
 Tables are counted in reading order, not counting tables inside a table's cells (the
 structure tree is not walked below a row; the brand's templates nest no table in a cell).
 """
@@ -23,6 +29,7 @@ from pikepdf import Array, Dictionary, Name, String
 from ..infra.pdf_update import Update, holder
 
 LABEL = "<row-headers>"
+CONTINUES = "<continues-table>"
 _ROWS = (Name.THead, Name.TBody, Name.TFoot)
 # made once: each `Name.X` is a new object, and the pass compares hundreds of cells
 _TD, _TH, _TR, _TABLE, _TBODY, _ROW = Name.TD, Name.TH, Name.TR, Name.Table, Name.TBody, Name.Row
@@ -135,3 +142,59 @@ def row_headers(update: Update, marked: Iterable[int]) -> None:
                 idents[ident] = head
     if idents:
         _register(update, idents)
+
+
+def _column_headers(table: Any) -> list[Any]:
+    """The `/ID` of each column header of the table's header row (None where a cell has none)."""
+    head = next((part for part in _kids(table) if part.get("/S") == Name.THead), None)
+    rows = [row for row in _kids(head) if row.get("/S") == _TR] if head is not None else []
+    return [cell.get("/ID") for cell in _kids(rows[0])] if rows else []
+
+
+def _append_kid(update: Update, parent: Any, kid: Any) -> None:
+    kids = parent.get("/K")
+    if isinstance(kids, Array):
+        kids.append(kid)
+    else:
+        parent.K = kids = Array([kids, kid] if kids is not None else [kid])
+    update.changed(holder(parent, kids) if kids.is_indirect else parent)
+
+
+def _join(update: Update, first: Any, second: Any) -> bool:
+    """`second`'s rows moved into `first`'s body, named by `first`'s column headers; False
+    (nothing changed) when the two are not a table and its headerless continuation side by side."""
+    body = next((part for part in reversed(_kids(first)) if part.get("/S") == _TBODY), None)
+    parent, rows = second.get("/P"), _kids(second)
+    siblings = parent.get("/K") if parent is not None else None
+    if (body is None or not rows or any(row.get("/S") != _TR or not row.is_indirect for row in rows)
+            or first.get("/P") is None or first.P.objgen != parent.objgen or not isinstance(siblings, Array)):
+        return False
+    columns = _column_headers(first)
+    for row in rows:
+        row.P = body
+        _append_kid(update, body, row)
+        update.changed(row)
+        for column, cell in zip(columns, _kids(row), strict=False):  # a cell past the header names none
+            attributes, chain = _table_attributes(cell)
+            headers = attributes.get("/Headers")
+            if column is None or (isinstance(headers, Array) and column in list(headers)):
+                continue
+            attributes.Headers = Array([column, *(headers if isinstance(headers, Array) else [])])
+            update.changed(holder(*chain))
+    kept = [kid for kid in siblings if not (isinstance(kid, Dictionary) and kid.objgen == second.objgen)]
+    parent.K = Array(kept)
+    update.changed(parent)
+    return True
+
+
+def join_continued(update: Update, marked: Iterable[int]) -> None:
+    """In the file `update` changes, each table numbered in `marked` joined to the table before
+    it (numbers as Typst laid the tables out; joined from the last, so they stay right)."""
+    root = update.pdf.Root
+    wanted = sorted({n for n in marked if n > 0}, reverse=True)
+    if "/StructTreeRoot" not in root or not wanted:
+        return
+    found = tables(root.StructTreeRoot, {*wanted, *(n - 1 for n in wanted)})
+    for number in wanted:
+        if number in found and number - 1 in found:
+            _join(update, found[number - 1], found[number])

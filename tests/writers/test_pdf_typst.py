@@ -267,3 +267,28 @@ def test_the_finished_annex_is_one_update_after_typst_s_bytes_and_poppler_reads_
         out = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True)
         assert out.returncode == 0 and out.stderr == "", out.stderr
         assert "Tagged:          yes" in out.stdout and "Form:            AcroForm" in out.stdout
+
+
+def test_a_table_laid_out_in_two_parts_to_keep_its_notes_is_one_table_in_the_tags(brands, tmp_path, monkeypatch):
+    """The last row of a table with notes under it is laid out apart (to go with the notes);
+    the finishing pass joins it to its table: a screen reader finds each matrix table whole,
+    under its column headers, as WeasyPrint tags it."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1735689600")
+    matrix = read_matrix(ROOT / "data" / "matrices" / "iaas" / "fr.yaml")[0]
+    annex = build_annex(matrix, None, brands[1], draft=True)
+    assert [t for s in annex.sections for t in s.tables if t.after and len(t.rows) > 1]  # tables laid out in two
+    path = tmp_path / "annex.pdf"
+    path.write_bytes(pdf.render(annex))
+    rows = table_rows(path)
+    headed = [r["table"] for r in rows if r["kind"] == "th" and r["cells"][0] == "Activité"]
+    body = [[r for r in rows if r["kind"] == "td" and r["table"] == t] for t in headed]
+    assert [len(b) for b in body] == [len(t.rows) for s in annex.sections for t in s.tables if t.rows]
+    matrix_rows = {r["cells"][0] for b in body for r in b}
+    assert not [r for r in rows if r["kind"] == "td" and r["table"] not in headed and r["cells"][0] in matrix_rows]
+    with pikepdf.open(path) as doc:
+        columns = {str(c.ID) for cells, in_head in _structure_rows(doc) if in_head for c in cells if "/ID" in c}
+        for cells, in_head in _structure_rows(doc):
+            if not in_head and len(cells) == 1 + len(annex.parties) and cells[0].S == "/TH":
+                for cell in cells:
+                    named = [str(h) for a in cell.A if a.get("/O") == "/Table" for h in a.get("/Headers", [])]
+                    assert any(h in columns for h in named), named  # its column's header, in every row
