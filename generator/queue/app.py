@@ -69,8 +69,9 @@ def make_app(url: str, *, job_timeout: float = JOB_TIMEOUT):
                  "socket_timeout": 30, "retry_on_timeout": True, "health_check_interval": 10}
     app.conf.update(
         task_serializer="json", result_serializer="json", accept_content=["json"], result_accept_content=["json"],
-        task_acks_late=True, task_reject_on_worker_lost=True, task_track_started=True, task_acks_on_failure_or_timeout=True,
-        worker_prefetch_multiplier=1, task_default_queue=QUEUE, task_create_missing_queues=False,
+        task_acks_late=True, task_reject_on_worker_lost=True, task_acks_on_failure_or_timeout=True,
+        task_track_started=True, worker_prefetch_multiplier=1, task_default_queue=QUEUE,
+        task_create_missing_queues=False,
         task_time_limit=job_timeout + GRACE, task_soft_time_limit=job_timeout,
         broker_transport_options=transport, result_backend_transport_options=transport,
         redis_socket_connect_timeout=5, redis_socket_timeout=30, redis_retry_on_timeout=True,

@@ -4,10 +4,14 @@ stands, from Redis alone: waiting with the tasks ahead while no worker listens, 
 once an `annex worker` starts, then done; and the result page comes to node A."""
 from __future__ import annotations
 
+import os
+import shutil
 import threading
 import time
 import uuid
+from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 
 from ..conftest import DATA
@@ -15,6 +19,12 @@ from ..web.conftest import create_customer, login, make_app
 from .servers import Worker
 
 WAIT = 120.0  # seconds a state may take to come on a loaded machine (a wait, not a timing)
+
+
+def _wait(driver, condition, timeout: float = WAIT):
+    from selenium.common.exceptions import StaleElementReferenceException
+    from selenium.webdriver.support.ui import WebDriverWait
+    return WebDriverWait(driver, timeout, ignored_exceptions=(StaleElementReferenceException,)).until(condition)
 
 
 def _nodes(tmp_path, queue: str, store: str):
@@ -76,3 +86,97 @@ def test_a_queued_preview_goes_waiting_then_built_then_done_as_any_web_node_tell
         assert answer["r"].status_code == 200 and "/files/" in answer["r"].text  # the page came to node A
         login(b, "leo")  # another user on either node: the token names no job of theirs
         assert b.get(f"/progress/{token}").json()["state"] == "unknown"
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+DRIVER = shutil.which("chromedriver")
+SHOTS = os.environ.get("ANNEX_SCREENSHOTS")  # a folder: the waiting page at 1280 and 360 px
+
+
+@pytest.fixture
+def browser():
+    if not (CHROMIUM and DRIVER):
+        pytest.skip("Debian packages chromium and chromium-driver are not installed "
+                    "(scripts/install-system-deps.sh test)")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+    os.environ.setdefault("SE_OFFLINE", "true")  # Selenium Manager must never fetch a driver or browser
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
+                "--window-size=1280,900", "--no-first-run", "--disable-extensions", "--lang=en-US"):
+        options.add_argument(arg)
+    driver = webdriver.Chrome(service=Service(DRIVER), options=options)
+    driver.set_page_load_timeout(WAIT)
+    yield driver
+    driver.quit()
+
+
+def _customer(server) -> None:
+    import httpx2 as httpx
+
+    from ..web.conftest import PASSWORD, csrf_of
+    client = httpx.Client(base_url=server.url, timeout=60)
+    r = client.post("/login", data={"csrf": csrf_of(client.get("/login").text), "name": "sam", "password": PASSWORD,
+                                    "next": "/account"})
+    assert r.status_code == 303, r.text[:300]
+    create_customer(client, csrf_of(client.get("/account").text), lang="en")
+
+
+def _looked_at(driver, folder: Path, name: str) -> None:
+    """The page as it is now at 360 px (no sideways scroll) and 1280 px, screenshots in `folder`."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for width in (360, 1280):
+        driver.set_window_size(width, 900)
+        _wait(driver, lambda d, w=width: d.execute_script("return window.innerWidth") <= w)
+        inner, scroll = driver.execute_script("return [window.innerWidth, document.documentElement.scrollWidth]")
+        assert width != 360 or scroll <= inner, (name, scroll, inner)
+        driver.save_screenshot(str(folder / f"{name}-{width}.png"))
+    driver.set_window_size(1280, 900)
+
+
+def test_the_page_says_where_its_queued_preview_stands_until_the_result_comes(
+        tmp_path, s3_env, moto, redis_server, browser):
+    """Chrome holds every DevTools command, and so every chromedriver command, to a page whose own
+    navigation is pending: the form posts into a second tab (its target set by the test), so that
+    the page that waits stays in view, its script and its status line exactly as sent."""
+    from selenium.webdriver.support.ui import Select
+
+    from ..web.conftest import PASSWORD, USERS
+    from ..web.server import Server
+    from ..web.test_browser import _by, _says, _sign_in, _visible
+    d = browser
+    worker = Worker(tmp_path / "w0", redis_server.url, moto.env(), "--concurrency", "1").start()
+    server = Server(tmp_path / "serve", DATA, USERS, PASSWORD, store=f"s3://{moto.bucket('browser-store')}/web",
+                    extra=("--queue", redis_server.url, "--insecure-cookies"))  # the test client signs in over http
+    try:
+        server.start()  # `annex serve --queue` starts only when a worker answers ...
+    finally:
+        worker.stop()  # ... which then goes: the preview waits for the next one
+    worker = None
+    try:
+        _customer(server)
+        _sign_in(d, server, "sam")
+        d.get(server.url + "/customers/acme")
+        Select(_wait(d, _visible("#matrix"))).select_by_value("s3-object-storage")
+        _ahead_of_the_web(redis_server.url, 2)
+        page = d.current_window_handle
+        d.execute_script("window.open('about:blank', 'result', 'popup,width=800,height=600');"
+                         "document.querySelector(\"form[action$='/preview']\").target = 'result'")
+        d.switch_to.window(page)
+        d.find_element(*_by("form[action$='/preview'] button")).click()
+        status = "form[action$='/preview'] .progress"
+        assert _wait(d, _says(status, "Waiting for a worker: 2 ahead of yours in the queue."))
+        line = d.find_element(*_by(status))
+        assert line.get_attribute("role") == "status" and line.get_attribute("aria-live") == "polite"
+        assert d.find_element(*_by("form[action$='/preview'] button")).get_attribute("disabled")
+        _looked_at(d, Path(SHOTS) if SHOTS else tmp_path / "shots", "preview-waiting")
+        worker = Worker(tmp_path / "w1", redis_server.url, moto.env(), "--concurrency", "1").start()
+        assert _wait(d, _says(status, "Done: opening the result…"))  # built, then done, as the line said
+        d.switch_to.window(next(w for w in d.window_handles if w != page))
+        _wait(d, _visible(".pages img"))  # the result page came
+        assert "DRAFT watermark" in d.find_element(*_by("#preview-note")).text
+    finally:
+        if worker is not None:
+            worker.stop()
+        server.stop()
