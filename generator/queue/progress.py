@@ -65,9 +65,7 @@ def state_of(job: Optional[dict], meta: Optional[dict], length: int) -> tuple[st
         return str(job["state"]), None
     status = (meta or {}).get("status")
     if status == "SUCCESS":
-        result = meta.get("result") if meta else None
-        refused = isinstance(result, dict) and any(k in result for k in ("refused", "lost", "timeout"))
-        return (FAILED if refused else DONE), None
+        return (DONE if built((meta or {}).get("result")) else FAILED), None
     if status in ("FAILURE", "REVOKED"):
         return FAILED, None
     if status == "STARTED":
@@ -76,6 +74,14 @@ def state_of(job: Optional[dict], meta: Optional[dict], length: int) -> tuple[st
     if not isinstance(ahead, int):
         return WAITING, None
     return WAITING, max(0, min(ahead, length - 1))
+
+
+def built(result: Any) -> bool:
+    """A worker's answer that is an annex: an outcome without problems (as web/generate.as_result
+    reads it), not a refusal, a lost process or a time limit."""
+    if not isinstance(result, dict) or result.get("problems"):
+        return False
+    return not any(k in result for k in ("refused", "lost", "timeout"))
 
 
 def _json(raw: Any) -> Optional[dict]:

@@ -25,7 +25,8 @@ def test_a_worker_that_started_it_makes_it_being_built():
 def test_the_answer_and_the_webs_own_word_end_it():
     job = {"state": WAITING, "ahead": 0}
     assert state_of(job, {"status": "SUCCESS", "result": {"entries": []}}, 0) == (DONE, None)
-    for result in ({"refused": "another build"}, {"lost": "killed"}, {"timeout": 180}):
+    for result in ({"refused": "another build"}, {"lost": "killed"}, {"timeout": 180}, "not an answer",
+                   {"entries": [], "problems": [{"code": "unknown-matrix"}]}):
         assert state_of(job, {"status": "SUCCESS", "result": result}, 0) == (FAILED, None)
     assert state_of(job, {"status": "FAILURE", "result": {"exc_type": "X"}}, 0) == (FAILED, None)
     # the web has the answer and deleted the result record: its job key says how it ended
