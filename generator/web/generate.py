@@ -27,7 +27,7 @@ from ..pipeline.failures import bug
 from ..pipeline.pool import lost_message
 from ..pipeline.preview import page_images
 from ..writers import check_brand
-from .progress import BUILDING, DONE, FAILED, LocalJobs, Progress
+from .jobs import BUILDING, DONE, FAILED, LocalJobs, Progress
 
 __all__ = ["Generator", "Request", "Result", "cpu_workers", "known_matrices", "matrix_status", "page_images", "run"]
 

@@ -6,33 +6,26 @@ being built, done, failed.
 A token is the browser's, so it is only a name: the job id is derived from it and the signed-in
 user (job_id), so that a token of another user, or one never sent, names a job nobody has and
 tells nothing. With `--queue` the state lives in the queue's Redis (queue/progress.py), which
-every web node reads; the local generator keeps it in its own memory (LocalJobs).
+every web node reads; the local generator keeps it in its own memory (jobs.LocalJobs).
 """
 from __future__ import annotations
 
 import hashlib
 import re
-import threading
-from collections import OrderedDict
-from typing import Any, NamedTuple, Optional
+from typing import Any, Optional
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
-from ..queue.progress import BUILDING, DONE, FAILED, UNKNOWN, WAITING
 from .deps import Auth, page_user
 from .errors import Refused
 from .i18n import words
+from .jobs import STATES, UNKNOWN, WAITING, Progress
 
 router = APIRouter(include_in_schema=False)
 TOKEN = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")  # a version-4 UUID
 TOKEN_LENGTH = 36
-STATES = (WAITING, BUILDING, DONE, FAILED, UNKNOWN)
-
-
-class Progress(NamedTuple):
-    state: str
-    ahead: Optional[int] = None  # tasks before this one in the queue, when the queue says
+__all__ = ["STATES", "Progress", "job_id", "job_of", "router", "said", "valid_token"]
 
 
 def valid_token(token: str) -> bool:
@@ -75,26 +68,3 @@ def progress(request: Request, token: str, auth: Auth = Depends(page_user())) ->
     found = request.app.state.generator.progress(job_id(auth.user.id, token))
     return JSONResponse({"state": found.state, "ahead": found.ahead, "text": said(found, auth.user.lang)},
                         headers={"Cache-Control": "no-store"})
-
-
-class LocalJobs:
-    """The jobs of the local generator (no --queue), in this process: being built, then done or
-    failed; only the latest `keep` are remembered."""
-
-    def __init__(self, keep: int = 1000):
-        self.keep = keep
-        self.states: OrderedDict[str, str] = OrderedDict()
-        self.lock = threading.Lock()
-
-    def set(self, job: Optional[str], state: str) -> None:
-        if job is None:
-            return
-        with self.lock:
-            self.states[job] = state
-            self.states.move_to_end(job)
-            while len(self.states) > self.keep:
-                self.states.popitem(last=False)
-
-    def get(self, job: str) -> Progress:
-        with self.lock:
-            return Progress(self.states.get(job, UNKNOWN))

@@ -86,7 +86,7 @@ class QueuedGenerator:
             return None
 
     def progress(self, job: str) -> Any:
-        from .progress import Progress
+        from .jobs import Progress
         state = self._quietly(self.jobs.state, job)  # None: Redis away, the page keeps its last words
         return Progress(*state) if state else Progress(UNKNOWN)
 
