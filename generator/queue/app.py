@@ -4,7 +4,9 @@ Settings chosen for a batch that must lose nothing: JSON only (a pickled payload
 code on the worker), late acknowledgement and rejection when the worker process dies (a task
 killed mid-way goes back to the queue instead of vanishing), one task reserved per worker
 process (a slow annex does not hold others hostage), and a visibility timeout above the job
-time limit (a task whose whole worker machine vanished is handed to another after it).
+time limit (a task whose whole worker machine vanished is handed to another after it). A
+worker records STARTED when it begins a task (task_track_started), so that a person waiting
+on the web sees "being built" rather than "waiting" (queue/progress.py).
 """
 from __future__ import annotations
 
@@ -87,7 +89,8 @@ def make_app(url: str, *, job_timeout: float = JOB_TIMEOUT, visibility: Optional
     app.conf.update(
         task_serializer="json", result_serializer="json", accept_content=["json"], result_accept_content=["json"],
         task_acks_late=True, task_reject_on_worker_lost=True, task_acks_on_failure_or_timeout=True,
-        worker_prefetch_multiplier=1, task_default_queue=QUEUE, task_create_missing_queues=False,
+        task_track_started=True, worker_prefetch_multiplier=1, task_default_queue=QUEUE,
+        task_create_missing_queues=False,
         task_time_limit=job_timeout + GRACE, task_soft_time_limit=job_timeout,
         broker_transport_options=transport, result_backend_transport_options=transport,
         redis_socket_connect_timeout=5, redis_socket_timeout=30, redis_retry_on_timeout=True,

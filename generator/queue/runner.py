@@ -83,13 +83,16 @@ class Batch:
     def client(self):
         return self.app.backend.client
 
-    def send(self, tasks: Sequence[Any], job_timeout: float) -> dict[str, Any]:
+    def send(self, tasks: Sequence[Any], job_timeout: float, ids: Sequence[Optional[str]] = ()) -> dict[str, Any]:
+        """Queue the tasks; `ids` names some of them (the web's job ids, queue/progress.py), the
+        others get a random id."""
         self.client.set(self.key, "1", ex=RESULT_TTL)
         pending: dict[str, Any] = {}
         build = build_id()
         with self.app.producer_or_acquire() as producer:
-            for task in tasks:
+            for n, task in enumerate(tasks):
                 sent = self.app.send_task(TASK, args=[task.to_payload(), build], queue=QUEUE, producer=producer,
+                                          task_id=ids[n] if n < len(ids) else None,
                                           soft_time_limit=job_timeout, time_limit=job_timeout + GRACE)
                 pending[sent.id] = task
         return pending

@@ -12,7 +12,7 @@ from fastapi import FastAPI, Request
 from fastapi.staticfiles import StaticFiles
 
 from ..infra.store import Store
-from . import admin, annexes, api, legal, pages
+from . import admin, annexes, api, legal, pages, progress
 from .config import Settings
 from .db import open_database
 from .deps import PUBLIC  # noqa: F401 (the app's public face: tests walk the routes against it)
@@ -64,7 +64,7 @@ def create_app(settings: Settings) -> FastAPI:
 
 def routers() -> list:
     """Every router of the service (tests walk them: each route must check who asks)."""
-    return [pages.router, annexes.router, api.router, admin.router, legal.router]
+    return [pages.router, progress.router, annexes.router, api.router, admin.router, legal.router]
 
 
 def _headers(app: FastAPI) -> None:

@@ -27,6 +27,7 @@ from ..pipeline.failures import bug
 from ..pipeline.pool import lost_message
 from ..pipeline.preview import page_images
 from ..writers import check_brand
+from .jobs import BUILDING, DONE, FAILED, LocalJobs, Progress
 
 __all__ = ["Generator", "Request", "Result", "cpu_workers", "known_matrices", "matrix_status", "page_images", "run"]
 
@@ -129,6 +130,7 @@ class Generator:
         self.data_dir, self.store_dir = str(data_dir), str(store_dir)
         self.templates = str(templates) if templates else None
         self.pool: Optional[WorkerPool] = None
+        self.jobs = LocalJobs()
         if workers > 0:
             self.pool = WorkerPool(run, workers, init=_warm,
                                    initargs=(self.data_dir, self.store_dir, self.templates, tuple(warm)))
@@ -138,7 +140,17 @@ class Generator:
         return Request(matrix_id, lang, customer, formats, self.data_dir, self.store_dir, self.templates,
                        preview, issue)
 
-    def run(self, req: Request) -> Result:
+    def run(self, req: Request, job: Optional[str] = None) -> Result:
+        """The annex of `req`; `job` names it for the progress the page asks about (web/progress.py)."""
+        self.jobs.set(job, BUILDING)
+        result: Optional[Result] = None
+        try:
+            result = self._run(req)
+            return result
+        finally:
+            self.jobs.set(job, DONE if result is not None and not result.errors else FAILED)
+
+    def _run(self, req: Request) -> Result:
         if self.pool is None:
             return run(req)
         result = self.pool.run(req, TIMEOUT)
@@ -146,6 +158,9 @@ class Generator:
             hint = "try again; if it persists, tell the administrator"
             return Result(req.matrix_id, req.lang, errors=[error("annex", lost_message(result), hint=hint)])
         return result
+
+    def progress(self, job: str) -> Progress:
+        return self.jobs.get(job)
 
     def close(self) -> None:
         if self.pool is not None:

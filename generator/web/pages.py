@@ -22,6 +22,7 @@ from .i18n import words
 from .matrices import current_versions, offered, title_of
 from .matrices import loaded as matrix_catalog
 from .messages import clean
+from .progress import job_of
 from .registry import case_twin, history, record_preview, register, save_customer, search_customers
 from .render import render
 from .status import shown_status
@@ -215,7 +216,8 @@ async def preview(request: Request, cid: str, auth: Auth = Depends(form_user()),
     row = row_or_404(db, CustomerRow, cid)
     matrix, lang = _target(form, row)
     gen = request.app.state.generator
-    result = await run_in_threadpool(gen.run, gen.request(matrix, lang, row.data, ("pdf",), preview=True))
+    result = await run_in_threadpool(gen.run, gen.request(matrix, lang, row.data, ("pdf",), preview=True),
+                                     job_of(form, auth))
     audit(db, auth.user.name, "preview", cid, f"matrix={matrix} lang={lang} fingerprint={result.fingerprint}")
     draft_row = None if result.errors else record_preview(db, cid, result, auth.user.name)
     return _preview_page(request, row, result, matrix, lang, draft_row)
@@ -251,7 +253,8 @@ async def issue(request: Request, cid: str, auth: Auth = Depends(form_user()),
     row = row_or_404(db, CustomerRow, cid)
     matrix, lang = _target(form, row)
     gen = request.app.state.generator
-    result = await run_in_threadpool(gen.run, gen.request(matrix, lang, row.data, ISSUED_FORMATS, issue=True))
+    result = await run_in_threadpool(gen.run, gen.request(matrix, lang, row.data, ISSUED_FORMATS, issue=True),
+                                     job_of(form, auth))
     if result.errors:
         return _preview_page(request, row, result, matrix, lang)
     annex, new = register(db, cid, result, auth.user.name)

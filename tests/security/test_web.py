@@ -508,3 +508,31 @@ def test_a_user_with_checks_going_is_refused_more_and_others_are_not(tmp_path):
             assert upload(ada).status_code == 400  # another person's upload is checked meanwhile
         assert upload(leo).status_code == 400  # once leo's checks end, leo's next upload is checked
         assert not app.state.legal.per_user.held  # nothing stays counted after a check
+
+
+# --- job tokens of the progress line (issue 21) ----------------------------------------------------
+
+def test_a_job_token_injected_into_the_progress_line_or_a_form_reaches_nothing(tmp_path):
+    import uuid
+
+    from generator.web.progress import job_id
+    app = make_app(tmp_path)
+    hostile = ["..%2F..%2Fadmin%2Fusers", "%2e%2e", "x" * 60_000, "%00" + str(uuid.uuid4())[3:],
+               str(uuid.uuid4()) + "%0d%0aSet-Cookie:%20x=1", "*", "annex:job:*", str(uuid.uuid4()).upper()]
+    with TestClient(app) as sam, TestClient(app) as leo:
+        csrf = login(sam, "sam")
+        create_customer(sam, csrf)
+        token = str(uuid.uuid4())
+        r = sam.post("/customers/acme/preview", data={"csrf": csrf, "matrix": "s3-object-storage", "lang": "fr",
+                                                      "job": token})
+        assert r.status_code == 200 and sam.get(f"/progress/{token}").json()["state"] == "done"
+        for bad in hostile:
+            r = sam.get(f"/progress/{bad}")
+            assert r.status_code in (400, 404) and "set-cookie" not in r.headers and "state" not in r.text, bad
+            assert_headers(r)
+            form = {"csrf": csrf, "matrix": "s3-object-storage", "lang": "fr", "job": bad.replace("%0d%0a", "\r\n")}
+            assert sam.post("/customers/acme/preview", data=form).status_code == 400, bad
+        login(leo, "leo")  # a colleague who learnt sam's token: it names no job of theirs
+        assert leo.get(f"/progress/{token}").json() == {"state": "unknown", "ahead": None, "text": "Working…"}
+    # what reaches the queue's Redis is a digest, never the browser's text
+    assert all(c in "0123456789abcdef" for c in job_id(1, token).removeprefix("annex-web-"))

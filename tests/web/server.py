@@ -17,9 +17,10 @@ READY_TIMEOUT = 90  # seconds: a loaded 2-core machine starts Python, FastAPI an
 
 class Server:
     def __init__(self, folder: Path, data_dir: Path, users: dict[str, str], password: str, workers: int = 1,
-                 extra: tuple[str, ...] = ()):
+                 extra: tuple[str, ...] = (), store: str | None = None):
         self.folder, self.data_dir, self.users, self.password, self.workers = folder, data_dir, users, password, workers
         self.extra = extra  # more `annex serve` options
+        self.store = store or str(folder / "files")  # a folder, or s3://BUCKET/PREFIX
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.db = f"sqlite:///{folder / 'annex.sqlite3'}"
@@ -37,7 +38,7 @@ class Server:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "generator", "serve", "--host", "127.0.0.1", "--port", str(self.port),
              "--db", self.db, "--data", str(self.data_dir), "--workers", str(self.workers),
-             "--store", str(self.folder / "files"), *self.extra],
+             "--store", self.store, *self.extra],
             stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.monotonic() + READY_TIMEOUT
         while time.monotonic() < deadline:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from generator.i18n.catalog import key_paths
 from generator.model.matrix import LANGUAGES
-from generator.web import messages, status
+from generator.web import messages, progress, status
 from generator.web.i18n import words
 
 WEB = Path(__file__).parents[2] / "generator" / "web"
@@ -38,6 +38,7 @@ def test_every_string_built_from_a_code_exists():
     built = [f"status_{s}" for s in status.SHOWN] + [f"step_{s}" for s in status.SHOWN]
     built += [f"waits_{w}" for w in set(status.WAITS_ON.values()) if w]
     built += ["row_" + c.replace("-", "_") for c in messages.ROW_CODES] + [f"err_{f}" for f in messages.FIELDS]
+    built += [f"progress_{s}" for s in progress.STATES if s not in ("waiting", "unknown")]
     built += [f"lang_{lang}" for lang in LANGUAGES] + [f"change_{c}" for c in ("new", "kept", "removed")]
     for lang in LANGUAGES:
         assert [k for k in built if k not in words(lang)] == [], lang
