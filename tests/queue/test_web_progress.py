@@ -5,7 +5,6 @@ once an `annex worker` starts, then done; and the result page comes to node A.""
 from __future__ import annotations
 
 import os
-import shutil
 import threading
 import time
 import uuid
@@ -15,6 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from ..conftest import DATA
+from ..web.chrome import CHROMIUM, DRIVER, start_chrome
 from ..web.conftest import create_customer, login, make_app
 from .servers import Worker
 
@@ -88,8 +88,6 @@ def test_a_queued_preview_goes_waiting_then_built_then_done_as_any_web_node_tell
         assert b.get(f"/progress/{token}").json()["state"] == "unknown"
 
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-DRIVER = shutil.which("chromedriver")
 SHOTS = os.environ.get("ANNEX_SCREENSHOTS")  # a folder: the waiting page at 1280 and 360 px
 
 
@@ -98,16 +96,7 @@ def browser():
     if not (CHROMIUM and DRIVER):
         pytest.skip("Debian packages chromium and chromium-driver are not installed "
                     "(scripts/install-system-deps.sh test)")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-    os.environ.setdefault("SE_OFFLINE", "true")  # Selenium Manager must never fetch a driver or browser
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
-                "--window-size=1280,900", "--no-first-run", "--disable-extensions", "--lang=en-US"):
-        options.add_argument(arg)
-    driver = webdriver.Chrome(service=Service(DRIVER), options=options)
-    driver.set_page_load_timeout(WAIT)
+    driver = start_chrome("1280,900", WAIT)
     yield driver
     driver.quit()
 

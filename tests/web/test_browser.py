@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import io
 import os
-import shutil
 import time
 from pathlib import Path
 
@@ -18,11 +17,10 @@ import pytest
 
 from tests.conftest import DATA
 
+from .chrome import CHROMIUM, DRIVER, start_chrome
 from .conftest import PASSWORD, USERS
 from .server import Server
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-DRIVER = shutil.which("chromedriver")
 WAIT = 60  # seconds an element may take to appear on a loaded machine (a wait, not a timing)
 
 pytestmark = pytest.mark.skipif(not (CHROMIUM and DRIVER),
@@ -54,19 +52,9 @@ def downloads(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def browser(downloads):
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-    os.environ.setdefault("SE_OFFLINE", "true")  # Selenium Manager must never fetch a driver or browser
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
-                "--window-size=1200,900", "--no-first-run", "--disable-extensions", "--lang=en-US"):
-        options.add_argument(arg)
-    options.add_experimental_option("prefs", {"download.default_directory": str(downloads),
-                                              "download.prompt_for_download": False,
-                                              "plugins.always_open_pdf_externally": True})
-    driver = webdriver.Chrome(service=Service(DRIVER), options=options)
-    driver.set_page_load_timeout(WAIT * 2)
+    driver = start_chrome("1200,900", WAIT * 2, {"download.default_directory": str(downloads),
+                                                  "download.prompt_for_download": False,
+                                                  "plugins.always_open_pdf_externally": True})
     yield driver
     driver.quit()
 
