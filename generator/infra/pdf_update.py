@@ -26,6 +26,23 @@ def holder(*chain: Any) -> Any:
     return [o for o in chain if o.is_indirect][-1]
 
 
+def struct_kids(element: Any) -> list[Any]:
+    """The structure elements (dictionaries) under a structure element's `/K`: one, an array, or
+    none; marked-content ids (integers) left out."""
+    kids = element.get("/K")
+    items = list(kids) if isinstance(kids, pikepdf.Array) else [kids]
+    return [k for k in items if isinstance(k, pikepdf.Dictionary)]
+
+
+def append_kid(update: Update, parent: Any, kid: Any) -> None:
+    """`kid` as the last child of structure element `parent`, written by `update`."""
+    kids = parent.get("/K")
+    if not isinstance(kids, pikepdf.Array):
+        parent.K = kids = pikepdf.Array([kids] if kids is not None else [])
+    kids.append(kid)
+    update.changed(holder(parent, kids))
+
+
 def _xref(offsets: dict[int, int]) -> bytes:
     """A cross-reference section with one subsection per run of consecutive numbers."""
     out = [b"xref\n"]

@@ -15,7 +15,7 @@ from typing import Any
 import pikepdf
 from pikepdf import Array, Dictionary, Name, String
 
-from ..infra.pdf_update import Update, holder
+from ..infra.pdf_update import Update, append_kid, holder, struct_kids
 
 PRINT_FLAG = 1 << 2
 
@@ -39,19 +39,13 @@ def rectangles(boxes: list[dict], heights: list[float]) -> list[tuple[str, int, 
     return list(out.values())
 
 
-def _kids(element: Any) -> list[Any]:
-    kids = element.get("/K")
-    return list(kids) if isinstance(kids, Array) else [kids] if kids is not None else []
-
-
 def _last_table(element: Any) -> Any:
     """The last `Table` structure element under `element` in reading order, searched from the
     end (the sign-off table closes the document: the matrix's tables are never walked)."""
-    for kid in reversed(_kids(element)):
-        if isinstance(kid, Dictionary):
-            found = _last_table(kid)
-            if found is not None:
-                return found
+    for kid in reversed(struct_kids(element)):
+        found = _last_table(kid)
+        if found is not None:
+            return found
     return element if element.get("/S") == Name.Table else None
 
 
@@ -64,9 +58,9 @@ def _cells_of_last_table(root: Any) -> list[Any]:
     while stack:  # depth first from the end: the first row met is the last
         element = stack.pop()
         if element.get("/S") == Name.TR:
-            return [c for c in _kids(element) if isinstance(c, Dictionary)]
-        stack.extend(kid for kid in _kids(element) if isinstance(kid, Dictionary)
-                     and kid.get("/S") in (Name.TR, Name.THead, Name.TBody, Name.TFoot))
+            return struct_kids(element)
+        stack.extend(kid for kid in struct_kids(element)
+                     if kid.get("/S") in (Name.TR, Name.THead, Name.TBody, Name.TFoot))
     return []
 
 
@@ -79,14 +73,11 @@ def _tag(update: Update, widget: Any, page: pikepdf.Page, parent: Any) -> None:
     # K a single OBJR: pyHanko's difference analysis recognises a field's widget as `Form.K.Obj`
     form = update.new(Dictionary(Type=Name.StructElem, S=Name.Form, P=parent, Pg=page.obj, K=objr,
                                  Alt=widget.TU))
-    kids = parent.get("/K")
-    if not isinstance(kids, Array):
-        parent.K = Array([kids]) if kids is not None else Array()
-    parent.K.append(form)
+    append_kid(update, parent, form)
     widget.StructParent = key
     tree.ParentTree.Nums.extend([pikepdf.Object.parse(str(key).encode()), form])
     tree.ParentTreeNextKey = key + 1
-    update.changed(holder(parent, parent.K), holder(root, tree),
+    update.changed(holder(root, tree),
                    holder(root, tree, tree.ParentTree, tree.ParentTree.Nums))
 
 

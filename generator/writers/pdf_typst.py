@@ -48,7 +48,7 @@ _REFUSED = [(re.compile(_STATEMENT + r"""\(?\s*["']\s*@""", re.M), "imports a Ty
             (re.compile(r"\beval\s*\("), "calls `eval`")]
 
 
-def template_source(brand: Brand, name: str) -> tuple[Path, bytes]:
+def template_source(brand: Brand, name: str) -> Path:
     """A Typst template of the brand, checked for what it may not do (see _REFUSED); every
     .typ file of the brand is checked, since a template may include any of them."""
     path = brand.find(name)
@@ -62,7 +62,7 @@ def template_source(brand: Brand, name: str) -> tuple[Path, bytes]:
                     raise InputError([error(typ, f"the Typst template {what}", line=line,
                                             hint="templates may use only the files of their brand folder: "
                                                  "no packages, no network")])
-    return path, path.read_bytes()
+    return path
 
 
 _private: list[tuple[int, str]] = []  # (pid that made it, folder)
@@ -119,7 +119,7 @@ class Engine:
     checked and read once); compiles one document at a time."""
 
     def __init__(self, brand: Brand, name: str):
-        self.path, _ = template_source(brand, name)
+        self.path = template_source(brand, name)
         root = _root_folder(brand)
         fonts = typst.Fonts(include_system_fonts=False, include_embedded_fonts=False,
                             font_paths=[_font_folder(brand)])

@@ -26,19 +26,13 @@ from typing import Any
 
 from pikepdf import Array, Dictionary, Name, String
 
-from ..infra.pdf_update import Update, holder
+from ..infra.pdf_update import Update, append_kid, holder, struct_kids
 
 LABEL = "<row-headers>"
 CONTINUES = "<continues-table>"
 _ROWS = (Name.THead, Name.TBody, Name.TFoot)
 # made once: each `Name.X` is a new object, and the pass compares hundreds of cells
 _TD, _TH, _TR, _TABLE, _TBODY, _ROW = Name.TD, Name.TH, Name.TR, Name.Table, Name.TBody, Name.Row
-
-
-def _kids(element: Any) -> list[Any]:
-    kids = element.get("/K")
-    items = list(kids) if isinstance(kids, Array) else [kids]
-    return [k for k in items if isinstance(k, Dictionary)]
 
 
 def tables(root: Any, wanted: set[int]) -> dict[int, Any]:
@@ -53,7 +47,7 @@ def tables(root: Any, wanted: set[int]) -> dict[int, Any]:
                 found[count] = element
             count += 1
             continue
-        stack.extend(reversed(_kids(element)))
+        stack.extend(reversed(struct_kids(element)))
     return found
 
 
@@ -76,9 +70,9 @@ def _body_rows(table: Any) -> list[tuple[int, Any]]:
     """(index among all the table's rows, row) of each row outside the header and footer."""
     rows: list[tuple[int, Any]] = []
     index = 0
-    for part in _kids(table):
+    for part in struct_kids(table):
         group = part.get("/S")
-        for row in ([part] if group == _TR else _kids(part) if group in _ROWS else []):
+        for row in ([part] if group == _TR else struct_kids(part) if group in _ROWS else []):
             if row.get("/S") == _TR:
                 if group in (_TR, _TBODY):
                     rows.append((index, row))
@@ -89,7 +83,7 @@ def _body_rows(table: Any) -> list[tuple[int, Any]]:
 def _retag_row(update: Update, row: Any, ident: str) -> Any:
     """The row's first cell as its row header `ident`, named by the row's other cells; that
     cell (None for a row already headed)."""
-    kinds = [(c, c.get("/S")) for c in _kids(row)]
+    kinds = [(c, c.get("/S")) for c in struct_kids(row)]
     cells = [c for c, kind in kinds if kind == _TD or kind == _TH]
     if not cells or cells[0].get("/S") != _TD or not all(c.is_indirect for c in cells):
         return None
@@ -146,25 +140,16 @@ def row_headers(update: Update, marked: Iterable[int]) -> None:
 
 def _column_headers(table: Any) -> list[Any]:
     """The `/ID` of each column header of the table's header row (None where a cell has none)."""
-    head = next((part for part in _kids(table) if part.get("/S") == Name.THead), None)
-    rows = [row for row in _kids(head) if row.get("/S") == _TR] if head is not None else []
-    return [cell.get("/ID") for cell in _kids(rows[0])] if rows else []
-
-
-def _append_kid(update: Update, parent: Any, kid: Any) -> None:
-    kids = parent.get("/K")
-    if isinstance(kids, Array):
-        kids.append(kid)
-    else:
-        parent.K = kids = Array([kids, kid] if kids is not None else [kid])
-    update.changed(holder(parent, kids) if kids.is_indirect else parent)
+    head = next((part for part in struct_kids(table) if part.get("/S") == Name.THead), None)
+    rows = [row for row in struct_kids(head) if row.get("/S") == _TR] if head is not None else []
+    return [cell.get("/ID") for cell in struct_kids(rows[0])] if rows else []
 
 
 def _join(update: Update, first: Any, second: Any) -> bool:
     """`second`'s rows moved into `first`'s body, named by `first`'s column headers; False
     (nothing changed) when the two are not a table and its headerless continuation side by side."""
-    body = next((part for part in reversed(_kids(first)) if part.get("/S") == _TBODY), None)
-    parent, rows = second.get("/P"), _kids(second)
+    body = next((part for part in reversed(struct_kids(first)) if part.get("/S") == _TBODY), None)
+    parent, rows = second.get("/P"), struct_kids(second)
     siblings = parent.get("/K") if parent is not None else None
     if (body is None or not rows or any(row.get("/S") != _TR or not row.is_indirect for row in rows)
             or first.get("/P") is None or first.P.objgen != parent.objgen or not isinstance(siblings, Array)):
@@ -172,9 +157,9 @@ def _join(update: Update, first: Any, second: Any) -> bool:
     columns = _column_headers(first)
     for row in rows:
         row.P = body
-        _append_kid(update, body, row)
+        append_kid(update, body, row)
         update.changed(row)
-        for column, cell in zip(columns, _kids(row), strict=False):  # a cell past the header names none
+        for column, cell in zip(columns, struct_kids(row), strict=False):  # a cell past the header names none
             attributes, chain = _table_attributes(cell)
             headers = attributes.get("/Headers")
             if column is None or (isinstance(headers, Array) and column in list(headers)):
